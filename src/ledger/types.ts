@@ -1,0 +1,132 @@
+import type { AccountType } from '../db/schema.js';
+
+export type { AccountType };
+
+/** A calendar day, 'YYYY-MM-DD'. */
+export type Day = string;
+
+export interface AccountSpec {
+  /** Stable machine name within the pool, e.g. `pool_cash` or `claims_payable:bank:12`. */
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  /** Refuse any posting that would take the available balance below zero. */
+  noNegative?: boolean;
+}
+
+export interface Account {
+  poolId: bigint;
+  id: bigint;
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  noNegative: boolean;
+  /** Assets and expenses grow with debits; the other types with credits. */
+  debitNormal: boolean;
+}
+
+/** One leg of a posting: amount in minor units (fen), positive for a debit, negative for a credit. */
+export interface EntryInput {
+  account: string;
+  amount: bigint;
+}
+
+interface RequestBase {
+  poolId: bigint;
+  /** The caller's id for this posting, unique in the pool forever; a retry with it replays the outcome. */
+  externalId: string;
+  /** The business date the posting belongs to (not when it was inserted). */
+  effectiveDate: Day;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** An ordinary posting, or with `pending` a reservation to be posted or voided later. */
+export interface PostRequest extends RequestBase {
+  type: 'post';
+  entries: EntryInput[];
+  pending?: boolean;
+}
+
+export type TransactionRef = { id: bigint } | { externalId: string };
+
+/** Posts a pending transaction, in full or (with entries no larger than the reserved ones) in part. */
+export interface PostPendingRequest extends RequestBase {
+  type: 'post_pending';
+  pending: TransactionRef;
+  entries?: EntryInput[];
+}
+
+export interface VoidPendingRequest extends RequestBase {
+  type: 'void_pending';
+  pending: TransactionRef;
+}
+
+export interface ReverseRequest extends RequestBase {
+  type: 'reverse';
+  transaction: TransactionRef;
+}
+
+export type PostingRequest = PostRequest | PostPendingRequest | VoidPendingRequest | ReverseRequest;
+
+export type TransactionKind = 'posted' | 'pending' | 'post_pending' | 'void_pending' | 'reversal';
+export type EntryPhase = 'posted' | 'reserve' | 'release';
+
+export interface Entry {
+  id: bigint;
+  accountId: bigint;
+  account: string;
+  amount: bigint;
+  currency: string;
+  phase: EntryPhase;
+}
+
+export interface Transaction {
+  poolId: bigint;
+  id: bigint;
+  externalId: string;
+  kind: TransactionKind;
+  effectiveDate: Day;
+  refersTo: bigint | null;
+  description: string;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  entries: Entry[];
+}
+
+export type RefusalType =
+  | 'insufficient_funds'
+  | 'transaction_not_found'
+  | 'not_pending'
+  | 'pending_already_resolved'
+  | 'post_exceeds_pending'
+  | 'not_reversible'
+  | 'already_reversed'
+  | 'batch_refused';
+
+export interface Refusal {
+  type: RefusalType;
+  detail: string;
+}
+
+export type PostingOutcome =
+  | { status: 'posted'; replayed: boolean; transaction: Transaction }
+  | { status: 'refused'; replayed: boolean; externalId: string; refusal: Refusal };
+
+export interface Balance {
+  accountId: bigint;
+  account: string;
+  currency: string;
+  /** Balance on the account's normal side (debits - credits for assets and expenses). */
+  posted: bigint;
+  /** Net reserved by pending transactions, on the normal side. */
+  pending: bigint;
+  /** posted minus pending outflows: what can still be spent. */
+  available: bigint;
+  postedDebits: bigint;
+  postedCredits: bigint;
+  pendingDebits: bigint;
+  pendingCredits: bigint;
+}

@@ -1,0 +1,502 @@
+import type { Queryable, Sql } from '../db/client.js';
+import {
+  accountIdKey,
+  accountKey,
+  applyUnit,
+  balanceKey,
+  entryEffect,
+  refKey,
+  type ApplyState,
+  type BalanceState,
+  type PlannedTransaction,
+} from './apply.js';
+import { LedgerError } from './errors.js';
+import { AccountCache, loadRefs, loadTransactions } from './store.js';
+import type { Account, PostingOutcome, PostingRequest, Refusal, Transaction, TransactionRef } from './types.js';
+import { canonicalRequest, differences, requestHash, validateRequest } from './validate.js';
+
+/**
+ * The group-commit writer. Concurrent callers' postings are gathered into one database transaction: lock the
+ * touched balance rows in a fixed order, decide every posting in memory against the locked balances, write
+ * all of it in one statement, commit once. One fsync and one hot-row lock then serve many postings.
+ *
+ * Bounds: at most `maxBatch` postings per database transaction, at most `maxInFlight` transactions at once
+ * (the next one waits on the hot rows, already parsed and sent), at most `maxAttempts` tries of a batch that
+ * lost a race (deadlock, serialization, a duplicate key committed by another process).
+ * A refused posting does not fail its batch-mates; a batch that fails for another reason is retried posting
+ * by posting so that only the culprit gets the error.
+ */
+export interface WriterOptions {
+  maxBatch?: number;
+  maxInFlight?: number;
+  maxAttempts?: number;
+}
+
+interface Unit {
+  requests: PostingRequest[];
+  canonical: Record<string, unknown>[];
+  hashes: Buffer[];
+  resolve: (outcomes: PostingOutcome[]) => void;
+  reject: (err: unknown) => void;
+}
+
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+export class Writer {
+  private readonly queue: Unit[] = [];
+  private readonly inFlightIds = new Set<string>();
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly accounts: AccountCache,
+    options: WriterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  /** Posts the requests as one unit: all of them, or (refused) none. */
+  submit(requests: PostingRequest[]): Promise<PostingOutcome[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    if (requests.length > this.maxBatch) {
+      return Promise.reject(new LedgerError('invalid_posting', `a batch holds at most ${this.maxBatch} postings`));
+    }
+    const ids = new Set<string>();
+    for (const r of requests) {
+      validateRequest(r);
+      const key = `${r.poolId}:${r.externalId}`;
+      if (ids.has(key)) {
+        return Promise.reject(new LedgerError('invalid_posting', `external id ${r.externalId} appears twice in the batch`));
+      }
+      ids.add(key);
+    }
+    const canonical = requests.map(canonicalRequest);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ requests, canonical, hashes: canonical.map(requestHash), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch: Unit[] = [];
+      let size = 0;
+      const taken = new Set<string>();
+      for (let i = 0; i < this.queue.length && size < this.maxBatch; ) {
+        const unit = this.queue[i]!;
+        const keys = unit.requests.map((r) => `${r.poolId}:${r.externalId}`);
+        // The same external id in two concurrent transactions would only make one of them retry.
+        if (size + unit.requests.length > this.maxBatch || keys.some((k) => this.inFlightIds.has(k) || taken.has(k))) {
+          i++;
+          continue;
+        }
+        this.queue.splice(i, 1);
+        keys.forEach((k) => taken.add(k));
+        batch.push(unit);
+        size += unit.requests.length;
+      }
+      if (batch.length === 0) return;
+      taken.forEach((k) => this.inFlightIds.add(k));
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        taken.forEach((k) => this.inFlightIds.delete(k));
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Unit[]): Promise<void> {
+    try {
+      const results = await this.withRetry(batch);
+      results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.outcomes) : batch[i]!.reject(r.error)));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // Something unexpected failed the whole transaction: find the culprit by posting unit by unit.
+      for (const unit of batch) await this.run([unit]);
+    }
+  }
+
+  private async withRetry(batch: Unit[]): Promise<UnitOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.execute(batch);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (!code || !RETRYABLE.has(code) || attempt >= this.maxAttempts) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
+      }
+    }
+  }
+
+  private async execute(batch: Unit[]): Promise<UnitOutcome[]> {
+    const requests = batch.flatMap((u) => u.requests);
+    const refs = requests.flatMap((r): [bigint, TransactionRef][] =>
+      r.type === 'post_pending' || r.type === 'void_pending' ? [[r.poolId, r.pending]] : r.type === 'reverse' ? [[r.poolId, r.transaction]] : [],
+    );
+    const codes = requests.flatMap((r): [bigint, string][] =>
+      'entries' in r && r.entries ? r.entries.map((e): [bigint, string] => [r.poolId, e.account]) : [],
+    );
+
+    const committed = await this.sql.begin(async (tx) => {
+      // Stage 1, only when needed: referenced transactions and accounts this process has not seen yet.
+      const refInfos = await loadRefs(
+        tx,
+        refs.flatMap(([p, r]): [bigint, bigint][] => ('id' in r ? [[p, r.id]] : [])),
+        refs.flatMap(([p, r]): [bigint, string][] => ('externalId' in r ? [[p, r.externalId]] : [])),
+      );
+      await this.accounts.load(
+        tx,
+        codes,
+        refInfos.flatMap((ref) => ref.entries.map((e): [bigint, bigint] => [ref.poolId, e.accountId])),
+      );
+      const touched = new Map<string, Account>();
+      for (const [poolId, code] of codes) {
+        const account = this.accounts.get(poolId, code);
+        if (account) touched.set(balanceKey(poolId, account.id), account);
+      }
+      for (const ref of refInfos) {
+        for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
+      }
+      const locked = [...touched.values()].sort((a, b) => (a.poolId - b.poolId || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) as number);
+
+      // Stage 2, pipelined on one round trip: earlier outcomes of these ids, the balance rows locked in
+      // (pool, account) order so that concurrent batches never deadlock, and transaction ids.
+      const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
+      const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
+      const [earlier, balances, ids, entryIds] = await Promise.all([
+        tx<EarlierRow[]>`
+          SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
+            FROM ledger_requests r
+           WHERE (r.pool_id, r.external_id) IN (SELECT * FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]))`,
+        tx<BalanceRow[]>`
+          SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
+            FROM account_balances b
+           WHERE (b.pool_id, b.account_id) IN (SELECT * FROM unnest(${locked.map((a) => a.poolId.toString())}::int8[], ${locked.map((a) => a.id.toString())}::int8[]))
+           ORDER BY b.pool_id, b.account_id
+             FOR UPDATE`,
+        tx<{ id: bigint }[]>`SELECT nextval('transactions_id_seq') AS id FROM generate_series(1, ${requests.length})`,
+        tx<{ id: bigint }[]>`SELECT nextval('entries_id_seq') AS id FROM generate_series(1, ${entryBound})`,
+      ]);
+
+      const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids.map((r) => r.id)) };
+      for (const a of touched.values()) {
+        state.accounts.set(accountKey(a.poolId, a.code), a);
+        state.accounts.set(accountIdKey(a.poolId, a.id), a);
+      }
+      for (const [poolId, code] of codes) {
+        const a = this.accounts.get(poolId, code);
+        if (a) state.accounts.set(accountKey(poolId, code), a);
+      }
+      for (const b of balances) {
+        const account = this.accounts.getById(b.pool_id, b.account_id)!;
+        state.balances.set(balanceKey(b.pool_id, b.account_id), {
+          account,
+          postedDebits: b.posted_debits,
+          postedCredits: b.posted_credits,
+          pendingDebits: b.pending_debits,
+          pendingCredits: b.pending_credits,
+        });
+      }
+      for (const ref of refInfos) {
+        state.refs.set(refKey(ref.poolId, { id: ref.id }), ref);
+        state.refs.set(refKey(ref.poolId, { externalId: ref.externalId }), ref);
+      }
+      const before = new Map([...state.balances].map(([k, b]) => [k, { ...b }]));
+      const earlierById = new Map(earlier.map((e) => [`${e.pool_id}:${e.external_id}`, e]));
+
+      const decided: Decided[] = batch.map((unit) => decide(unit, state, earlierById));
+      const planned = decided.flatMap((d) => (d.kind === 'planned' ? d.planned : []));
+      const refused = decided.flatMap((d, i) =>
+        d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
+      );
+
+      let createdAt = new Date();
+      if (planned.length > 0 || refused.length > 0) {
+        const nextEntryId = idAllocator(entryIds.map((r) => r.id));
+        for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
+        createdAt = await writeAll(tx, batch, decided, planned, refused, before, state.balances);
+      }
+      return { decided, createdAt };
+    });
+
+    const replayIds = committed.decided.flatMap((d) =>
+      d.kind === 'replay' ? d.earlier.flatMap((e): [bigint, bigint][] => (e.transaction_id ? [[e.pool_id, e.transaction_id]] : [])) : [],
+    );
+    const replayed = new Map((await loadTransactions(this.sql, replayIds)).map((t) => [`${t.poolId}#${t.id}`, t]));
+
+    return committed.decided.map((d, i): UnitOutcome => {
+      const unit = batch[i]!;
+      switch (d.kind) {
+        case 'error':
+          return { ok: false, error: d.error };
+        case 'planned':
+          return { ok: true, outcomes: d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: toTransaction(p, committed.createdAt) })) };
+        case 'refused':
+          return {
+            ok: true,
+            outcomes: d.refusals.map((refusal, j) => ({ status: 'refused', replayed: false, externalId: unit.requests[j]!.externalId, refusal })),
+          };
+        case 'replay':
+          return {
+            ok: true,
+            outcomes: d.earlier.map((e): PostingOutcome =>
+              e.transaction_id !== null
+                ? { status: 'posted', replayed: true, transaction: replayed.get(`${e.pool_id}#${e.transaction_id}`)! }
+                : { status: 'refused', replayed: true, externalId: e.external_id, refusal: { type: e.refusal_type as Refusal['type'], detail: e.refusal_detail! } },
+            ),
+          };
+      }
+    });
+  }
+}
+
+type UnitOutcome = { ok: true; outcomes: PostingOutcome[] } | { ok: false; error: unknown };
+
+type Decided =
+  | { kind: 'planned'; planned: PlannedTransaction[] }
+  | { kind: 'refused'; refusals: Refusal[] }
+  | { kind: 'replay'; earlier: EarlierRow[] }
+  | { kind: 'error'; error: unknown };
+
+interface EarlierRow {
+  pool_id: bigint;
+  external_id: string;
+  request_hash: Buffer;
+  transaction_id: bigint | null;
+  refusal_type: string | null;
+  refusal_detail: string | null;
+  request: Record<string, unknown>;
+}
+
+interface BalanceRow {
+  pool_id: bigint;
+  account_id: bigint;
+  posted_debits: bigint;
+  posted_credits: bigint;
+  pending_debits: bigint;
+  pending_credits: bigint;
+}
+
+function idAllocator(ids: bigint[]): () => bigint {
+  let next = 0;
+  return () => {
+    const id = ids[next++];
+    if (id === undefined) throw new Error('ledger: ran out of allocated ids');
+    return id;
+  };
+}
+
+/** The most entries a request can produce: a resolution releases every reserved entry and may post as many. */
+function maxEntries(r: PostingRequest, refs: Map<string, { entries: unknown[] }>): number {
+  switch (r.type) {
+    case 'post':
+      return r.entries.length;
+    case 'post_pending':
+      return (refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0) + (r.entries?.length ?? refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0);
+    case 'void_pending':
+      return refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0;
+    case 'reverse':
+      return refs.get(refKey(r.poolId, r.transaction))?.entries.length ?? 0;
+  }
+}
+
+/** A unit whose ids were seen before replays them, if the content is the same; otherwise it is applied. */
+function decide(unit: Unit, state: ApplyState, earlierById: Map<string, EarlierRow>): Decided {
+  const earlier = unit.requests.map((r) => earlierById.get(`${r.poolId}:${r.externalId}`));
+  if (earlier.some((e) => e !== undefined)) {
+    for (let i = 0; i < unit.requests.length; i++) {
+      const e = earlier[i];
+      const request = unit.requests[i]!;
+      if (!e) {
+        return { kind: 'error', error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was not part of the batch first posted with its batch-mates`, { externalId: request.externalId }) };
+      }
+      if (!e.request_hash.equals(unit.hashes[i]!)) {
+        const fields = differences(e.request, unit.canonical[i]!);
+        return {
+          kind: 'error',
+          error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was used before with a different ${fields.join(', ')}`, {
+            externalId: request.externalId,
+            differences: fields,
+          }),
+        };
+      }
+    }
+    return { kind: 'replay', earlier: earlier as EarlierRow[] };
+  }
+  try {
+    const result = applyUnit(state, unit.requests);
+    return result.ok ? { kind: 'planned', planned: result.planned } : { kind: 'refused', refusals: result.refusals };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+}
+
+function toTransaction(p: PlannedTransaction, createdAt: Date): Transaction {
+  return {
+    poolId: p.poolId,
+    id: p.id,
+    externalId: p.externalId,
+    kind: p.kind,
+    effectiveDate: p.effectiveDate,
+    refersTo: p.refersTo,
+    description: p.description,
+    metadata: p.metadata,
+    createdAt,
+    entries: p.entries.map((e, i) => ({ id: p.entryIds![i]!, accountId: e.account.id, account: e.account.code, amount: e.amount, currency: e.account.currency, phase: e.phase })),
+  };
+}
+
+/** Writes the whole batch in one statement; the deferred checks run at the commit that follows. */
+async function writeAll(
+  tx: Queryable,
+  batch: Unit[],
+  decided: Decided[],
+  planned: PlannedTransaction[],
+  refused: { unit: Unit; index: number; refusal: Refusal }[],
+  before: Map<string, BalanceState>,
+  after: Map<string, BalanceState>,
+): Promise<Date> {
+  const transactions = planned.map((p) => ({
+    pool_id: p.poolId.toString(),
+    id: p.id.toString(),
+    external_id: p.externalId,
+    kind: p.kind,
+    effective_date: p.effectiveDate,
+    refers_to: p.refersTo?.toString() ?? null,
+    description: p.description,
+    metadata: p.metadata,
+  }));
+  const entries = planned.flatMap((p) =>
+    p.entries.map((e, i) => ({
+      pool_id: p.poolId.toString(),
+      id: p.entryIds![i]!.toString(),
+      transaction_id: p.id.toString(),
+      account_id: e.account.id.toString(),
+      amount: e.amount.toString(),
+      currency: e.account.currency,
+      effective_date: p.effectiveDate,
+      phase: e.phase,
+    })),
+  );
+  const requests: Record<string, unknown>[] = [];
+  decided.forEach((d, i) => {
+    const unit = batch[i]!;
+    if (d.kind !== 'planned') return;
+    d.planned.forEach((p, j) =>
+      requests.push({
+        pool_id: p.poolId.toString(),
+        external_id: p.externalId,
+        request_hash: '\\x' + unit.hashes[j]!.toString('hex'),
+        transaction_id: p.id.toString(),
+        refusal_type: null,
+        refusal_detail: null,
+        request: unit.canonical[j],
+      }),
+    );
+  });
+  for (const { unit, index, refusal } of refused) {
+    requests.push({
+      pool_id: unit.requests[index]!.poolId.toString(),
+      external_id: unit.requests[index]!.externalId,
+      request_hash: '\\x' + unit.hashes[index]!.toString('hex'),
+      transaction_id: null,
+      refusal_type: refusal.type,
+      refusal_detail: refusal.detail,
+      request: unit.canonical[index],
+    });
+  }
+  // Sorted so that two processes inserting overlapping ids wait on each other in the same order.
+  requests.sort((a, b) => (`${a.pool_id}:${a.external_id}` < `${b.pool_id}:${b.external_id}` ? -1 : 1));
+
+  const balanceDeltas: Record<string, string>[] = [];
+  for (const [key, b] of after) {
+    const old = before.get(key)!;
+    const d = {
+      pd: b.postedDebits - old.postedDebits,
+      pc: b.postedCredits - old.postedCredits,
+      nd: b.pendingDebits - old.pendingDebits,
+      nc: b.pendingCredits - old.pendingCredits,
+    };
+    if (d.pd === 0n && d.pc === 0n && d.nd === 0n && d.nc === 0n) continue;
+    balanceDeltas.push({
+      pool_id: b.account.poolId.toString(),
+      account_id: b.account.id.toString(),
+      pd: d.pd.toString(),
+      pc: d.pc.toString(),
+      nd: d.nd.toString(),
+      nc: d.nc.toString(),
+    });
+  }
+  const days = dayDeltas(planned);
+
+  const [row] = await tx<{ now: Date }[]>`
+    WITH t AS (
+      INSERT INTO transactions (pool_id, id, external_id, kind, effective_date, refers_to, description, metadata)
+      SELECT pool_id, id, external_id, kind, effective_date, refers_to, description, metadata
+        FROM jsonb_to_recordset(${tx.json(transactions as never)}::jsonb)
+          AS x(pool_id int8, id int8, external_id text, kind text, effective_date date, refers_to int8, description text, metadata jsonb)
+    ), e AS (
+      INSERT INTO entries (pool_id, id, transaction_id, account_id, amount, currency, effective_date, phase)
+      SELECT pool_id, id, transaction_id, account_id, amount, currency, effective_date, phase
+        FROM jsonb_to_recordset(${tx.json(entries as never)}::jsonb)
+          AS x(pool_id int8, id int8, transaction_id int8, account_id int8, amount int8, currency text, effective_date date, phase text)
+    ), r AS (
+      INSERT INTO ledger_requests (pool_id, external_id, request_hash, transaction_id, refusal_type, refusal_detail, request)
+      SELECT pool_id, external_id, request_hash, transaction_id, refusal_type, refusal_detail, request
+        FROM jsonb_to_recordset(${tx.json(requests as never)}::jsonb)
+          AS x(pool_id int8, external_id text, request_hash bytea, transaction_id int8, refusal_type text, refusal_detail text, request jsonb)
+    ), b AS (
+      UPDATE account_balances ab
+         SET posted_debits = ab.posted_debits + x.pd, posted_credits = ab.posted_credits + x.pc,
+             pending_debits = ab.pending_debits + x.nd, pending_credits = ab.pending_credits + x.nc
+        FROM jsonb_to_recordset(${tx.json(balanceDeltas as never)}::jsonb) AS x(pool_id int8, account_id int8, pd int8, pc int8, nd int8, nc int8)
+       WHERE ab.pool_id = x.pool_id AND ab.account_id = x.account_id
+    ), d AS (
+      INSERT INTO account_days AS ad (pool_id, account_id, day, posted_debits, posted_credits, pending_debits, pending_credits)
+      SELECT pool_id, account_id, day, pd, pc, nd, nc
+        FROM jsonb_to_recordset(${tx.json(days as never)}::jsonb) AS x(pool_id int8, account_id int8, day date, pd int8, pc int8, nd int8, nc int8)
+      ON CONFLICT (pool_id, account_id, day) DO UPDATE
+         SET posted_debits = ad.posted_debits + excluded.posted_debits, posted_credits = ad.posted_credits + excluded.posted_credits,
+             pending_debits = ad.pending_debits + excluded.pending_debits, pending_credits = ad.pending_credits + excluded.pending_credits
+    )
+    SELECT now() AS now`;
+  return row!.now;
+}
+
+/** Movements per account and effective day, netted over the batch so each row is written once. */
+function dayDeltas(planned: PlannedTransaction[]): Record<string, string>[] {
+  const days = new Map<string, { pool_id: bigint; account_id: bigint; day: string; pd: bigint; pc: bigint; nd: bigint; nc: bigint }>();
+  for (const p of planned) {
+    for (const e of p.entries) {
+      const key = `${p.poolId}:${e.account.id}:${p.effectiveDate}`;
+      let d = days.get(key);
+      if (!d) {
+        d = { pool_id: p.poolId, account_id: e.account.id, day: p.effectiveDate, pd: 0n, pc: 0n, nd: 0n, nc: 0n };
+        days.set(key, d);
+      }
+      const effect = entryEffect(e);
+      d.pd += effect.pd;
+      d.pc += effect.pc;
+      d.nd += effect.nd;
+      d.nc += effect.nc;
+    }
+  }
+  return [...days.values()].map((d) => ({
+    pool_id: d.pool_id.toString(),
+    account_id: d.account_id.toString(),
+    day: d.day,
+    pd: d.pd.toString(),
+    pc: d.pc.toString(),
+    nd: d.nd.toString(),
+    nc: d.nc.toString(),
+  }));
+}
