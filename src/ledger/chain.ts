@@ -9,15 +9,34 @@ import type { Sql } from '../db/client.js';
 const SEAL_CHUNK = 5_000;
 const VERIFY_CHUNK = 50_000;
 
-/** Seals every committed transaction that can be sealed now; returns how many were sealed. */
-export async function seal(sql: Sql, poolId: bigint, maxRounds = 1_000): Promise<number> {
+/**
+ * Seals committed transactions into the chain. Transactions still in flight anywhere in the cluster hold the
+ * sealer back (it cannot know yet whether they commit before the rest), so with `waitForCommitted` it waits,
+ * up to `timeout_ms`, until every transaction that had committed when it was called can be sealed.
+ * Without it, it seals what it can now (the background sealer's mode). Returns how many it sealed.
+ */
+export async function seal(sql: Sql, poolId: bigint, options: { waitForCommitted?: boolean; timeout_ms?: number } = {}): Promise<number> {
+  const pool = poolId.toString();
+  const sealAll = async () => {
+    let total = 0;
+    for (let round = 0; round < 1_000; round++) {
+      const [row] = await sql<{ n: number }[]>`SELECT ledger_seal(${pool}, ${SEAL_CHUNK}) AS n`;
+      total += row!.n;
+      if (row!.n < SEAL_CHUNK) break;
+    }
+    return total;
+  };
+  if (!options.waitForCommitted) return sealAll();
+  const [{ horizon }] = await sql<[{ horizon: string }]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon`;
+  const deadline = Date.now() + (options.timeout_ms ?? 10_000);
   let total = 0;
-  for (let round = 0; round < maxRounds; round++) {
-    const [row] = await sql<{ n: number }[]>`SELECT ledger_seal(${poolId.toString()}, ${SEAL_CHUNK}) AS n`;
-    total += row!.n;
-    if (row!.n < SEAL_CHUNK) break;
+  for (;;) {
+    const [{ passed }] = await sql<[{ passed: boolean }]>`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${horizon}::xid8 AS passed`;
+    total += await sealAll();
+    if (passed) return total;
+    if (Date.now() > deadline) throw new Error(`ledger: transactions in flight kept the chain of pool ${poolId} from sealing for ${options.timeout_ms ?? 10_000} ms`);
+    await new Promise((r) => setTimeout(r, 5));
   }
-  return total;
 }
 
 export interface Digest {

@@ -27,7 +27,10 @@ export interface Ledger {
   balance(poolId: bigint, code: string, asOf?: Day): Promise<Balance>;
   statement(poolId: bigint, code: string, options: { from?: Day; to?: Day; limit?: number; cursor?: StatementCursor }): Promise<StatementPage>;
   trialBalance(poolId: bigint, asOf?: Day): Promise<TrialBalance>;
+  /** Seals every transaction committed so far into the hash chain (waits for in-flight ones to settle). */
   seal(poolId: bigint): Promise<number>;
+  /** Seals what can be sealed right now without waiting: for a background loop. */
+  sealAvailable(poolId: bigint): Promise<number>;
   verify(poolId: bigint, upTo?: bigint): Promise<VerifyResult>;
   digest(poolId: bigint, seq?: bigint): Promise<Digest | null>;
 }
@@ -67,9 +70,10 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
       const accounts = await listAccounts(sql, poolId, { limit: MAX_ACCOUNTS_PER_POOL });
       return trialBalance(kysely, accounts, asOf);
     },
-    seal: (poolId) => seal(sql, poolId),
+    seal: (poolId) => seal(sql, poolId, { waitForCommitted: true }),
+    sealAvailable: (poolId) => seal(sql, poolId),
     async verify(poolId, upTo) {
-      await seal(sql, poolId);
+      await seal(sql, poolId, { waitForCommitted: true });
       return verify(sql, poolId, upTo);
     },
     digest: (poolId, seq) => digest(sql, poolId, seq),

@@ -75,7 +75,10 @@ interface RefRow {
   entries: [string, string, EntryPhase][];
 }
 
-/** Loads the transactions that requests refer to, with their entries and whether something already points at them. */
+/**
+ * Loads the transactions that requests refer to, with their entries and whether something already points at
+ * them. The writer reads `resolved` again once it holds the balance locks; this first read only finds accounts.
+ */
 export async function loadRefs(sql: Queryable, byId: [bigint, bigint][], byExternalId: [bigint, string][]): Promise<RefInfo[]> {
   if (byId.length === 0 && byExternalId.length === 0) return [];
   const rows = await sql<RefRow[]>`

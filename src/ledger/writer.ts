@@ -168,24 +168,31 @@ export class Writer {
       }
       const locked = [...touched.values()].sort((a, b) => (a.poolId - b.poolId || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) as number);
 
-      // Stage 2, pipelined on one round trip: earlier outcomes of these ids, the balance rows locked in
-      // (pool, account) order so that concurrent batches never deadlock, and transaction ids.
+      // Stage 2, pipelined on one round trip: the balance rows locked in (pool, account) order so that
+      // concurrent batches never deadlock; then, read after the locks are held (so after any batch that
+      // touched the same accounts has committed), whether the referenced transactions were resolved, the
+      // earlier outcomes of these ids, and fresh ids.
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
-      const [earlier, balances, ids, entryIds] = await Promise.all([
-        tx<EarlierRow[]>`
-          SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
-            FROM ledger_requests r
-           WHERE (r.pool_id, r.external_id) IN (SELECT * FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]))`,
+      const [balances, resolutions, earlier, ids, entryIds] = await Promise.all([
         tx<BalanceRow[]>`
           SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
             FROM account_balances b
            WHERE (b.pool_id, b.account_id) IN (SELECT * FROM unnest(${locked.map((a) => a.poolId.toString())}::int8[], ${locked.map((a) => a.id.toString())}::int8[]))
            ORDER BY b.pool_id, b.account_id
              FOR UPDATE`,
+        tx<{ pool_id: bigint; refers_to: bigint }[]>`
+          SELECT t.pool_id, t.refers_to FROM transactions t
+           WHERE (t.pool_id, t.refers_to) IN (SELECT * FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]))`,
+        tx<EarlierRow[]>`
+          SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
+            FROM ledger_requests r
+           WHERE (r.pool_id, r.external_id) IN (SELECT * FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]))`,
         tx<{ id: bigint }[]>`SELECT nextval('transactions_id_seq') AS id FROM generate_series(1, ${requests.length})`,
         tx<{ id: bigint }[]>`SELECT nextval('entries_id_seq') AS id FROM generate_series(1, ${entryBound})`,
       ]);
+      const resolved = new Set(resolutions.map((r) => `${r.pool_id}#${r.refers_to}`));
+      for (const ref of refInfos) ref.resolved = resolved.has(`${ref.poolId}#${ref.id}`);
 
       const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids.map((r) => r.id)) };
       for (const a of touched.values()) {
