@@ -230,18 +230,29 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
--- Invariant 6: the canonical content of a transaction, hashed into the chain. jsonb's text form is
--- deterministic (keys sorted), so sealing and verification read the same bytes.
+-- Invariant 6: the canonical content of a transaction, hashed into the chain: its fields in a fixed order,
+-- free text JSON-quoted so no delimiter is ambiguous, the date formatted explicitly (never by DateStyle),
+-- metadata in jsonb's deterministic text form, then its entries in id order. Sealing and verification build
+-- it with these two functions and nothing else. STABLE (not IMMUTABLE, as text output of values is stable)
+-- so that the planner inlines them.
+CREATE FUNCTION ledger_entry_text(id bigint, account_id bigint, amount bigint, currency char(3), phase text)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT concat_ws(',', id, account_id, amount, currency, phase)
+$$;
+
+CREATE FUNCTION ledger_content(id bigint, external_id text, kind text, effective_date date, refers_to bigint,
+                               description text, metadata jsonb, entries text)
+RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT convert_to(concat_ws('|', id, to_json(external_id), kind, to_char(effective_date, 'YYYY-MM-DD'),
+                              coalesce(refers_to::text, '-'), to_json(description), metadata, coalesce(entries, '')), 'UTF8')
+$$;
+
 CREATE VIEW ledger_canonical AS
 SELECT t.pool_id, t.id AS transaction_id, t.tx_xid,
-       convert_to(jsonb_build_object(
-         'id', t.id, 'external_id', t.external_id, 'kind', t.kind,
-         'effective_date', t.effective_date, 'refers_to', t.refers_to,
-         'description', t.description, 'metadata', t.metadata,
-         'entries', e.entries)::text, 'UTF8') AS content
+       ledger_content(t.id, t.external_id, t.kind, t.effective_date, t.refers_to, t.description, t.metadata, e.entries) AS content
   FROM transactions t
   CROSS JOIN LATERAL (
-    SELECT coalesce(jsonb_agg(jsonb_build_array(x.id, x.account_id, x.amount::text, x.currency, x.phase) ORDER BY x.id), '[]') AS entries
+    SELECT string_agg(ledger_entry_text(x.id, x.account_id, x.amount, x.currency, x.phase), ';' ORDER BY x.id) AS entries
       FROM entries x WHERE x.pool_id = t.pool_id AND x.transaction_id = t.id) e;
 
 CREATE FUNCTION ledger_genesis_hash(p_pool_id bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$

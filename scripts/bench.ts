@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: the figures of DESIGN.md §6 on this machine, each beside its target.
+ * Runs against a fresh embedded PostgreSQL (durable: fsync and synchronous_commit on), or BENCH_DATABASE_URL
+ * (an owner URL of a database it may fill). BENCH_SECONDS sets the length of each timed phase (default 5).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createDb, createSql } from '../src/db/client.js';
+import { startEmbedded } from '../src/db/embedded.js';
+import { enableAppLogin, migrate } from '../src/db/migrate.js';
+import { createLedger, type Ledger, type PostingRequest } from '../src/ledger/index.js';
+import { freePort } from '../test/support/ports.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  pass: boolean | null;
+}
+const rows: Row[] = [];
+const record = (figure: string, measured: string, target: string, pass: boolean | null) => {
+  rows.push({ figure, measured, target, pass });
+  console.error(`  ${figure}: ${measured}`);
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** `callers` loops, each sending one request (or batch) at a time until the time is up. */
+async function drive(callers: number, seconds: number, send: (caller: number, i: number) => Promise<number>) {
+  const latencies: number[] = [];
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      for (let i = 0; performance.now() < until; i++) {
+        const t0 = performance.now();
+        const n = await send(caller, i);
+        done += n;
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { perSecond: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function setupPool(ledger: Ledger, poolId: bigint, accounts: number) {
+  await ledger.openBook(poolId);
+  await ledger.createAccount(poolId, { code: 'cash', name: 'Pool cash', type: 'asset', currency: 'CNY', noNegative: true });
+  await ledger.createAccount(poolId, { code: 'capital', name: 'Fund capital', type: 'net_assets', currency: 'CNY' });
+  for (let i = 0; i < accounts; i++) {
+    await ledger.createAccount(poolId, { code: `payable:${i}`, name: `Payable ${i}`, type: 'liability', currency: 'CNY' });
+  }
+  await ledger.post({
+    type: 'post', poolId, externalId: 'fund', effectiveDate: '2026-01-01',
+    entries: [{ account: 'cash', amount: 10n ** 14n }, { account: 'capital', amount: -(10n ** 14n) }],
+  });
+}
+
+const payment = (poolId: bigint, externalId: string, payable: string): PostingRequest => ({
+  type: 'post', poolId, externalId, effectiveDate: '2026-06-30',
+  entries: [{ account: payable, amount: 100n }, { account: 'cash', amount: -100n }],
+});
+
+async function main() {
+  const started = performance.now();
+  let ownerUrl = process.env.BENCH_DATABASE_URL;
+  let stop = async () => {};
+  if (!ownerUrl) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pool-ledger-bench-'));
+    const server = await startEmbedded({ dataDir, port: await freePort() });
+    ownerUrl = server.url('postgres');
+    stop = async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+  }
+  const owner = createSql(ownerUrl, { max: 2 });
+  await migrate(owner);
+  const password = randomBytes(18).toString('base64url');
+  await enableAppLogin(owner, password);
+  const appUrl = new URL(ownerUrl);
+  appUrl.username = 'pool_app';
+  appUrl.password = password;
+  const [settings] = await owner<[{ version: string; fsync: string; sync: string }]>`
+    SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.sync}`;
+  console.error(`bench: ${machine}; ${SECONDS} s per phase`);
+
+  const db = createDb(appUrl.toString(), { max: 10 });
+  const ledger = createLedger({ sql: db.sql, kysely: db.kysely });
+  const run = randomBytes(3).toString('hex');
+
+  // 1. One hot account: every posting pays out of the pool's cash, 20 callers at once.
+  const hotPool = 1n;
+  await setupPool(ledger, hotPool, 50);
+  const hot = await drive(20, SECONDS, async (c, i) => {
+    const o = await ledger.post(payment(hotPool, `hot-${run}-${c}-${i}`, `payable:${i % 50}`));
+    if (o.status !== 'posted') throw new Error(`refused: ${JSON.stringify(o)}`);
+    return 1;
+  });
+  record('hot account, 20 callers (transfers/s)', hot.perSecond.toFixed(0), '>= 5,000', hot.perSecond >= 5000);
+  record('hot account latency p50 / p99 (ms)', `${hot.p50.toFixed(1)} / ${hot.p99.toFixed(1)}`, 'reported', null);
+
+  // 2. Spread: transfers between random pairs of 50 accounts, no account shared by all.
+  const spreadPool = 2n;
+  await setupPool(ledger, spreadPool, 50);
+  const spread = await drive(20, SECONDS, async (c, i) => {
+    const a = (c * 7 + i * 13) % 50;
+    const b = (a + 1 + ((c + i) % 49)) % 50;
+    const o = await ledger.post({
+      type: 'post', poolId: spreadPool, externalId: `spread-${run}-${c}-${i}`, effectiveDate: '2026-06-30',
+      entries: [{ account: `payable:${a}`, amount: 5n }, { account: `payable:${b}`, amount: -5n }],
+    });
+    if (o.status !== 'posted') throw new Error('refused');
+    return 1;
+  });
+  record('spread over 50 accounts, 20 callers (transfers/s)', spread.perSecond.toFixed(0), '> pgledger 599', spread.perSecond > 599);
+
+  // 3. Batches of 50 through the hot account, atomically, 4 callers.
+  const batch = await drive(4, SECONDS, async (c, i) => {
+    const requests = Array.from({ length: 50 }, (_, k) => payment(hotPool, `batch-${run}-${c}-${i}-${k}`, `payable:${k}`));
+    const outcomes = await ledger.postBatch(requests);
+    if (outcomes.some((o) => o.status !== 'posted')) throw new Error('refused');
+    return outcomes.length;
+  });
+  record('batches of 50 on the hot account (transfers/s)', batch.perSecond.toFixed(0), '>= 20,000', batch.perSecond >= 20000);
+
+  // 4. Balance reads stay flat as the journal grows; the hot account now has the most entries.
+  const [{ n: journal }] = await db.sql<[{ n: bigint }]>`SELECT count(*) AS n FROM transactions`;
+  const timeRead = async (asOf?: string) => {
+    const t: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await ledger.balance(hotPool, 'cash', asOf);
+      t.push(performance.now() - t0);
+    }
+    return percentile(t.sort((a, b) => a - b), 50);
+  };
+  const now = await timeRead();
+  const asOf = await timeRead('2026-06-30');
+  record(`balance read at ${journal} transactions, now / as-of (ms, p50)`, `${now.toFixed(2)} / ${asOf.toFixed(2)}`, 'index, no scan', null);
+
+  // 5. Seal the journal and verify it.
+  const t0 = performance.now();
+  await ledger.seal(hotPool);
+  const sealMs = performance.now() - t0;
+  const t1 = performance.now();
+  const verified = await ledger.verify(hotPool);
+  const verifyMs = performance.now() - t1;
+  if (!verified.ok) throw new Error(`verify failed: ${JSON.stringify(verified, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  const verifyRate = Number(verified.checked) / (verifyMs / 1000);
+  record(`seal ${verified.checked} transactions (transactions/s)`, (Number(verified.checked) / (sealMs / 1000)).toFixed(0), 'reported', null);
+  record('hash-chain verify (transactions/s)', verifyRate.toFixed(0), '>= 100,000', verifyRate >= 100_000);
+
+  record('bench process RSS (MiB)', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'reported', null);
+
+  await db.close();
+  await owner.end();
+  await stop();
+
+  const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length));
+  const line = (r: Record<keyof Row, string>) =>
+    `| ${r.figure.padEnd(width('figure'))} | ${r.measured.padStart(width('measured'))} | ${r.target.padEnd(width('target'))} | ${r.pass.padEnd(4)} |`;
+  console.log(`\nmachine: ${machine}`);
+  console.log(line({ figure: 'figure', measured: 'measured', target: 'target', pass: 'pass' }));
+  console.log(`|${'-'.repeat(width('figure') + 2)}|${'-'.repeat(width('measured') + 2)}|${'-'.repeat(width('target') + 2)}|------|`);
+  for (const r of rows) console.log(line({ ...r, pass: r.pass === null ? '' : r.pass ? 'yes' : 'NO' }));
+  console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
