@@ -6,7 +6,7 @@ import type { Database } from './schema.js';
 type Types = { bigint: bigint; day: string };
 export type Sql = postgres.Sql<Types>;
 /** Either the pool or a transaction: query functions take this, so the caller owns the transaction. */
-export type Queryable = postgres.Sql<Types> | postgres.TransactionSql<Types>;
+export type Queryable = postgres.Sql<Types> | postgres.TransactionSql<Types> | postgres.ReservedSql<Types>;
 
 export interface DbOptions {
   /** Upper bound on pooled connections. */

@@ -78,6 +78,21 @@ export class Writer {
     const canonical = requests.map(canonicalRequest);
     return new Promise((resolve, reject) => {
       this.queue.push({ requests, canonical, hashes: canonical.map(requestHash), resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  private pumpScheduled = false;
+
+  /**
+   * Cuts the next batch one turn of the event loop later, so that every caller that is about to submit (for
+   * one, each caller the last batch just answered) gets into it.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
@@ -106,7 +121,7 @@ export class Writer {
       void this.run(batch).finally(() => {
         taken.forEach((k) => this.inFlightIds.delete(k));
         this.inFlight--;
-        this.pump();
+        this.schedulePump();
       });
     }
   }
@@ -146,7 +161,13 @@ export class Writer {
       'entries' in r && r.entries ? r.entries.map((e): [bigint, string] => [r.poolId, e.account]) : [],
     );
 
-    const committed = await this.sql.begin(async (tx) => {
+    let committed: { decided: Decided[]; createdAt: Date };
+    // A transaction by hand on a reserved connection, so that BEGIN travels with the first queries and COMMIT
+    // with the write: two round trips for the whole batch.
+    const tx = await this.sql.reserve();
+    let finished = false;
+    try {
+      const begun = tx`BEGIN`;
       // Stage 1, only when needed: referenced transactions and accounts this process has not seen yet.
       const refInfos = await loadRefs(
         tx,
@@ -174,7 +195,8 @@ export class Writer {
       // earlier outcomes of these ids, and fresh ids.
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
-      const [balances, resolutions, earlier, ids, entryIds] = await Promise.all([
+      const [, balances, resolutions, earlier, ids, entryIds] = await Promise.all([
+        begun,
         tx<BalanceRow[]>`
           SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
             FROM account_balances b
@@ -230,10 +252,17 @@ export class Writer {
       if (planned.length > 0 || refused.length > 0) {
         const nextEntryId = idAllocator(entryIds.map((r) => r.id));
         for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
-        createdAt = await writeAll(tx, batch, decided, planned, refused, before, state.balances);
+        [createdAt] = await Promise.all([writeAll(tx, batch, decided, planned, refused, before, state.balances), tx`COMMIT`]);
+      } else {
+        await tx`COMMIT`;
       }
-      return { decided, createdAt };
-    });
+      finished = true;
+      committed = { decided, createdAt };
+    } finally {
+      // After a failed statement COMMIT has already rolled back; otherwise roll back what is open.
+      if (!finished) await tx`ROLLBACK`.catch(() => {});
+      tx.release();
+    }
 
     const replayIds = committed.decided.flatMap((d) =>
       d.kind === 'replay' ? d.earlier.flatMap((e): [bigint, bigint][] => (e.transaction_id ? [[e.pool_id, e.transaction_id]] : [])) : [],

@@ -60,7 +60,29 @@ describe('double entry, enforced at commit', () => {
       sql`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
           SELECT ${pool.toString()}, ${txId.toString()}, x.a, x.amt, 'CNY', '2026-02-01', 'posted'
             FROM (VALUES (${cash.toString()}::int8, 7::int8), (${capital.toString()}::int8, -7::int8)) AS x(a, amt)`,
-    ).rejects.toThrow(/committed transaction/);
+    ).rejects.toThrow(/can only be added to a transaction created/);
+  });
+
+  it('refuses a transaction without entries', async () => {
+    await expect(insertRaw([])).rejects.toThrow(/has 0 entries/);
+  });
+
+  it('refuses entries added to a transaction after its check was brought forward with SET CONSTRAINTS', async () => {
+    const sql = f.db.app.sql;
+    await expect(
+      sql.begin(async (tx) => {
+        const [{ id }] = await tx<[{ id: bigint }]>`
+          INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+          VALUES (${pool.toString()}, 'early-check', 'posted', '2026-02-02') RETURNING id`;
+        const entry = (account: bigint, amount: bigint) =>
+          tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+             VALUES (${pool.toString()}, ${id.toString()}, ${account.toString()}, ${amount.toString()}, 'CNY', '2026-02-02', 'posted')`;
+        await entry(cash, 10n);
+        await entry(capital, -10n);
+        await tx`SET CONSTRAINTS transaction_balanced IMMEDIATE`;
+        await entry(cash, 5n);
+      }),
+    ).rejects.toThrow(/not yet checked/);
   });
 
   it('refuses a guarded balance below zero even when written directly', async () => {
