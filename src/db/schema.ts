@@ -85,7 +85,65 @@ export interface LedgerChainHeadsTable {
   last_id: Int8;
 }
 
+export type ParticipantKind = 'treasury' | 'bank' | 'insurer' | 'guarantor' | 'enterprise' | 'vc' | 'auditor';
+export type ApiRole = 'admin' | 'treasury' | 'bank' | 'insurer' | 'auditor' | 'guarantor' | 'enterprise';
+
+export interface PoolsTable {
+  id: Generated<bigint>;
+  name: string;
+  currency: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface ParticipantsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  kind: ParticipantKind;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<bigint>;
+  prefix: string;
+  secret_hash: Buffer;
+  role: ApiRole;
+  pool_id: Int8 | null;
+  participant_id: Int8 | null;
+  label: Generated<string>;
+  created_at: Timestamp;
+  revoked_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: Int8;
+  key: string;
+  fingerprint: Buffer;
+  lease_token: string | null;
+  lease_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  status: number | null;
+  body: string | null;
+  created_at: Timestamp;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface EventsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  tx_xid: ColumnType<string, never, never>;
+  type: string;
+  participant_id: Int8 | null;
+  subject: string;
+  data: ColumnType<Record<string, unknown>, string, never>;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  pools: PoolsTable;
+  participants: ParticipantsTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+  events: EventsTable;
   ledger_books: LedgerBooksTable;
   accounts: AccountsTable;
   account_balances: AccountBalancesTable;

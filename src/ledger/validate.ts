@@ -114,7 +114,8 @@ export function differences(a: Record<string, unknown>, b: Record<string, unknow
   return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
-function sortKeys(value: unknown): unknown {
+/** The value with every object's keys sorted: the canonical form hashed for idempotency. */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
     return Object.fromEntries(

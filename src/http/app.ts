@@ -1,0 +1,69 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { AppDeps, AppEnv } from './env.js';
+import { bearerAuth } from './middleware/auth.js';
+import { idempotency } from './middleware/idempotency.js';
+import { requestLog } from './middleware/logging.js';
+import { errorToProblem, problem, PROBLEM_BASE, PROBLEM_TYPES } from './problem.js';
+import { routeGroup } from './route-group.js';
+import { eventRoutes } from './routes/events.js';
+import { keyRoutes } from './routes/keys.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { poolRoutes } from './routes/pools.js';
+import { systemRoutes } from './routes/system.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The whole HTTP API, built the same way for the Node server, the Worker and the tests.
+ */
+export function createApp(deps: AppDeps) {
+  const app = routeGroup();
+
+  app.use('*', requestId({ limitLength: 128 }));
+  app.use('*', async function provideDeps(c, next) {
+    c.set('deps', deps);
+    c.set('db', deps.db.kysely);
+    await next();
+  });
+  app.use('*', requestLog);
+  app.use('/v1/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', { detail: `bodies are limited to ${MAX_BODY_BYTES} bytes` }) }));
+  app.use('/v1/*', bearerAuth);
+  app.use('/v1/*', idempotency);
+
+  app.route('/', systemRoutes());
+  app.route('/v1', poolRoutes());
+  app.route('/v1', keyRoutes());
+  app.route('/v1', ledgerRoutes());
+  app.route('/v1', eventRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Risk-compensation pool ledger',
+      version: '1',
+      description: [
+        'The ledger of a government loan risk-compensation pool (government + bank + insurer).',
+        'Money is `{ "amount": "<fen as a string of digits>", "currency": "CNY" }`. Every POST takes an `Idempotency-Key`.',
+        'Errors are RFC 9457 problem+json; their types:',
+        ...Object.entries(PROBLEM_TYPES).map(([t, s]) => `- \`${PROBLEM_BASE}${t}\` (${s.status}): ${s.title}`),
+      ].join('\n'),
+    },
+    security: [{ bearerAuth: [] }],
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Pool ledger API' }));
+
+  app.notFound((c) => problem(c, 'not-found', { detail: `no route for ${c.req.method} ${c.req.path}` }));
+  app.onError((err, c) => {
+    const { response, unexpected } = errorToProblem(c, err);
+    if (unexpected) {
+      deps.logger.error({ request_id: c.var.requestId, err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'unexpected error');
+    }
+    return response;
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { RequestIdVariables } from 'hono/request-id';
+import type { Db } from '../db/client.js';
+import type { Database } from '../db/schema.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Logger } from '../logger.js';
+import type { Principal } from '../pool/access.js';
+
+/** What the app needs from its host (Node server, Worker or a test): built once, shared by every request. */
+export interface AppDeps {
+  db: Db;
+  ledger: Ledger;
+  logger: Logger;
+  /** Highest migration this build expects, for /readyz. */
+  latestMigration: number;
+  /** How long an Idempotency-Key stays claimed by a request before a retry may take it over. */
+  idempotencyLease_ms?: number;
+}
+
+export type AppEnv = {
+  Variables: RequestIdVariables & {
+    deps: AppDeps;
+    principal: Principal;
+    /** The database handle for this request: inside a write, its transaction. */
+    db: Kysely<Database>;
+    /** The Idempotency-Key of a write, for effects that must happen once per key. */
+    idempotencyKey: string | undefined;
+  };
+};

@@ -1,0 +1,125 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { LedgerError } from '../ledger/index.js';
+import { DomainError } from '../pool/errors.js';
+
+/**
+ * RFC 9457 problem details. Every failure leaves the API as one of these, with a stable `type` URI from the
+ * table below (documented in the OpenAPI document), the request id, and never a stack trace.
+ */
+export const PROBLEM_BASE = 'https://pool-ledger.example/problems/';
+
+export const PROBLEM_TYPES = {
+  'validation': { status: 400, title: 'The request is not valid' },
+  'unauthorized': { status: 401, title: 'A valid API key is required' },
+  'forbidden': { status: 403, title: 'This key may not do this' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'idempotency-key-missing': { status: 400, title: 'Idempotency-Key header is required on every POST' },
+  'idempotency-in-flight': { status: 409, title: 'A request with this Idempotency-Key is still running' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with another request' },
+  'conflict': { status: 409, title: 'The request conflicts with the current state' },
+  'participant-exists': { status: 409, title: 'A participant with this kind and name exists' },
+  'account-exists': { status: 409, title: 'An account with this code exists with another definition' },
+  'invalid-posting': { status: 422, title: 'The posting is not valid' },
+  'posting-refused': { status: 422, title: 'The ledger refused the posting' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unavailable': { status: 503, title: 'The database is unavailable; retry later' },
+  'internal': { status: 500, title: 'Internal error' },
+} as const;
+
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().url().openapi({ example: `${PROBLEM_BASE}not-found`, description: `One of ${Object.keys(PROBLEM_TYPES).map((t) => PROBLEM_BASE + t).join(', ')}` }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    request_id: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .openapi('Problem');
+
+export interface ProblemInit {
+  detail: string;
+  status?: number;
+  errors?: { path: string; message: string }[];
+  extra?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** Thrown by a handler to answer with a problem: typed routes return only their success shapes. */
+export class ProblemError extends Error {
+  constructor(
+    readonly type: ProblemType,
+    readonly init: ProblemInit,
+  ) {
+    super(init.detail);
+  }
+}
+
+export function problem(c: Context, type: ProblemType, init: ProblemInit): Response {
+  const spec = PROBLEM_TYPES[type];
+  const status = init.status ?? spec.status;
+  const body = {
+    type: PROBLEM_BASE + type,
+    title: spec.title,
+    status,
+    detail: init.detail,
+    instance: c.req.path,
+    request_id: (c.get('requestId') as string | undefined) ?? '',
+    ...(init.errors ? { errors: init.errors } : {}),
+    ...(init.extra ?? {}),
+  };
+  return new Response(JSON.stringify(body, bigintReplacer), {
+    status,
+    headers: {
+      'content-type': 'application/problem+json',
+      'x-request-id': body.request_id,
+      ...(init.headers ?? {}),
+    },
+  });
+}
+
+export function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/** True for errors that mean "the database is not there right now", as opposed to a bug. */
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== err && isUnavailable(cause);
+}
+
+/** The one place where errors become responses. */
+export function errorToProblem(c: Context, err: unknown): { response: Response; unexpected: boolean } {
+  if (err instanceof ProblemError) return { response: problem(c, err.type, err.init), unexpected: false };
+  if (err instanceof DomainError) {
+    const type: ProblemType =
+      err.type in PROBLEM_TYPES ? (err.type as ProblemType) : err.kind === 'not_found' ? 'not-found' : err.kind === 'forbidden' ? 'forbidden' : err.kind === 'conflict' ? 'conflict' : 'validation';
+    const status = err.kind === 'invalid' ? 422 : undefined;
+    return { response: problem(c, type, { detail: err.message, status, extra: Object.keys(err.details).length ? { details: err.details } : undefined }), unexpected: false };
+  }
+  if (err instanceof LedgerError) {
+    const map: Record<LedgerError['type'], ProblemType> = {
+      invalid_posting: 'invalid-posting',
+      idempotency_conflict: 'idempotency-key-reused',
+      account_not_found: 'not-found',
+      account_conflict: 'account-exists',
+      transaction_not_found: 'not-found',
+      book_not_found: 'not-found',
+    };
+    return { response: problem(c, map[err.type], { detail: err.message, extra: { details: err.details } }), unexpected: false };
+  }
+  if (isUnavailable(err)) {
+    return { response: problem(c, 'unavailable', { detail: 'the database cannot be reached; retry shortly', headers: { 'retry-after': '2' } }), unexpected: true };
+  }
+  return { response: problem(c, 'internal', { detail: `an unexpected error occurred; quote request id ${c.get('requestId') ?? ''}` }), unexpected: true };
+}

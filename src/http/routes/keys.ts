@@ -1,0 +1,61 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { issueKey, revokeKey } from '../../pool/keys.js';
+import { scopePool } from '../../pool/access.js';
+import { routeGroup } from '../route-group.js';
+import { Id } from '../wire.js';
+import { authorize, errorResponses } from './common.js';
+
+const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
+const KeyBody = z
+  .object({ role: Role, pool_id: Id.optional(), participant_id: Id.optional(), label: z.string().max(200).optional() })
+  .openapi('NewKey', { description: 'Admin keys issue admin, treasury and auditor keys; a treasury key issues keys for its own pool.' });
+const KeyOut = z
+  .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().openapi({ description: 'The key itself: shown once, stored only as a hash.' }) })
+  .openapi('IssuedKey');
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+export function keyRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/keys', tags: ['keys'], summary: 'Issue an API key',
+      request: { body: { content: json(KeyBody), required: true } },
+      responses: { 201: { description: 'Issued; the key is in the body, once', content: json(KeyOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c, ['admin', 'treasury']);
+      const body = c.req.valid('json');
+      const poolId = body.pool_id === undefined ? null : scopePool(c.var.principal, BigInt(body.pool_id));
+      const issued = await issueKey(c.var.db, c.var.principal, {
+        role: body.role,
+        poolId,
+        participantId: body.participant_id === undefined ? null : BigInt(body.participant_id),
+        label: body.label,
+      });
+      c.header('cache-control', 'no-store');
+      return c.json(
+        {
+          id: issued.id.toString(), prefix: issued.prefix, role: issued.role, pool_id: issued.poolId?.toString() ?? null,
+          participant_id: issued.participantId?.toString() ?? null, label: issued.label, created_at: issued.createdAt.toISOString(), key: issued.key,
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/keys/{key_id}/revoke', tags: ['keys'], summary: 'Revoke an API key; it stops working at once',
+      request: { params: z.object({ key_id: Id }) },
+      responses: { 200: { description: 'Revoked', content: json(z.object({ id: Id, revoked: z.literal(true) })) }, ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c, ['admin', 'treasury']);
+      const { key_id } = c.req.valid('param');
+      await revokeKey(c.var.db, c.var.principal, BigInt(key_id));
+      return c.json({ id: key_id, revoked: true as const }, 200);
+    },
+  );
+  return app;
+}

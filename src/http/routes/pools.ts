@@ -1,0 +1,85 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
+import { routeGroup } from '../route-group.js';
+import { Id, Limit, PoolParam } from '../wire.js';
+import { authorize, errorResponses } from './common.js';
+
+const PoolBody = z.object({ name: z.string().min(1).max(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
+const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
+const Kind = z.enum(['treasury', 'bank', 'insurer', 'guarantor', 'enterprise', 'vc', 'auditor']);
+const ParticipantBody = z.object({ kind: Kind, name: z.string().min(1).max(200) }).openapi('NewParticipant');
+const ParticipantOut = z.object({ id: Id, pool_id: Id, kind: Kind, name: z.string(), created_at: z.string() }).openapi('Participant');
+
+const poolOut = (p: Pool) => ({ id: p.id.toString(), name: p.name, currency: p.currency, created_at: p.createdAt.toISOString() });
+const participantOut = (p: Participant) => ({ id: p.id.toString(), pool_id: p.poolId.toString(), kind: p.kind, name: p.name, created_at: p.createdAt.toISOString() });
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+export function poolRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools', tags: ['pools'], summary: 'Create a pool and open its books (admin)',
+      request: { body: { content: json(PoolBody), required: true } },
+      responses: { 201: { description: 'Created', content: json(PoolOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c, ['admin']);
+      const pool = await createPool(c.var.db, c.var.deps.ledger, c.req.valid('json'));
+      return c.json(poolOut(pool), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}', tags: ['pools'], summary: 'A pool',
+      request: { params: PoolParam },
+      responses: { 200: { description: 'The pool', content: json(PoolOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      return c.json(poolOut(await getPool(c.var.db, c.var.principal, poolId)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/participants', tags: ['participants'], summary: 'Register a bank, insurer or other participant (treasury)',
+      request: { params: PoolParam, body: { content: json(ParticipantBody), required: true } },
+      responses: { 201: { description: 'Created', content: json(ParticipantOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const participant = await createParticipant(c.var.db, c.var.principal, poolId, c.req.valid('json'));
+      return c.json(participantOut(participant), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/participants', tags: ['participants'], summary: 'Participants (a bank or insurer sees only itself)',
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
+      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(ParticipantOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const { limit, after } = c.req.valid('query');
+      const rows = await listParticipants(c.var.db, c.var.principal, poolId, { after: after ? BigInt(after) : undefined, limit });
+      return c.json({ data: rows.map(participantOut), next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/participants/{participant_id}', tags: ['participants'], summary: 'A participant',
+      request: { params: PoolParam.extend({ participant_id: Id }) },
+      responses: { 200: { description: 'The participant', content: json(ParticipantOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, participant_id } = c.req.valid('param');
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
+      return c.json(participantOut(await getParticipant(c.var.db, c.var.principal, poolId, BigInt(participant_id))), 200);
+    },
+  );
+  return app;
+}

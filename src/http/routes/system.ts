@@ -1,0 +1,46 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { routeGroup } from '../route-group.js';
+import { isUnavailable, ProblemError, ProblemSchema } from '../problem.js';
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Ready = z.object({ status: z.literal('ready'), migration: z.number().int() }).openapi('Ready');
+
+export function systemRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/healthz', tags: ['system'], summary: 'The process is up', security: [], responses: { 200: { description: 'Up', content: { 'application/json': { schema: Health } } } } }),
+    (c) => c.json({ status: 'ok' as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/readyz',
+      tags: ['system'],
+      summary: 'The database answers and has every migration this build expects',
+      security: [],
+      responses: {
+        200: { description: 'Ready', content: { 'application/json': { schema: Ready } } },
+        503: { description: 'Not ready', content: { 'application/problem+json': { schema: ProblemSchema } } },
+      },
+    }),
+    async (c) => {
+      const expected = c.var.deps.latestMigration;
+      let current: number;
+      try {
+        const { rows } = await sql<{ v: number | null }>`SELECT max(version) AS v FROM schema_migrations`.execute(c.var.deps.db.kysely);
+        current = rows[0]?.v ?? 0;
+      } catch (err) {
+        if (!isUnavailable(err)) throw err;
+        throw new ProblemError('unavailable', { detail: 'the database cannot be reached', headers: { 'retry-after': '2' } });
+      }
+      if (current < expected) {
+        throw new ProblemError('unavailable', { detail: `database is at migration ${current}, this build needs ${expected}`, headers: { 'retry-after': '5' } });
+      }
+      return c.json({ status: 'ready' as const, migration: current }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,51 @@
+import { z } from '@hono/zod-openapi';
+import type { StatementCursor } from '../ledger/index.js';
+import type { FeedCursor } from '../pool/events.js';
+
+/** Wire formats shared by the routes: ids and money as strings of digits, days as YYYY-MM-DD. */
+
+export const Id = z.string().regex(/^[1-9]\d{0,18}$/, 'a positive integer id').openapi({ example: '42' });
+export const Amount = z.string().regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string').openapi({ example: '1234567' });
+export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD').openapi({ example: '2026-06-30' });
+export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
+
+export const PoolParam = z.object({ pool_id: Id.openapi({ param: { name: 'pool_id', in: 'path' } }) });
+
+export const Limit = z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 });
+export const Cursor = z.string().max(500).openapi({ description: 'Opaque: the next_cursor of the previous page.' });
+
+export const money = (amount: bigint, currency: string) => ({ amount: amount.toString(), currency });
+
+/** Cursors are opaque to clients: base64url of a small JSON value. */
+export function encodeCursor(value: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, keys: string[]): Record<string, string> | null {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!value || typeof value !== 'object') return null;
+    const record = value as Record<string, unknown>;
+    return keys.every((k) => typeof record[k] === 'string') ? (record as Record<string, string>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const statementCursor = {
+  encode: (c: StatementCursor) => encodeCursor({ d: c.day, e: c.entryId.toString(), b: c.balance.toString() }),
+  decode(cursor: string): StatementCursor | null {
+    const v = decodeCursor(cursor, ['d', 'e', 'b']);
+    if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v.d!) || !/^\d{1,19}$/.test(v.e!) || !/^-?\d{1,19}$/.test(v.b!)) return null;
+    return { day: v.d!, entryId: BigInt(v.e!), balance: BigInt(v.b!) };
+  },
+};
+
+export const feedCursor = {
+  encode: (c: FeedCursor) => encodeCursor({ x: c.xid, i: c.id.toString() }),
+  decode(cursor: string): FeedCursor | null {
+    const v = decodeCursor(cursor, ['x', 'i']);
+    if (!v || !/^\d{1,20}$/.test(v.x!) || !/^\d{1,19}$/.test(v.i!)) return null;
+    return { xid: v.x!, id: BigInt(v.i!) };
+  },
+};

@@ -1,0 +1,31 @@
+import type { ApiRole } from '../db/schema.js';
+import { DomainError, notFound } from './errors.js';
+
+/** Who is asking: everything comes from the API key, nothing from the request. */
+export interface Principal {
+  keyId: bigint;
+  keyPrefix: string;
+  role: ApiRole;
+  /** null for admin keys only. */
+  poolId: bigint | null;
+  /** The bank, insurer, guarantor or enterprise the key belongs to. */
+  participantId: bigint | null;
+}
+
+/**
+ * The pool a principal may address. Another pool answers exactly like a pool that does not exist, so a
+ * tenant learns nothing of others (invariant 7).
+ */
+export function scopePool(principal: Principal, poolId: bigint): bigint {
+  if (principal.role === 'admin' || principal.poolId === poolId) return poolId;
+  throw notFound(`pool ${poolId}`);
+}
+
+export function requireRole(principal: Principal, roles: readonly ApiRole[]): void {
+  if (!roles.includes(principal.role)) {
+    throw new DomainError('forbidden', 'forbidden', `a ${principal.role} key may not do this`, { role: principal.role });
+  }
+}
+
+/** Treasury and auditor see the whole pool; banks, insurers and the rest only what concerns them. */
+export const seesWholePool = (p: Principal) => p.role === 'admin' || p.role === 'treasury' || p.role === 'auditor';

@@ -1,0 +1,133 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { ApiRole, Database } from '../db/schema.js';
+import type { Principal } from './access.js';
+import { DomainError, notFound } from './errors.js';
+import { appendEvent } from './events.js';
+
+/**
+ * API keys look like `plk_<prefix>_<secret>`: the prefix (8 hex characters) finds the key, the secret (32
+ * base64url characters, 192 random bits) proves it. Only SHA-256 of the whole key is stored.
+ */
+const KEY_FORMAT = /^plk_([0-9a-f]{8})_([A-Za-z0-9_-]{32})$/;
+
+export interface IssuedKey {
+  id: bigint;
+  prefix: string;
+  role: ApiRole;
+  poolId: bigint | null;
+  participantId: bigint | null;
+  label: string;
+  createdAt: Date;
+  /** The whole key: shown once, never again. */
+  key: string;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest();
+
+export function generateKey(): { key: string; prefix: string } {
+  const prefix = randomBytes(4).toString('hex');
+  return { key: `plk_${prefix}_${randomBytes(24).toString('base64url')}`, prefix };
+}
+
+/** Roles a key of each role may issue, and for which pool. */
+function checkIssuer(issuer: Principal, role: ApiRole, poolId: bigint | null): void {
+  const allowed =
+    issuer.role === 'admin'
+      ? role === 'admin' || role === 'treasury' || role === 'auditor'
+      : issuer.role === 'treasury' && role !== 'admin' && poolId === issuer.poolId;
+  if (!allowed) throw new DomainError('forbidden', 'forbidden', `a ${issuer.role} key may not issue ${role} keys here`);
+}
+
+const PARTICIPANT_ROLES: readonly ApiRole[] = ['bank', 'insurer', 'guarantor', 'enterprise'];
+
+export async function issueKey(
+  db: Kysely<Database>,
+  issuer: Principal,
+  spec: { role: ApiRole; poolId: bigint | null; participantId?: bigint | null; label?: string; key?: string },
+): Promise<IssuedKey> {
+  checkIssuer(issuer, spec.role, spec.poolId);
+  if ((spec.role === 'admin') !== (spec.poolId === null)) {
+    throw new DomainError('invalid', 'validation', spec.role === 'admin' ? 'admin keys belong to no pool' : 'the key needs a pool');
+  }
+  if (spec.poolId !== null) {
+    const pool = await db.selectFrom('pools').select('id').where('id', '=', spec.poolId).executeTakeFirst();
+    if (!pool) throw notFound(`pool ${spec.poolId}`);
+  }
+  const participantId = spec.participantId ?? null;
+  if (PARTICIPANT_ROLES.includes(spec.role)) {
+    if (participantId === null) throw new DomainError('invalid', 'validation', `a ${spec.role} key needs participant_id`);
+    const participant = await db
+      .selectFrom('participants')
+      .select('kind')
+      .where('pool_id', '=', spec.poolId!)
+      .where('id', '=', participantId)
+      .executeTakeFirst();
+    if (!participant) throw notFound(`participant ${participantId}`);
+    if (participant.kind !== spec.role) {
+      throw new DomainError('invalid', 'validation', `participant ${participantId} is a ${participant.kind}, not a ${spec.role}`);
+    }
+  } else if (participantId !== null) {
+    throw new DomainError('invalid', 'validation', `a ${spec.role} key belongs to no participant`);
+  }
+  let key: string;
+  let prefix: string;
+  if (spec.key !== undefined) {
+    const m = KEY_FORMAT.exec(spec.key);
+    if (!m) throw new DomainError('invalid', 'validation', 'a supplied key must look like plk_<8 hex>_<32 base64url>');
+    key = spec.key;
+    prefix = m[1]!;
+  } else {
+    ({ key, prefix } = generateKey());
+  }
+  const row = await db
+    .insertInto('api_keys')
+    .values({ prefix, secret_hash: hashKey(key), role: spec.role, pool_id: spec.poolId, participant_id: participantId, label: spec.label ?? '' })
+    .returning(['id', 'created_at', 'label'])
+    .executeTakeFirstOrThrow();
+  if (spec.poolId !== null) {
+    await appendEvent(db, {
+      poolId: spec.poolId,
+      type: 'key.issued',
+      subject: `key/${row.id}`,
+      participantId,
+      data: { role: spec.role, prefix, label: row.label },
+    });
+  }
+  return { id: row.id, prefix, role: spec.role, poolId: spec.poolId, participantId, label: row.label, createdAt: row.created_at, key };
+}
+
+export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint): Promise<void> {
+  const row = await db.selectFrom('api_keys').select(['pool_id', 'role', 'revoked_at', 'participant_id']).where('id', '=', keyId).executeTakeFirst();
+  // A treasury key sees only its pool's keys; anything else is as if it did not exist.
+  if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId))) throw notFound(`key ${keyId}`);
+  if (row.revoked_at) return;
+  await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', keyId).execute();
+  if (row.pool_id !== null) {
+    await appendEvent(db, { poolId: row.pool_id, type: 'key.revoked', subject: `key/${keyId}`, participantId: row.participant_id, data: { role: row.role } });
+  }
+}
+
+/** The principal behind a presented key, or null for a malformed, unknown or revoked one. */
+export async function authenticate(db: Kysely<Database>, presented: string): Promise<Principal | null> {
+  const m = KEY_FORMAT.exec(presented);
+  if (!m) return null;
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'prefix', 'secret_hash', 'role', 'pool_id', 'participant_id', 'revoked_at'])
+    .where('prefix', '=', m[1]!)
+    .executeTakeFirst();
+  if (!row || row.revoked_at !== null) return null;
+  if (!timingSafeEqual(row.secret_hash, hashKey(presented))) return null;
+  return { keyId: row.id, keyPrefix: row.prefix, role: row.role, poolId: row.pool_id, participantId: row.participant_id };
+}
+
+/** On a database without any admin key: create one (the given key, or a random one) and return it once. */
+export async function bootstrapAdmin(db: Kysely<Database>, key?: string): Promise<IssuedKey | null> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('api_keys').select('id').where('role', '=', 'admin').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+    if (existing) return null;
+    const system: Principal = { keyId: 0n, keyPrefix: 'system', role: 'admin', poolId: null, participantId: null };
+    return issueKey(trx, system, { role: 'admin', poolId: null, label: 'first admin key', key });
+  });
+}

