@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { LedgerError } from '../ledger/index.js';
 import { DomainError } from '../pool/errors.js';
 
@@ -101,6 +102,11 @@ export function isUnavailable(err: unknown): boolean {
 /** The one place where errors become responses. */
 export function errorToProblem(c: Context, err: unknown): { response: Response; unexpected: boolean } {
   if (err instanceof ProblemError) return { response: problem(c, err.type, err.init), unexpected: false };
+  if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own refusals (e.g. a body that is not JSON) become problems like every other.
+    const type: ProblemType = err.status === 413 ? 'payload-too-large' : err.status === 404 ? 'not-found' : 'validation';
+    return { response: problem(c, type, { detail: err.message || 'the request could not be read', status: err.status }), unexpected: false };
+  }
   if (err instanceof DomainError) {
     const type: ProblemType =
       err.type in PROBLEM_TYPES ? (err.type as ProblemType) : err.kind === 'not_found' ? 'not-found' : err.kind === 'forbidden' ? 'forbidden' : err.kind === 'conflict' ? 'conflict' : 'validation';

@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+
+/**
+ * Every write route gets arbitrary bodies, headers and ids: it never answers 5xx, every refusal is
+ * problem+json, and a refused request writes nothing (no event, no ledger transaction, no key).
+ */
+let api: ApiFixture;
+let t: Tenant;
+let txId: string;
+
+beforeAll(async () => {
+  api = await apiFixture();
+  t = await api.tenant();
+  for (const account of [
+    { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true },
+    { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
+  ]) expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
+  txId = expectStatus(
+    await api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
+      key: t.treasury,
+      body: { effective_date: '2026-01-02', entries: [{ account: 'pool_cash', debit: '100' }, { account: 'fund_capital', credit: '100' }] },
+    }),
+    201,
+  ).id;
+});
+afterAll(() => api.close());
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+
+const routes = () => [
+  { path: '/v1/pools', key: api.adminKey, valid: { name: 'Pool', currency: 'CNY' } },
+  { path: '/v1/keys', key: t.treasury, valid: { role: 'auditor', pool_id: t.poolId, label: 'x' } },
+  { path: `/v1/keys/1/revoke`, key: t.bank, valid: {} },
+  { path: `/v1/pools/${t.poolId}/participants`, key: t.treasury, valid: { kind: 'bank', name: 'Bank' } },
+  { path: `/v1/pools/${t.poolId}/accounts`, key: t.treasury, valid: { code: 'acct', name: 'Account', type: 'asset', currency: 'CNY' } },
+  { path: `/v1/pools/${t.poolId}/transactions`, key: t.treasury, valid: { effective_date: '2026-01-03', entries: [{ account: 'fund_capital', debit: '1' }, { account: 'pool_cash', credit: '1' }] } },
+  { path: `/v1/pools/${t.poolId}/transactions/${txId}/reversal`, key: t.treasury, valid: { effective_date: '2026-01-04' } },
+];
+
+/** A valid body with one field replaced, dropped or added: the inputs most likely to slip through. */
+const mutated = (valid: Record<string, unknown>) =>
+  fc.oneof(
+    fc.tuple(fc.constantFrom(...Object.keys(valid), 'extra'), fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...valid, [k]: v })),
+    fc.constantFrom(...Object.keys(valid), 'none').map((k) => JSON.stringify(Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k)))),
+  );
+
+const body = (valid: Record<string, unknown>) =>
+  fc.oneof(mutated(valid), fc.json(), fc.string(), fc.constant(''), fc.constant('{"a":'), fc.constant('9'.repeat(400)));
+
+const headers = fc.record(
+  {
+    'idempotency-key': fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constant('')),
+    'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8'),
+    'x-request-id': fc.string({ maxLength: 300 }),
+  },
+  { requiredKeys: ['idempotency-key'] },
+);
+
+const writes = async () => {
+  const [row] = await api.db.owner<[{ events: bigint; txs: bigint; keys: bigint }]>`
+    SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM transactions) AS txs, (SELECT count(*) FROM api_keys) AS keys`;
+  return row;
+};
+
+it('never answers 5xx, answers every refusal with problem+json, and writes nothing when it refuses', async () => {
+  let cases = 0;
+  for (const route of routes()) {
+    await fc.assert(
+      fc.asyncProperty(body(route.valid), headers, async (text, hdrs) => {
+        const before = await writes();
+        const safeHeaders = Object.fromEntries(Object.entries(hdrs).filter(([, v]) => /^[\t\x20-\x7e]*$/.test(v as string))) as Record<string, string>;
+        const res = await api.app.request(route.path, { method: 'POST', body: text, headers: { ...safeHeaders, authorization: `Bearer ${route.key}` } });
+        const answer = await res.text();
+        expect(res.status, `${route.path} ${text} -> ${answer}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
+          const after = await writes();
+          if (res.headers.get('idempotent-replayed') !== 'true') expect(after, `${route.path} wrote on ${res.status}: ${answer}`).toEqual(before);
+        }
+        cases++;
+      }),
+      { numRuns: RUNS },
+    );
+  }
+  // Query strings on the read routes.
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('limit', 'cursor', 'after', 'as_of', 'from', 'to', 'seq', 'up_to', 'pool_id'), fc.string({ maxLength: 50 }), async (name, value) => {
+      for (const path of [`/v1/pools/${t.poolId}/accounts/pool_cash/statement`, `/v1/pools/${t.poolId}/trial-balance`, '/v1/events', `/v1/pools/${t.poolId}/chain/digest`]) {
+        const res = await api.app.request(`${path}?${name}=${encodeURIComponent(value)}`, { headers: { authorization: `Bearer ${t.treasury}` } });
+        expect(res.status, `${path}?${name}=${value}: ${await res.clone().text()}`).toBeLessThan(500);
+        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
+        cases++;
+      }
+    }),
+    { numRuns: RUNS },
+  );
+  expect(cases).toBeGreaterThanOrEqual(RUNS * 8);
+}, 300_000);

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+
+let api: ApiFixture;
+let a: Tenant;
+let b: Tenant;
+
+beforeAll(async () => {
+  api = await apiFixture();
+  a = await api.tenant();
+  b = await api.tenant();
+  for (const t of [a, b]) {
+    for (const account of [
+      { code: 'pool_cash', name: '专户 Pool cash', type: 'asset', no_negative: true },
+      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
+      { code: 'compensation', name: 'Risk compensation', type: 'expense' },
+    ]) {
+      expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
+    }
+  }
+});
+afterAll(() => api.close());
+
+const fund = (t: Tenant, amount: string, idem?: string) =>
+  api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
+    key: t.treasury,
+    idem,
+    body: { effective_date: '2026-03-01', description: 'appropriation received', entries: [{ account: 'pool_cash', debit: amount }, { account: 'fund_capital', credit: amount }] },
+  });
+
+describe('ledger routes', () => {
+  it('posts a journal entry and shows it in balances, statement and trial balance', async () => {
+    const tx = expectStatus(await fund(a, '3000000000'), 201);
+    expect(tx.entries).toEqual([
+      expect.objectContaining({ account: 'pool_cash', side: 'debit', amount: { amount: '3000000000', currency: 'CNY' } }),
+      expect.objectContaining({ account: 'fund_capital', side: 'credit', amount: { amount: '3000000000', currency: 'CNY' } }),
+    ]);
+    const balance = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/balance`, { key: a.auditor }), 200);
+    expect(balance.posted).toEqual({ amount: '3000000000', currency: 'CNY' });
+    const statement = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/statement`, { key: a.auditor }), 200);
+    expect(statement.data[0]).toMatchObject({ transaction_id: tx.id, side: 'debit', balance: { amount: '3000000000' } });
+    const tb = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/trial-balance`, { key: a.treasury }), 200);
+    expect(tb.totals).toEqual([{ debit: { amount: '3000000000', currency: 'CNY' }, credit: { amount: '3000000000', currency: 'CNY' } }]);
+  });
+
+  it('replays a posting sent twice with one Idempotency-Key: one transaction, same answer', async () => {
+    const before = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/balance`, { key: a.treasury }), 200);
+    const first = expectStatus(await fund(a, '500', 'fund-twice'), 201);
+    const second = await fund(a, '500', 'fund-twice');
+    expect(second.status).toBe(201);
+    expect(second.body.id).toBe(first.id);
+    const after = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/balance`, { key: a.treasury }), 200);
+    expect(BigInt(after.posted.amount) - BigInt(before.posted.amount)).toBe(500n);
+  });
+
+  it('refuses an overdraft of the pool cash with a problem naming the refusal, and nothing is written', async () => {
+    const before = expectStatus(await api.call('GET', `/v1/pools/${b.poolId}/accounts/pool_cash/balance`, { key: b.treasury }), 200);
+    const r = await api.call('POST', `/v1/pools/${b.poolId}/transactions`, {
+      key: b.treasury,
+      body: { effective_date: '2026-03-02', entries: [{ account: 'compensation', debit: '100' }, { account: 'pool_cash', credit: '100' }] },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ refusal: 'insufficient_funds' });
+    expect(r.body.type).toMatch(/posting-refused$/);
+    const after = expectStatus(await api.call('GET', `/v1/pools/${b.poolId}/accounts/pool_cash/balance`, { key: b.treasury }), 200);
+    expect(after).toEqual(before);
+  });
+
+  it('refuses an unbalanced entry', async () => {
+    const r = await api.call('POST', `/v1/pools/${a.poolId}/transactions`, {
+      key: a.treasury,
+      body: { effective_date: '2026-03-02', entries: [{ account: 'compensation', debit: '100' }, { account: 'pool_cash', credit: '99' }] },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.type).toMatch(/invalid-posting$/);
+  });
+
+  it('reverses a transaction once; a second reversal is refused', async () => {
+    const pay = expectStatus(
+      await api.call('POST', `/v1/pools/${a.poolId}/transactions`, {
+        key: a.treasury,
+        body: { effective_date: '2026-03-03', entries: [{ account: 'compensation', debit: '700' }, { account: 'pool_cash', credit: '700' }] },
+      }),
+      201,
+    );
+    const rev = expectStatus(await api.call('POST', `/v1/pools/${a.poolId}/transactions/${pay.id}/reversal`, { key: a.treasury, body: { effective_date: '2026-03-04' } }), 201);
+    expect(rev).toMatchObject({ kind: 'reversal', refers_to: pay.id });
+    const again = await api.call('POST', `/v1/pools/${a.poolId}/transactions/${pay.id}/reversal`, { key: a.treasury, body: { effective_date: '2026-03-04' } });
+    expect(again.status).toBe(422);
+    expect(again.body.refusal).toBe('already_reversed');
+    expect((await api.call('POST', `/v1/pools/${a.poolId}/transactions/999999/reversal`, { key: a.treasury, body: { effective_date: '2026-03-04' } })).status).toBe(404);
+  });
+
+  it('pages a statement with a cursor and carries the running balance across pages', async () => {
+    const t = await api.tenant();
+    await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: { code: 'cash', name: 'Cash', type: 'asset' } });
+    await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: { code: 'capital', name: 'Capital', type: 'net_assets' } });
+    for (let i = 1; i <= 7; i++) {
+      expectStatus(
+        await api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
+          key: t.treasury,
+          body: { effective_date: `2026-04-0${i}`, entries: [{ account: 'cash', debit: String(i * 10) }, { account: 'capital', credit: String(i * 10) }] },
+        }),
+        201,
+      );
+    }
+    const balances: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const q: string = cursor ? `&cursor=${cursor}` : '';
+      const r: any = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?limit=3${q}`, { key: t.auditor }), 200);
+      balances.push(...r.data.map((l: { balance: { amount: string } }) => l.balance.amount));
+      cursor = r.next_cursor;
+      if (!cursor) break;
+    }
+    expect(balances).toEqual(['10', '30', '60', '100', '150', '210', '280']);
+    const from = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?from=2026-04-05`, { key: t.auditor }), 200);
+    expect(from.opening_balance.amount).toBe('100');
+    expect((await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?cursor=garbage`, { key: t.auditor })).status).toBe(400);
+  });
+
+  it('verifies the chain and gives a digest', async () => {
+    const v = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/chain/verify`, { key: a.auditor }), 200);
+    expect(v).toMatchObject({ ok: true, unsealed: '0' });
+    const d = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/chain/digest`, { key: a.auditor }), 200);
+    expect(d.seq).toBe(v.head.seq);
+    expect(d.hash).toBe(v.head.hash);
+  });
+});
+
+describe('ledger routes: who may', () => {
+  it('banks and insurers read no ledger; auditors read but never write', async () => {
+    for (const key of [a.bank, a.insurer]) {
+      expect((await api.call('GET', `/v1/pools/${a.poolId}/accounts`, { key })).status).toBe(403);
+      expect((await api.call('GET', `/v1/pools/${a.poolId}/trial-balance`, { key })).status).toBe(403);
+    }
+    expect((await fund({ ...a, treasury: a.auditor }, '1')).status).toBe(403);
+    expect((await api.call('POST', `/v1/pools/${a.poolId}/accounts`, { key: a.auditor, body: { code: 'x', name: 'x', type: 'asset' } })).status).toBe(403);
+  });
+
+  it('a treasury key cannot read or post in another pool', async () => {
+    expect((await api.call('GET', `/v1/pools/${b.poolId}/accounts/pool_cash/balance`, { key: a.treasury })).status).toBe(404);
+    expect((await fund({ ...b, treasury: a.treasury }, '1')).status).toBe(404);
+    const tx = expectStatus(await fund(b, '1'), 201);
+    expect((await api.call('GET', `/v1/pools/${a.poolId}/transactions/${tx.id}`, { key: a.treasury })).status).toBe(404);
+  });
+});
+
+describe('event feed', () => {
+  it('lists the pool\'s events in commit order, pages with a cursor, and shows a bank only its own', async () => {
+    const all: any[] = [];
+    let after = '';
+    for (let i = 0; i < 20; i++) {
+      const page: any = expectStatus(await api.call('GET', `/v1/events?limit=2${after}`, { key: a.treasury }), 200);
+      all.push(...page.data);
+      if (page.data.length === 0) break;
+      after = `&after=${page.next_cursor}`;
+    }
+    expect(all[0].type).toBe('pool.created');
+    expect(all.map((e) => e.type)).toEqual(expect.arrayContaining(['participant.created', 'key.issued']));
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    const mine = expectStatus(await api.call('GET', '/v1/events?limit=100', { key: a.bank }), 200);
+    expect(mine.data.length).toBeGreaterThan(0);
+    expect(mine.data.every((e: { participant_id: string }) => e.participant_id === a.bankId)).toBe(true);
+    expect((await api.call('GET', `/v1/events?pool_id=${b.poolId}`, { key: a.treasury })).status).toBe(404);
+  });
+});

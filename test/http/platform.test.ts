@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+
+let api: ApiFixture;
+let a: Tenant;
+let b: Tenant;
+
+beforeAll(async () => {
+  api = await apiFixture();
+  a = await api.tenant();
+  b = await api.tenant();
+});
+afterAll(() => api.close());
+
+const isProblem = (r: { status: number; headers: Headers; body: any }) => {
+  expect(r.headers.get('content-type')).toContain('application/problem+json');
+  expect(r.body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status: r.status, detail: expect.any(String), request_id: expect.any(String) });
+  expect(JSON.stringify(r.body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
+};
+
+describe('system', () => {
+  it('answers health and readiness without a key', async () => {
+    expect(expectStatus(await api.call('GET', '/healthz', { key: null }), 200)).toEqual({ status: 'ok' });
+    expect(expectStatus(await api.call('GET', '/readyz', { key: null }), 200)).toMatchObject({ status: 'ready' });
+  });
+
+  it('serves an OpenAPI 3.1 document that lists every route and documents the problem types', async () => {
+    const doc = expectStatus(await api.call('GET', '/openapi.json', { key: null }), 200);
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/v1/pools', '/v1/keys', '/v1/events', '/v1/pools/{pool_id}/accounts/{code}/statement', '/v1/pools/{pool_id}/transactions/{transaction_id}/reversal', '/v1/pools/{pool_id}/chain/verify']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(doc.info.description).toContain('problems/idempotency-key-reused');
+    expect(doc.components.schemas.Problem).toBeDefined();
+    const docs = await api.call('GET', '/docs', { key: null });
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('/openapi.json');
+  });
+
+  it('echoes a valid X-Request-Id and replaces an invalid one', async () => {
+    const r = await api.call('GET', '/healthz', { key: null, headers: { 'x-request-id': 'abc-123' } });
+    expect(r.headers.get('x-request-id')).toBe('abc-123');
+    const bad = await api.call('GET', '/healthz', { key: null, headers: { 'x-request-id': 'no spaces allowed' } });
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a problem', async () => {
+    const r = await api.call('GET', '/v1/nothing-here');
+    expect(r.status).toBe(404);
+    isProblem(r);
+  });
+});
+
+describe('keys and roles', () => {
+  it('refuses a request without a key, with a malformed key and with a revoked key', async () => {
+    for (const key of [null, 'nonsense', 'plk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const r = await api.call('GET', `/v1/pools/${a.poolId}`, { key });
+      expect(r.status).toBe(401);
+      isProblem(r);
+    }
+    const issued = expectStatus(await api.call('POST', '/v1/keys', { key: a.treasury, body: { role: 'auditor', pool_id: a.poolId } }), 201);
+    expect(issued.key).toMatch(/^plk_[0-9a-f]{8}_[A-Za-z0-9_-]{32}$/);
+    expectStatus(await api.call('GET', `/v1/pools/${a.poolId}`, { key: issued.key }), 200);
+    expectStatus(await api.call('POST', `/v1/keys/${issued.id}/revoke`, { key: a.treasury }), 200);
+    expect((await api.call('GET', `/v1/pools/${a.poolId}`, { key: issued.key })).status).toBe(401);
+  });
+
+  it('stores only a hash of each key', async () => {
+    const rows = await api.db.owner<{ secret_hash: Buffer }[]>`SELECT secret_hash FROM api_keys`;
+    const keys = [api.adminKey, a.treasury, a.bank];
+    for (const row of rows) for (const key of keys) expect(row.secret_hash.toString()).not.toContain(key);
+  });
+
+  it('lets a treasury key issue keys only for its own pool, and never admin keys', async () => {
+    expect((await api.call('POST', '/v1/keys', { key: a.treasury, body: { role: 'auditor', pool_id: b.poolId } })).status).toBe(404);
+    expect((await api.call('POST', '/v1/keys', { key: a.treasury, body: { role: 'admin' } })).status).toBe(403);
+    expect((await api.call('POST', '/v1/keys', { key: a.bank, body: { role: 'bank', pool_id: a.poolId, participant_id: a.bankId } })).status).toBe(403);
+    // A bank key must belong to a bank.
+    expect((await api.call('POST', '/v1/keys', { key: a.treasury, body: { role: 'bank', pool_id: a.poolId, participant_id: a.insurerId } })).status).toBe(422);
+  });
+
+  it('only the admin creates pools', async () => {
+    for (const key of [a.treasury, a.bank, a.auditor]) expect((await api.call('POST', '/v1/pools', { key, body: { name: 'x' } })).status).toBe(403);
+  });
+});
+
+describe('tenancy', () => {
+  it('answers another tenant\'s pool exactly like a pool that does not exist', async () => {
+    const other = await api.call('GET', `/v1/pools/${b.poolId}`, { key: a.treasury });
+    const missing = await api.call('GET', '/v1/pools/999999', { key: a.treasury });
+    expect(other.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect({ ...other.body, detail: '', instance: '', request_id: '' }).toEqual({ ...missing.body, detail: '', instance: '', request_id: '' });
+  });
+
+  it('a bank sees itself among the participants and nobody else', async () => {
+    const page = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants`, { key: a.bank }), 200);
+    expect(page.data.map((p: { id: string }) => p.id)).toEqual([a.bankId]);
+    expect((await api.call('GET', `/v1/pools/${a.poolId}/participants/${a.insurerId}`, { key: a.bank })).status).toBe(404);
+    const all = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants`, { key: a.treasury }), 200);
+    expect(all.data).toHaveLength(2);
+  });
+});
+
+describe('idempotency', () => {
+  it('requires an Idempotency-Key on every POST', async () => {
+    const r = await api.call('POST', '/v1/pools', { idem: null, body: { name: 'no key' } });
+    expect(r.status).toBe(400);
+    expect(r.body.type).toMatch(/idempotency-key-missing$/);
+  });
+
+  it('replays the first response for the same key and body, and refuses another body', async () => {
+    const first = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Harbin Bank' } });
+    const again = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { name: 'Harbin Bank', kind: 'bank' } });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const other = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Another Bank' } });
+    expect(other.status).toBe(422);
+    expect(other.body.type).toMatch(/idempotency-key-reused$/);
+    const list = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants?limit=100`, { key: a.treasury }), 200);
+    expect(list.data.filter((p: { name: string }) => p.name === 'Harbin Bank')).toHaveLength(1);
+  });
+
+  it('replays a refusal as a refusal', async () => {
+    const dup = { kind: 'bank', name: 'Bank of Dalian' };
+    const first = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'dup-1', body: dup });
+    expect(first.status).toBe(409);
+    const again = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'dup-1', body: dup });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('lets exactly one of two concurrent requests with one key take effect; the other answers 409 or replays', async () => {
+    const body = { kind: 'insurer', name: 'Concurrent Insurance' };
+    const [r1, r2] = await Promise.all([
+      api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'race-1', body }),
+      api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'race-1', body }),
+    ]);
+    const statuses = [r1.status, r2.status].sort();
+    expect(statuses[0]).toBe(201);
+    expect([201, 409]).toContain(statuses[1]);
+    if (statuses[1] === 409) expect([r1, r2].find((r) => r.status === 409)!.headers.get('retry-after')).toBe('1');
+    const list = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants?limit=100`, { key: a.treasury }), 200);
+    expect(list.data.filter((p: { name: string }) => p.name === body.name)).toHaveLength(1);
+  });
+
+  it('keys are scoped to the API key that sent them', async () => {
+    const r1 = await api.call('POST', '/v1/keys', { key: a.treasury, idem: 'same', body: { role: 'auditor', pool_id: a.poolId } });
+    const r2 = await api.call('POST', '/v1/keys', { key: b.treasury, idem: 'same', body: { role: 'auditor', pool_id: b.poolId } });
+    expect([r1.status, r2.status]).toEqual([201, 201]);
+    expect(r2.headers.get('idempotent-replayed')).toBeNull();
+  });
+});
+
+describe('validation', () => {
+  it('names each failing field', async () => {
+    const r = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, body: { kind: 'pirate', name: '' } });
+    expect(r.status).toBe(400);
+    isProblem(r);
+    const paths = r.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['json.kind', 'json.name']));
+  });
+
+  it('answers a body that is not JSON with a problem, not a 500', async () => {
+    const r = await api.call('POST', '/v1/pools', { body: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    isProblem(r);
+  });
+});

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createApp, type App } from '../../src/http/app.js';
+import { createLedger, type Ledger } from '../../src/ledger/index.js';
+import { createLogger } from '../../src/logger.js';
+import { bootstrapAdmin } from '../../src/pool/keys.js';
+import { readMigrations } from '../../src/db/migrate.js';
+import { testDatabase, type TestDatabase } from './db.js';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface ApiFixture {
+  db: TestDatabase;
+  app: App;
+  ledger: Ledger;
+  adminKey: string;
+  /** Sends a request through app.request(); POSTs get a fresh Idempotency-Key unless one is given. */
+  call(method: string, path: string, options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> }): Promise<Reply>;
+  /** A pool with a treasury key, a bank, an insurer and their keys. */
+  tenant(name?: string): Promise<Tenant>;
+  close(): Promise<void>;
+}
+
+export interface Tenant {
+  poolId: string;
+  treasury: string;
+  auditor: string;
+  bankId: string;
+  bank: string;
+  insurerId: string;
+  insurer: string;
+}
+
+export async function apiFixture(options: { lease_ms?: number } = {}): Promise<ApiFixture> {
+  const db = await testDatabase();
+  const ledger = createLedger({ sql: db.app.sql, kysely: db.app.kysely });
+  const migrations = await readMigrations();
+  const app = createApp({ db: db.app, ledger, logger: createLogger('silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
+  const admin = await bootstrapAdmin(db.app.kysely);
+  const adminKey = admin!.key;
+
+  const call: ApiFixture['call'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const key = opts.key === undefined ? adminKey : opts.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (method === 'POST' && opts.idem !== null) headers['idempotency-key'] = opts.idem ?? randomUUID();
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  const expectStatus = (r: Reply, status: number, what: string) => {
+    if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status}: ${r.text}`);
+    return r.body;
+  };
+
+  let n = 0;
+  const tenant: ApiFixture['tenant'] = async (name = `pool ${++n} ${randomUUID().slice(0, 6)}`) => {
+    const pool = expectStatus(await call('POST', '/v1/pools', { body: { name } }), 201, 'create pool');
+    const treasury = expectStatus(await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id } }), 201, 'treasury key').key;
+    const auditor = expectStatus(await call('POST', '/v1/keys', { body: { role: 'auditor', pool_id: pool.id } }), 201, 'auditor key').key;
+    const bank = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'bank', name: 'Bank of Dalian' } }), 201, 'bank');
+    const insurer = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'insurer', name: 'PICC Dalian' } }), 201, 'insurer');
+    const bankKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'bank', pool_id: pool.id, participant_id: bank.id } }), 201, 'bank key').key;
+    const insurerKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'insurer', pool_id: pool.id, participant_id: insurer.id } }), 201, 'insurer key').key;
+    return { poolId: pool.id, treasury, auditor, bankId: bank.id, bank: bankKey, insurerId: insurer.id, insurer: insurerKey };
+  };
+
+  return { db, app, ledger, adminKey, call, tenant, close: () => db.close() };
+}
+
+/** Fails with the response body in the message, so a failing test says what the API answered. */
+export function expectStatus(r: Reply, status: number): any {
+  if (r.status !== status) throw new Error(`expected HTTP ${status}, got ${r.status}: ${r.text}`);
+  return r.body;
+}
