@@ -3,7 +3,10 @@
  * Runs against a fresh embedded PostgreSQL (durable: fsync and synchronous_commit on), or BENCH_DATABASE_URL
  * (an owner URL of a database it may fill). BENCH_SECONDS sets the length of each timed phase (default 5).
  */
-import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -160,9 +163,11 @@ async function main() {
   record(`seal ${verified.checked} transactions (transactions/s)`, (Number(verified.checked) / (sealMs / 1000)).toFixed(0), 'reported', null);
   record('hash-chain verify (transactions/s)', verifyRate.toFixed(0), '>= 100,000', verifyRate >= 100_000);
 
-  record('bench process RSS (MiB)', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'reported', null);
-
   await db.close();
+
+  // 6. The Node server under 64 concurrent HTTP clients: a write that posts to the ledger, then a read.
+  await httpPhase(owner, ownerUrl);
+
   await owner.end();
   await stop();
 
@@ -174,6 +179,78 @@ async function main() {
   console.log(`|${'-'.repeat(width('figure') + 2)}|${'-'.repeat(width('measured') + 2)}|${'-'.repeat(width('target') + 2)}|------|`);
   for (const r of rows) console.log(line({ ...r, pass: r.pass === null ? '' : r.pass ? 'yes' : 'NO' }));
   console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) {
+  const database = `pool_ledger_http_${randomBytes(3).toString('hex')}`;
+  await owner.unsafe(`CREATE DATABASE ${database}`);
+  const url = new URL(ownerUrl);
+  url.pathname = `/${database}`;
+  const port = await freePort();
+  const adminKey = `plk_0badc0de_${randomBytes(24).toString('base64url')}`;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (i > 300) throw new Error('the server did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const call = async (key: string, path: string, body: unknown) => {
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<Record<string, string>>;
+    };
+    const pool = await call(adminKey, '/v1/pools', { name: 'bench' });
+    const treasury = (await call(adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id })).key!;
+    await call(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true });
+    await call(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' });
+
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
+      if (m) peakRss = Math.max(peakRss, Number(m[1]) / 1024);
+    }, 200);
+    const load = (opts: autocannon.Options) =>
+      new Promise<autocannon.Result>((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
+    const write = await load({
+      url: `${base}/v1/pools/${pool.id}/transactions`,
+      connections: 64,
+      duration: SECONDS,
+      requests: [
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${treasury}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ effective_date: '2026-06-30', entries: [{ account: 'pool_cash', debit: '100' }, { account: 'fund_capital', credit: '100' }] }),
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }),
+        },
+      ],
+    });
+    const read = await load({
+      url: `${base}/v1/pools/${pool.id}/accounts/pool_cash/balance`,
+      connections: 64,
+      duration: SECONDS,
+      headers: { authorization: `Bearer ${treasury}` },
+    });
+    clearInterval(sampler);
+    for (const [name, r] of [['write (journal entry)', write], ['read (balance)', read]] as const) {
+      const failed = r.non2xx + r.errors + r.timeouts;
+      record(`HTTP ${name}, 64 clients (requests/s)`, r.requests.average.toFixed(0), `reported; ${failed} failed`, failed === 0 ? null : false);
+      record(`HTTP ${name} latency p50 / p99 (ms)`, `${r.latency.p50} / ${r.latency.p99}`, 'p99 <= 50', r.latency.p99 <= 50);
+    }
+    record('server RSS under that load, peak (MiB)', peakRss.toFixed(0), 'reported', null);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
 }
 
 main().catch((err) => {

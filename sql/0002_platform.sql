@@ -55,6 +55,20 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_finished ON idempotency_keys (finished_at);
 
+-- Records the response of the request holding the lease; raises (SQLSTATE PLK01) if the lease was lost, so
+-- that a transaction finishing with it rolls back rather than commit an effect twice.
+CREATE FUNCTION idempotency_finish(p_api_key_id bigint, p_key text, p_token uuid, p_status int, p_body text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE idempotency_keys
+     SET status = p_status, body = p_body, finished_at = now(), lease_token = NULL, lease_until = NULL
+   WHERE api_key_id = p_api_key_id AND key = p_key AND lease_token = p_token;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'the lease on Idempotency-Key % was lost to another attempt', p_key USING ERRCODE = 'PLK01';
+  END IF;
+END
+$$;
+
 -- Domain events, appended in the same database transaction as the change they describe. The feed reads
 -- them in commit order by (tx_xid, id) and only below the oldest transaction still in flight, so an event
 -- that commits late is delivered late rather than skipped.

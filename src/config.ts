@@ -14,8 +14,10 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** An admin key to create on first start instead of a random one (at least 32 characters). */
   ADMIN_API_KEY: z.string().min(32).optional(),
-  /** Connections to PostgreSQL the server may hold. */
+  /** Connections for requests (each write holds one for its transaction). */
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  /** Connections of the ledger engine (group-commit writer, ledger reads). */
+  LEDGER_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(8),
 });
 
 export type Config = z.infer<typeof Env>;

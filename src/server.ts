@@ -22,6 +22,7 @@ interface Running {
   http?: ServerType;
   timers: NodeJS.Timeout[];
   db?: Db;
+  ledgerDb?: Db;
   owner?: Sql;
   embedded?: EmbeddedServer;
 }
@@ -51,9 +52,13 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   await running.owner.end();
   running.owner = undefined;
 
-  const db = createDb(appUrl, { max: config.DB_POOL_SIZE });
+  const db = createDb(appUrl, { max: config.DB_POOL_SIZE, applicationName: 'pool-ledger' });
   running.db = db;
-  const ledger = createLedger({ sql: db.sql, kysely: db.kysely });
+  // The ledger has connections of its own: a write request holds one of `db`'s for its transaction while
+  // it waits for the ledger, and must never wait for its own pool to free one.
+  const ledgerDb = createDb(appUrl, { max: config.LEDGER_POOL_SIZE, applicationName: 'pool-ledger-ledger' });
+  running.ledgerDb = ledgerDb;
+  const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely });
 
   const admin = await bootstrapAdmin(db.kysely, config.ADMIN_API_KEY);
   if (admin) {
@@ -65,7 +70,7 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   running.http = await listen(app.fetch, config);
   logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'pool ledger listening');
 
-  running.timers.push(setInterval(() => void sealAll(db, ledger, logger), SEAL_EVERY_MS));
+  running.timers.push(setInterval(() => void sealAll(ledgerDb, ledger, logger), SEAL_EVERY_MS));
   running.timers.push(setInterval(() => void purgeExpired(db.kysely).catch((err) => logger.warn({ err: String(err) }, 'purge failed')), PURGE_EVERY_MS));
 }
 
@@ -102,6 +107,7 @@ async function shutdown(running: Running, logger: Logger): Promise<void> {
     logger.info('http server closed');
   }
   await running.db?.close();
+  await running.ledgerDb?.close();
   await running.owner?.end({ timeout: 1 });
   if (running.embedded) {
     await running.embedded.stop();

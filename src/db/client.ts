@@ -1,6 +1,7 @@
+import { connect } from 'node:net';
 import postgres from 'postgres';
 import { Kysely } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { PostgresJsDialect } from './kysely-dialect.js';
 import type { Database } from './schema.js';
 
 type Types = { bigint: bigint; day: string };
@@ -20,7 +21,7 @@ export interface DbOptions {
  * keeps its notices out of the logs.
  */
 export function createSql(url: string, options: DbOptions = {}): Sql {
-  return postgres(url, {
+  const config = {
     max: options.max ?? 10,
     types: {
       bigint: postgres.BigInt,
@@ -29,11 +30,30 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     },
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pool-ledger' },
-  }) as Sql;
+    // Typed for Cloudflare's sockets in postgres.js's declarations; on Node it takes a connected net.Socket.
+    socket: noDelaySocket,
+  };
+  return postgres(url, config as unknown as postgres.Options<{}>) as unknown as Sql;
+}
+
+/**
+ * postgres.js opens plain TCP sockets with Nagle's algorithm on: a pipelined query then waits for the
+ * server's delayed ACK (tens of milliseconds). Every connection here has TCP_NODELAY.
+ */
+function noDelaySocket(options: { host: string[]; port: number[]; path?: string | false }) {
+  return new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+    const socket = options.path ? connect(options.path) : connect(options.port[0]!, options.host[0]!);
+    socket.setNoDelay(true);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
 }
 
 export function createKysely(sql: Sql): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+  return new Kysely<Database>({ dialect: new PostgresJsDialect(sql) });
 }
 
 export interface Db {

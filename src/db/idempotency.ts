@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -46,23 +46,18 @@ export async function claimKey(
   return { kind: 'in-flight' };
 }
 
-/** Records the response; false when the lease was lost to another attempt. */
-export async function finishKey(
+/** The statement that records the response; it fails with SQLSTATE PLK01 when the lease was lost. */
+export function finishQuery(
   db: Kysely<Database>,
   apiKeyId: bigint,
   key: string,
   leaseToken: string,
   response: { status: number; body: string },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('idempotency_keys')
-    .set({ status: response.status, body: response.body, finished_at: sql`now()`, lease_token: null, lease_until: null })
-    .where('api_key_id', '=', apiKeyId)
-    .where('key', '=', key)
-    .where('lease_token', '=', leaseToken)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+): CompiledQuery {
+  return sql`SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(db);
 }
+
+export const LEASE_LOST = 'PLK01';
 
 /** Gives the key back after a failure that should not be remembered (a 5xx): a retry runs afresh. */
 export async function releaseKey(db: Kysely<Database>, apiKeyId: bigint, key: string, leaseToken: string): Promise<void> {

@@ -5,10 +5,12 @@ import type { Database } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../pool/access.js';
+import type { KeyCache } from '../pool/keys.js';
 
 /** What the app needs from its host (Node server, Worker or a test): built once, shared by every request. */
 export interface AppDeps {
   db: Db;
+  /** Must not share `db`'s connection pool: write requests hold a transaction on `db` while they call it. */
   ledger: Ledger;
   logger: Logger;
   /** Highest migration this build expects, for /readyz. */
@@ -20,6 +22,7 @@ export interface AppDeps {
 export type AppEnv = {
   Variables: RequestIdVariables & {
     deps: AppDeps;
+    keys: KeyCache;
     principal: Principal;
     /** The database handle for this request: inside a write, its transaction. */
     db: Kysely<Database>;

@@ -97,7 +97,8 @@ export async function issueKey(
   return { id: row.id, prefix, role: spec.role, poolId: spec.poolId, participantId, label: row.label, createdAt: row.created_at, key };
 }
 
-export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint): Promise<void> {
+export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint, cache?: KeyCache): Promise<void> {
+  cache?.forget(keyId);
   const row = await db.selectFrom('api_keys').select(['pool_id', 'role', 'revoked_at', 'participant_id']).where('id', '=', keyId).executeTakeFirst();
   // A treasury key sees only its pool's keys; anything else is as if it did not exist.
   if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId))) throw notFound(`key ${keyId}`);
@@ -108,8 +109,42 @@ export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: 
   }
 }
 
+/**
+ * Principals of keys verified in the last `ttl_ms`, so that a busy client does not cost a query per
+ * request. A revocation through this process takes effect at once; through another server process, within
+ * the TTL. Bounded: the oldest entries go first.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, { principal: Principal; until: number }>();
+  constructor(
+    readonly ttl_ms = 2_000,
+    private readonly max = 10_000,
+  ) {}
+
+  get(presented: string): Principal | undefined {
+    const hit = this.entries.get(presented);
+    if (!hit) return undefined;
+    if (hit.until < Date.now()) {
+      this.entries.delete(presented);
+      return undefined;
+    }
+    return hit.principal;
+  }
+
+  put(presented: string, principal: Principal): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(presented, { principal, until: Date.now() + this.ttl_ms });
+  }
+
+  forget(keyId: bigint): void {
+    for (const [k, v] of this.entries) if (v.principal.keyId === keyId) this.entries.delete(k);
+  }
+}
+
 /** The principal behind a presented key, or null for a malformed, unknown or revoked one. */
-export async function authenticate(db: Kysely<Database>, presented: string): Promise<Principal | null> {
+export async function authenticate(db: Kysely<Database>, presented: string, cache?: KeyCache): Promise<Principal | null> {
+  const cached = cache?.get(presented);
+  if (cached) return cached;
   const m = KEY_FORMAT.exec(presented);
   if (!m) return null;
   const row = await db
@@ -119,7 +154,9 @@ export async function authenticate(db: Kysely<Database>, presented: string): Pro
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return null;
   if (!timingSafeEqual(row.secret_hash, hashKey(presented))) return null;
-  return { keyId: row.id, keyPrefix: row.prefix, role: row.role, poolId: row.pool_id, participantId: row.participant_id };
+  const principal: Principal = { keyId: row.id, keyPrefix: row.prefix, role: row.role, poolId: row.pool_id, participantId: row.participant_id };
+  cache?.put(presented, principal);
+  return principal;
 }
 
 /** On a database without any admin key: create one (the given key, or a random one) and return it once. */

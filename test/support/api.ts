@@ -4,6 +4,7 @@ import { createLedger, type Ledger } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
 import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { readMigrations } from '../../src/db/migrate.js';
+import { createDb } from '../../src/db/client.js';
 import { testDatabase, type TestDatabase } from './db.js';
 
 export interface Reply {
@@ -37,7 +38,8 @@ export interface Tenant {
 
 export async function apiFixture(options: { lease_ms?: number } = {}): Promise<ApiFixture> {
   const db = await testDatabase();
-  const ledger = createLedger({ sql: db.app.sql, kysely: db.app.kysely });
+  const ledgerDb = createDb(db.appUrl, { max: 4 });
+  const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely });
   const migrations = await readMigrations();
   const app = createApp({ db: db.app, ledger, logger: createLogger('silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
   const admin = await bootstrapAdmin(db.app.kysely);
@@ -81,7 +83,7 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
     return { poolId: pool.id, treasury, auditor, bankId: bank.id, bank: bankKey, insurerId: insurer.id, insurer: insurerKey };
   };
 
-  return { db, app, ledger, adminKey, call, tenant, close: () => db.close() };
+  return { db, app, ledger, adminKey, call, tenant, close: async () => { await ledgerDb.close(); await db.close(); } };
 }
 
 /** Fails with the response body in the message, so a failing test says what the API answered. */

@@ -53,7 +53,7 @@ export function keyRoutes() {
     async (c) => {
       authorize(c, ['admin', 'treasury']);
       const { key_id } = c.req.valid('param');
-      await revokeKey(c.var.db, c.var.principal, BigInt(key_id));
+      await revokeKey(c.var.db, c.var.principal, BigInt(key_id), c.var.keys);
       return c.json({ id: key_id, revoked: true as const }, 200);
     },
   );
