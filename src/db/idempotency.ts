@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { Sql } from './client.js';
 import type { Database } from './schema.js';
+import { TickBatcher } from './tick-batcher.js';
 
 /**
  * Idempotency records: one per (API key, Idempotency-Key). A request first claims its key with a lease; it
@@ -58,6 +60,108 @@ export function finishQuery(
 }
 
 export const LEASE_LOST = 'PLK01';
+
+interface ClaimInput {
+  apiKeyId: bigint;
+  key: string;
+  fingerprint: Buffer;
+  token: string;
+  lease_ms: number;
+}
+
+interface FinishInput {
+  apiKeyId: bigint;
+  key: string;
+  leaseToken: string;
+  status: number;
+  body: string;
+}
+
+export class LeaseLostError extends Error {
+  readonly code = LEASE_LOST;
+}
+
+/**
+ * Claims and finishes of concurrent requests, each batch in one statement and one commit. A request
+ * finishing inside its own transaction uses `finishQuery` instead.
+ */
+export class IdempotencyStore {
+  private readonly claims: TickBatcher<ClaimInput, Claim>;
+  private readonly finishes: TickBatcher<FinishInput, boolean>;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly db: Kysely<Database>,
+  ) {
+    this.claims = new TickBatcher((items) => this.claimAll(items));
+    this.finishes = new TickBatcher((items) => this.finishAll(items));
+  }
+
+  claim(apiKeyId: bigint, key: string, fingerprint: Buffer, lease_ms: number): Promise<Claim> {
+    return this.claims.submit({ apiKeyId, key, fingerprint, token: randomUUID(), lease_ms });
+  }
+
+  /** Records a response outside any request transaction; throws LeaseLostError if the lease was lost. */
+  async finish(apiKeyId: bigint, key: string, leaseToken: string, response: { status: number; body: string }): Promise<void> {
+    if (!(await this.finishes.submit({ apiKeyId, key, leaseToken, ...response }))) {
+      throw new LeaseLostError(`the lease on Idempotency-Key ${key} was lost to another attempt`);
+    }
+  }
+
+  private async claimAll(items: ClaimInput[]): Promise<Claim[]> {
+    // The same key twice in one batch: the first claims it, the second finds it in flight.
+    const first = new Map<string, number>();
+    const unique = items.filter((it, i) => {
+      const k = `${it.apiKeyId}:${it.key}`;
+      if (first.has(k)) return false;
+      first.set(k, i);
+      return true;
+    });
+    const lease_ms = Math.max(...unique.map((u) => u.lease_ms));
+    const rows = await this.sql<{ api_key_id: bigint; key: string; won: boolean; fingerprint: Buffer | null; status: number | null; body: string | null }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(${unique.map((u) => u.apiKeyId.toString())}::int8[], ${unique.map((u) => u.key)}::text[],
+                             ${unique.map((u) => u.fingerprint.toString('hex'))}::text[], ${unique.map((u) => u.token)}::uuid[])
+                 AS x(api_key_id, key, fingerprint_hex, lease_token)
+      ), claimed AS (
+        INSERT INTO idempotency_keys AS k (api_key_id, key, fingerprint, lease_token, lease_until)
+        SELECT api_key_id, key, decode(fingerprint_hex, 'hex'), lease_token, now() + ${`${lease_ms} milliseconds`}::interval FROM input
+        ON CONFLICT (api_key_id, key) DO UPDATE SET lease_token = excluded.lease_token, lease_until = excluded.lease_until
+         WHERE k.status IS NULL AND k.lease_until < now() AND k.fingerprint = excluded.fingerprint
+        RETURNING k.api_key_id, k.key
+      )
+      SELECT i.api_key_id, i.key, (c.key IS NOT NULL) AS won, e.fingerprint, e.status, e.body
+        FROM input i
+        LEFT JOIN claimed c ON c.api_key_id = i.api_key_id AND c.key = i.key
+        LEFT JOIN idempotency_keys e ON c.key IS NULL AND e.api_key_id = i.api_key_id AND e.key = i.key`;
+    const byKey = new Map(rows.map((r) => [`${r.api_key_id}:${r.key}`, r]));
+    return Promise.all(
+      items.map(async (it, i): Promise<Claim> => {
+        const k = `${it.apiKeyId}:${it.key}`;
+        if (first.get(k) !== i) return it.fingerprint.equals(items[first.get(k)!]!.fingerprint) ? { kind: 'in-flight' } : { kind: 'other-body' };
+        const row = byKey.get(k)!;
+        if (row.won) return { kind: 'acquired', leaseToken: it.token };
+        // A row that committed while this statement ran is not in its snapshot: ask again, alone.
+        if (!row.fingerprint) return claimKey(this.db, it.apiKeyId, it.key, it.fingerprint, it.lease_ms);
+        if (!row.fingerprint.equals(it.fingerprint)) return { kind: 'other-body' };
+        if (row.status !== null) return { kind: 'replay', status: row.status, body: row.body ?? '' };
+        return { kind: 'in-flight' };
+      }),
+    );
+  }
+
+  private async finishAll(items: FinishInput[]): Promise<boolean[]> {
+    const rows = await this.sql<{ api_key_id: bigint; key: string }[]>`
+      UPDATE idempotency_keys k
+         SET status = x.status, body = x.body, finished_at = now(), lease_token = NULL, lease_until = NULL
+        FROM unnest(${items.map((i) => i.apiKeyId.toString())}::int8[], ${items.map((i) => i.key)}::text[], ${items.map((i) => i.leaseToken)}::uuid[],
+                    ${items.map((i) => i.status)}::int4[], ${items.map((i) => i.body)}::text[]) AS x(api_key_id, key, lease_token, status, body)
+       WHERE k.api_key_id = x.api_key_id AND k.key = x.key AND k.lease_token = x.lease_token
+      RETURNING k.api_key_id, k.key`;
+    const done = new Set(rows.map((r) => `${r.api_key_id}:${r.key}`));
+    return items.map((i) => done.has(`${i.apiKeyId}:${i.key}`));
+  }
+}
 
 /** Gives the key back after a failure that should not be remembered (a 5xx): a retry runs afresh. */
 export async function releaseKey(db: Kysely<Database>, apiKeyId: bigint, key: string, leaseToken: string): Promise<void> {

@@ -8,6 +8,7 @@ import { requestLog } from './middleware/logging.js';
 import { errorToProblem, problem, PROBLEM_BASE, PROBLEM_TYPES } from './problem.js';
 import { routeGroup } from './route-group.js';
 import { KeyCache } from '../pool/keys.js';
+import { IdempotencyStore } from '../db/idempotency.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -22,11 +23,13 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(deps: AppDeps) {
   const app = routeGroup();
   const keys = new KeyCache();
+  const idempotencyStore = new IdempotencyStore(deps.db.sql, deps.db.kysely);
 
   app.use('*', requestId({ limitLength: 128 }));
   app.use('*', async function provideDeps(c, next) {
     c.set('deps', deps);
     c.set('keys', keys);
+    c.set('idempotency', idempotencyStore);
     c.set('db', deps.db.kysely);
     await next();
   });

@@ -6,6 +6,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../pool/access.js';
 import type { KeyCache } from '../pool/keys.js';
+import type { IdempotencyStore } from '../db/idempotency.js';
 
 /** What the app needs from its host (Node server, Worker or a test): built once, shared by every request. */
 export interface AppDeps {
@@ -23,6 +24,7 @@ export type AppEnv = {
   Variables: RequestIdVariables & {
     deps: AppDeps;
     keys: KeyCache;
+    idempotency: IdempotencyStore;
     principal: Principal;
     /** The database handle for this request: inside a write, its transaction. */
     db: Kysely<Database>;

@@ -195,7 +195,7 @@ export class Writer {
       // earlier outcomes of these ids, and fresh ids.
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
-      const [, balances, resolutions, earlier, ids, entryIds] = await Promise.all([
+      const [, balances, resolutions, earlier, [allocated]] = await Promise.all([
         begun,
         tx<BalanceRow[]>`
           SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
@@ -203,20 +203,25 @@ export class Writer {
            WHERE (b.pool_id, b.account_id) IN (SELECT * FROM unnest(${locked.map((a) => a.poolId.toString())}::int8[], ${locked.map((a) => a.id.toString())}::int8[]))
            ORDER BY b.pool_id, b.account_id
              FOR UPDATE`,
-        tx<{ pool_id: bigint; refers_to: bigint }[]>`
-          SELECT t.pool_id, t.refers_to FROM transactions t
-           WHERE (t.pool_id, t.refers_to) IN (SELECT * FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]))`,
+        refInfos.length === 0
+          ? []
+          : tx<{ pool_id: bigint; refers_to: bigint }[]>`
+              SELECT t.pool_id, t.refers_to FROM transactions t
+               WHERE (t.pool_id, t.refers_to) IN (SELECT * FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]))`,
         tx<EarlierRow[]>`
           SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
             FROM ledger_requests r
            WHERE (r.pool_id, r.external_id) IN (SELECT * FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]))`,
-        tx<{ id: bigint }[]>`SELECT nextval('transactions_id_seq') AS id FROM generate_series(1, ${requests.length})`,
-        tx<{ id: bigint }[]>`SELECT nextval('entries_id_seq') AS id FROM generate_series(1, ${entryBound})`,
+        tx<[{ transactions: string[]; entries: string[] }]>`
+          SELECT ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
+                 ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
       ]);
+      const ids = allocated.transactions.map(BigInt);
+      const entryIds = allocated.entries.map(BigInt);
       const resolved = new Set(resolutions.map((r) => `${r.pool_id}#${r.refers_to}`));
       for (const ref of refInfos) ref.resolved = resolved.has(`${ref.poolId}#${ref.id}`);
 
-      const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids.map((r) => r.id)) };
+      const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids) };
       for (const a of touched.values()) {
         state.accounts.set(accountKey(a.poolId, a.code), a);
         state.accounts.set(accountIdKey(a.poolId, a.id), a);
@@ -250,7 +255,7 @@ export class Writer {
 
       let createdAt = new Date();
       if (planned.length > 0 || refused.length > 0) {
-        const nextEntryId = idAllocator(entryIds.map((r) => r.id));
+        const nextEntryId = idAllocator(entryIds);
         for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
         [createdAt] = await Promise.all([writeAll(tx, batch, decided, planned, refused, before, state.balances), tx`COMMIT`]);
       } else {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { claimKey, finishQuery, LEASE_LOST, releaseKey } from '../../db/idempotency.js';
+import { finishQuery, LEASE_LOST, releaseKey } from '../../db/idempotency.js';
 import { RequestTransaction } from '../../db/request-transaction.js';
 import { sortKeys } from '../../ledger/validate.js';
 import type { AppEnv } from '../env.js';
@@ -29,7 +29,8 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
 
   const principal = c.var.principal;
   const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
-  const claim = await claimKey(db.kysely, principal.keyId, key, fingerprint, c.var.deps.idempotencyLease_ms ?? DEFAULT_LEASE_MS);
+  const store = c.var.idempotency;
+  const claim = await store.claim(principal.keyId, key, fingerprint, c.var.deps.idempotencyLease_ms ?? DEFAULT_LEASE_MS);
   switch (claim.kind) {
     case 'replay':
       return new Response(claim.body, {
@@ -66,14 +67,13 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
       await releaseKey(db.kysely, principal.keyId, key, lease).catch(() => {});
     } else {
       // A refusal is an answer too: remember it (the handler's own writes were rolled back).
-      await db.kysely.executeQuery(finishQuery(db.kysely, principal.keyId, key, lease, { status, body }));
+      await store.finish(principal.keyId, key, lease, { status, body });
     }
     return;
   }
-  const record = finishQuery(db.kysely, principal.keyId, key, lease, { status, body });
   try {
-    if (tx.started) await tx.commitWith(record);
-    else await db.kysely.executeQuery(record);
+    if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, { status, body }));
+    else await store.finish(principal.keyId, key, lease, { status, body });
   } catch (err) {
     if ((err as { code?: string }).code !== LEASE_LOST) throw err;
     c.res = problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });
