@@ -61,7 +61,9 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely });
 
   const admin = await bootstrapAdmin(db.kysely, config.ADMIN_API_KEY);
-  if (admin) {
+  if (admin && config.ADMIN_API_KEY) {
+    logger.info({ key: admin.prefix }, 'admin key from ADMIN_API_KEY registered');
+  } else if (admin) {
     // Printed once, on the first start against an empty database; only its hash is stored.
     process.stdout.write(`\nFirst admin API key (shown once, keep it safe):\n\n  ${admin.key}\n\n`);
   }
