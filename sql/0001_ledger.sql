@@ -12,6 +12,11 @@ $$;
 
 GRANT USAGE ON SCHEMA public TO pool_app;
 
+-- Every query of the application is keyed. A plan cached while a table was small (a prepared statement,
+-- a plpgsql query) would otherwise keep scanning it once it is large; for this role a scan is never the
+-- right plan where an index exists.
+ALTER ROLE pool_app SET enable_seqscan = off;
+
 CREATE TABLE ledger_books (
   pool_id    bigint PRIMARY KEY,
   created_at timestamptz NOT NULL DEFAULT now()
@@ -171,14 +176,16 @@ BEGIN
   IF strpos(checked, ',' || NEW.pool_id || ':' || NEW.id || ',') > 0 THEN
     RETURN NULL;
   END IF;
+  -- LATERAL probes: an index lookup per transaction and entry, never a scan of the journal.
   WITH mine AS (
     SELECT t.id FROM transactions t WHERE t.pool_id = NEW.pool_id AND t.tx_xid = pg_current_xact_id()
   ), per_currency AS (
     SELECT m.id, e.currency, count(e.id) AS n, coalesce(sum(e.amount), 0) AS total,
            count(e.id) FILTER (WHERE a.currency IS DISTINCT FROM e.currency) AS wrong
       FROM mine m
-      LEFT JOIN entries e ON e.pool_id = NEW.pool_id AND e.transaction_id = m.id
-      LEFT JOIN accounts a ON a.pool_id = e.pool_id AND a.id = e.account_id
+      LEFT JOIN LATERAL (SELECT x.id, x.account_id, x.amount, x.currency FROM entries x
+                          WHERE x.pool_id = NEW.pool_id AND x.transaction_id = m.id OFFSET 0) e ON true
+      LEFT JOIN LATERAL (SELECT y.currency FROM accounts y WHERE y.pool_id = NEW.pool_id AND y.id = e.account_id OFFSET 0) a ON true
      GROUP BY m.id, e.currency
   ), per_tx AS (
     SELECT id, sum(n) AS n, string_agg(CASE WHEN total <> 0 THEN currency || ' ' || total END, ', ') AS unbalanced,
@@ -189,7 +196,7 @@ BEGIN
          b.id, b.n, b.unbalanced, b.wrong
     INTO bad
     FROM (SELECT 1) one
-    LEFT JOIN LATERAL (SELECT * FROM per_tx WHERE n < 2 OR unbalanced IS NOT NULL OR wrong > 0 ORDER BY id LIMIT 1) b ON true;
+    LEFT JOIN LATERAL (SELECT * FROM per_tx WHERE n < 2 OR unbalanced IS NOT NULL OR wrong > 0 ORDER BY id LIMIT 1 OFFSET 0) b ON true;
   IF bad.id IS NOT NULL THEN
     IF bad.n < 2 THEN
       RAISE EXCEPTION 'ledger: transaction % has % entries; at least 2 are required', bad.id, bad.n
@@ -220,7 +227,8 @@ DECLARE
   bad bigint;
 BEGIN
   SELECT n.transaction_id INTO bad
-    FROM new_entries n LEFT JOIN transactions t ON t.pool_id = n.pool_id AND t.id = n.transaction_id
+    FROM new_entries n
+    LEFT JOIN LATERAL (SELECT x.id, x.tx_xid FROM transactions x WHERE x.pool_id = n.pool_id AND x.id = n.transaction_id OFFSET 0) t ON true
    WHERE t.id IS NULL OR t.tx_xid <> pg_current_xact_id()
       OR strpos(checked, ',' || n.pool_id || ':' || n.transaction_id || ',') > 0
    LIMIT 1;

@@ -133,7 +133,7 @@ export class IdempotencyStore {
       SELECT i.api_key_id, i.key, (c.key IS NOT NULL) AS won, e.fingerprint, e.status, e.body
         FROM input i
         LEFT JOIN claimed c ON c.api_key_id = i.api_key_id AND c.key = i.key
-        LEFT JOIN idempotency_keys e ON c.key IS NULL AND e.api_key_id = i.api_key_id AND e.key = i.key`;
+        LEFT JOIN LATERAL (SELECT * FROM idempotency_keys x WHERE c.key IS NULL AND x.api_key_id = i.api_key_id AND x.key = i.key OFFSET 0) e ON true`;
     const byKey = new Map(rows.map((r) => [`${r.api_key_id}:${r.key}`, r]));
     return Promise.all(
       items.map(async (it, i): Promise<Claim> => {
@@ -151,12 +151,19 @@ export class IdempotencyStore {
   }
 
   private async finishAll(items: FinishInput[]): Promise<boolean[]> {
+    // Rows found by an index probe per key, then updated by their ctid: a plan that never scans the table.
     const rows = await this.sql<{ api_key_id: bigint; key: string }[]>`
+      WITH x AS (
+        SELECT * FROM unnest(${items.map((i) => i.apiKeyId.toString())}::int8[], ${items.map((i) => i.key)}::text[], ${items.map((i) => i.leaseToken)}::uuid[],
+                             ${items.map((i) => i.status)}::int4[], ${items.map((i) => i.body)}::text[]) AS x(api_key_id, key, lease_token, status, body)
+      ), target AS (
+        SELECT k.row_id, x.status, x.body FROM x
+        CROSS JOIN LATERAL (SELECT ctid AS row_id FROM idempotency_keys k WHERE k.api_key_id = x.api_key_id AND k.key = x.key AND k.lease_token = x.lease_token OFFSET 0) k
+      )
       UPDATE idempotency_keys k
-         SET status = x.status, body = x.body, finished_at = now(), lease_token = NULL, lease_until = NULL
-        FROM unnest(${items.map((i) => i.apiKeyId.toString())}::int8[], ${items.map((i) => i.key)}::text[], ${items.map((i) => i.leaseToken)}::uuid[],
-                    ${items.map((i) => i.status)}::int4[], ${items.map((i) => i.body)}::text[]) AS x(api_key_id, key, lease_token, status, body)
-       WHERE k.api_key_id = x.api_key_id AND k.key = x.key AND k.lease_token = x.lease_token
+         SET status = t.status, body = t.body, finished_at = now(), lease_token = NULL, lease_until = NULL
+        FROM target t
+       WHERE k.ctid = t.row_id
       RETURNING k.api_key_id, k.key`;
     const done = new Set(rows.map((r) => `${r.api_key_id}:${r.key}`));
     return items.map((i) => done.has(`${i.apiKeyId}:${i.key}`));

@@ -57,11 +57,16 @@ export class AccountCache {
     const codes = byCode.filter(([p, c]) => !this.get(p, c));
     const ids = byId.filter(([p, i]) => !this.getById(p, i));
     if (codes.length === 0 && ids.length === 0) return;
+    // Key lookups are written as LATERAL probes so that every plan is an index probe per key, whatever the
+    // planner believes about the size of the tables.
     const rows = await sql<AccountRow[]>`
       SELECT a.pool_id, a.id, a.code, a.name, a.type, a.currency, a.no_negative
-        FROM accounts a
-       WHERE (a.pool_id, a.code) IN (SELECT * FROM unnest(${codes.map(([p]) => p.toString())}::int8[], ${codes.map(([, c]) => c)}::text[]))
-          OR (a.pool_id, a.id) IN (SELECT * FROM unnest(${ids.map(([p]) => p.toString())}::int8[], ${ids.map(([, i]) => i.toString())}::int8[]))`;
+        FROM unnest(${codes.map(([p]) => p.toString())}::int8[], ${codes.map(([, c]) => c)}::text[]) AS k(pool_id, code)
+        CROSS JOIN LATERAL (SELECT * FROM accounts a WHERE a.pool_id = k.pool_id AND a.code = k.code OFFSET 0) a
+      UNION
+      SELECT a.pool_id, a.id, a.code, a.name, a.type, a.currency, a.no_negative
+        FROM unnest(${ids.map(([p]) => p.toString())}::int8[], ${ids.map(([, i]) => i.toString())}::int8[]) AS k(pool_id, id)
+        CROSS JOIN LATERAL (SELECT * FROM accounts a WHERE a.pool_id = k.pool_id AND a.id = k.id OFFSET 0) a`;
     for (const row of rows) this.put(toAccount(row));
   }
 }
@@ -86,9 +91,11 @@ export async function loadRefs(sql: Queryable, byId: [bigint, bigint][], byExter
            EXISTS (SELECT 1 FROM transactions r WHERE r.pool_id = t.pool_id AND r.refers_to = t.id) AS resolved,
            (SELECT json_agg(json_build_array(e.account_id::text, e.amount::text, e.phase) ORDER BY e.id)
               FROM entries e WHERE e.pool_id = t.pool_id AND e.transaction_id = t.id) AS entries
-      FROM transactions t
-     WHERE (t.pool_id, t.id) IN (SELECT * FROM unnest(${byId.map(([p]) => p.toString())}::int8[], ${byId.map(([, i]) => i.toString())}::int8[]))
-        OR (t.pool_id, t.external_id) IN (SELECT * FROM unnest(${byExternalId.map(([p]) => p.toString())}::int8[], ${byExternalId.map(([, e]) => e)}::text[]))`;
+      FROM (SELECT x.* FROM unnest(${byId.map(([p]) => p.toString())}::int8[], ${byId.map(([, i]) => i.toString())}::int8[]) AS k(pool_id, id)
+              CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.pool_id = k.pool_id AND x.id = k.id OFFSET 0) x
+            UNION
+            SELECT x.* FROM unnest(${byExternalId.map(([p]) => p.toString())}::int8[], ${byExternalId.map(([, e]) => e)}::text[]) AS k(pool_id, external_id)
+              CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) x) t`;
   return rows.map((r) => ({
     poolId: r.pool_id,
     id: r.id,
@@ -120,8 +127,8 @@ export async function loadTransactions(sql: Queryable, keys: [bigint, bigint][])
            (SELECT json_agg(json_build_array(e.id::text, e.account_id::text, a.code, e.amount::text, e.currency, e.phase) ORDER BY e.id)
               FROM entries e JOIN accounts a ON a.pool_id = e.pool_id AND a.id = e.account_id
              WHERE e.pool_id = t.pool_id AND e.transaction_id = t.id) AS entries
-      FROM transactions t
-     WHERE (t.pool_id, t.id) IN (SELECT * FROM unnest(${keys.map(([p]) => p.toString())}::int8[], ${keys.map(([, i]) => i.toString())}::int8[]))
+      FROM unnest(${keys.map(([p]) => p.toString())}::int8[], ${keys.map(([, i]) => i.toString())}::int8[]) AS k(pool_id, id)
+      CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.pool_id = k.pool_id AND x.id = k.id OFFSET 0) t
      ORDER BY t.pool_id, t.id`;
   return rows.map(toTransaction);
 }

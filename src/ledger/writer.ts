@@ -200,18 +200,19 @@ export class Writer {
         tx<BalanceRow[]>`
           SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
             FROM account_balances b
-           WHERE (b.pool_id, b.account_id) IN (SELECT * FROM unnest(${locked.map((a) => a.poolId.toString())}::int8[], ${locked.map((a) => a.id.toString())}::int8[]))
+           WHERE b.pool_id = ANY(${locked.map((a) => a.poolId.toString())}::int8[]) AND b.account_id = ANY(${locked.map((a) => a.id.toString())}::int8[])
            ORDER BY b.pool_id, b.account_id
              FOR UPDATE`,
         refInfos.length === 0
           ? []
           : tx<{ pool_id: bigint; refers_to: bigint }[]>`
-              SELECT t.pool_id, t.refers_to FROM transactions t
-               WHERE (t.pool_id, t.refers_to) IN (SELECT * FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]))`,
+              SELECT t.pool_id, t.refers_to
+                FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]) AS k(pool_id, id)
+                CROSS JOIN LATERAL (SELECT x.pool_id, x.refers_to FROM transactions x WHERE x.pool_id = k.pool_id AND x.refers_to = k.id OFFSET 0) t`,
         tx<EarlierRow[]>`
           SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
-            FROM ledger_requests r
-           WHERE (r.pool_id, r.external_id) IN (SELECT * FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]))`,
+            FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
+            CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`,
         tx<[{ transactions: string[]; entries: string[] }]>`
           SELECT ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
                  ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
