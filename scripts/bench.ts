@@ -127,14 +127,14 @@ async function main() {
   });
   record('spread over 50 accounts, 20 callers (transfers/s)', spread.perSecond.toFixed(0), '> pgledger 599', spread.perSecond > 599);
 
-  // 3. Batches of 50 through the hot account, atomically, 4 callers.
-  const batch = await drive(4, SECONDS, async (c, i) => {
+  // 3. Batches of 50 through the hot account, atomically, 16 callers.
+  const batch = await drive(16, SECONDS, async (c, i) => {
     const requests = Array.from({ length: 50 }, (_, k) => payment(hotPool, `batch-${run}-${c}-${i}-${k}`, `payable:${k}`));
     const outcomes = await ledger.postBatch(requests);
     if (outcomes.some((o) => o.status !== 'posted')) throw new Error('refused');
     return outcomes.length;
   });
-  record('batches of 50 on the hot account (transfers/s)', batch.perSecond.toFixed(0), '>= 20,000', batch.perSecond >= 20000);
+  record('batches of 50 on the hot account, 16 callers (transfers/s)', batch.perSecond.toFixed(0), '>= 20,000', batch.perSecond >= 20000);
 
   // 4. Balance reads stay flat as the journal grows; the hot account now has the most entries.
   const [{ n: journal }] = await db.sql<[{ n: bigint }]>`SELECT count(*) AS n FROM transactions`;
