@@ -31,6 +31,8 @@ import { canonicalRequest, differences, requestHash, validateRequest } from './v
 export interface WriterOptions {
   maxBatch?: number;
   maxInFlight?: number;
+  /** Batches of at least this many postings insert their journal rows before they lock the balances. */
+  optimisticFrom?: number;
   maxAttempts?: number;
 }
 
@@ -53,6 +55,7 @@ export class Writer {
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly optimisticFrom: number;
   private readonly maxAttempts: number;
 
   constructor(
@@ -64,6 +67,8 @@ export class Writer {
     // larger batches leave one idle while the other works.
     this.maxBatch = options.maxBatch ?? 300;
     this.maxInFlight = options.maxInFlight ?? 4;
+    // Small batches gain nothing from the optimistic path's extra round trip: their write is short anyway.
+    this.optimisticFrom = options.optimisticFrom ?? 100;
     this.maxAttempts = options.maxAttempts ?? 8;
   }
 
@@ -149,7 +154,7 @@ export class Writer {
   }
 
   private async withRetry(batch: Unit[]): Promise<UnitOutcome[]> {
-    let mode: Mode = 'optimistic';
+    let mode: Mode = batch.reduce((n, u) => n + u.requests.length, 0) >= this.optimisticFrom ? 'optimistic' : 'locked';
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.execute(batch, mode);

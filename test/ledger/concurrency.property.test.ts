@@ -26,9 +26,10 @@ let engines: { db: Db; ledger: Ledger }[];
 
 beforeAll(async () => {
   f = await ledgerFixture();
-  engines = Array.from({ length: ENGINES }, () => {
+  // Half the engines take the optimistic path for every batch, half lock first: both paths race each other.
+  engines = Array.from({ length: ENGINES }, (_, i) => {
     const db = createDb(f.db.appUrl, { max: 2 });
-    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely }) };
+    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }) };
   });
 });
 afterAll(async () => {

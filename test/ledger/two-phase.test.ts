@@ -9,9 +9,9 @@ let others: { db: Db; ledger: Ledger }[];
 
 beforeAll(async () => {
   f = await ledgerFixture();
-  others = Array.from({ length: 6 }, () => {
+  others = Array.from({ length: 6 }, (_, i) => {
     const db = createDb(f.db.appUrl, { max: 2 });
-    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely }) };
+    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }) };
   });
 });
 afterAll(async () => {
