@@ -22,19 +22,18 @@ type Runner = postgres.Sql<Types> | postgres.ReservedSql<Types>;
  */
 export class PostgresJsDialect implements Dialect {
   constructor(private readonly sql: postgres.Sql<Types>) {}
-  createAdapter() {
-    return new PostgresAdapter();
-  }
+  createAdapter = createAdapter;
+  createIntrospector = createIntrospector;
+  createQueryCompiler = createQueryCompiler;
   createDriver(): Driver {
     return new PostgresJsDriver(this.sql);
   }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
-  }
 }
+
+/** The PostgreSQL parts of a Kysely dialect, shared by every dialect over postgres.js here. */
+export const createAdapter = () => new PostgresAdapter();
+export const createIntrospector = (db: Kysely<unknown>) => new PostgresIntrospector(db);
+export const createQueryCompiler = () => new PostgresQueryCompiler();
 
 /** Runs a compiled query as a prepared statement and shapes the result as Kysely expects. */
 export async function runCompiled<R>(runner: Runner, query: CompiledQuery): Promise<QueryResult<R>> {

@@ -1,8 +1,5 @@
 import {
   Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
   type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
@@ -11,7 +8,7 @@ import {
 } from 'kysely';
 import type postgres from 'postgres';
 import type { Sql } from './client.js';
-import { runCompiled as run } from './kysely-dialect.js';
+import { createAdapter, createIntrospector, createQueryCompiler, runCompiled as run } from './kysely-dialect.js';
 import type { Database } from './schema.js';
 
 type Reserved = postgres.ReservedSql<{ bigint: bigint; day: string }>;
@@ -132,16 +129,10 @@ class RequestDriver implements Driver {
 
 class RequestDialect implements Dialect {
   constructor(private readonly tx: RequestTransaction) {}
-  createAdapter() {
-    return new PostgresAdapter();
-  }
+  createAdapter = createAdapter;
+  createIntrospector = createIntrospector;
+  createQueryCompiler = createQueryCompiler;
   createDriver(): Driver {
     return new RequestDriver(this.tx);
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
   }
 }
