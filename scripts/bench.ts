@@ -221,10 +221,10 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
     }, 200);
     const load = (opts: autocannon.Options) =>
       new Promise<autocannon.Result>((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
-    const write = await load({
+    const writeOptions = (duration: number): autocannon.Options => ({
       url: `${base}/v1/pools/${pool.id}/transactions`,
       connections: 64,
-      duration: SECONDS,
+      duration,
       requests: [
         {
           method: 'POST',
@@ -234,12 +234,17 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
         },
       ],
     });
-    const read = await load({
+    const readOptions = (duration: number): autocannon.Options => ({
       url: `${base}/v1/pools/${pool.id}/accounts/pool_cash/balance`,
       connections: 64,
-      duration: SECONDS,
+      duration,
       headers: { authorization: `Bearer ${treasury}` },
     });
+    // Each route is warmed up first (JIT, prepared statements, connections), then measured.
+    await load(writeOptions(2));
+    const write = await load(writeOptions(SECONDS));
+    await load(readOptions(1));
+    const read = await load(readOptions(SECONDS));
     clearInterval(sampler);
     for (const [name, r] of [['write (journal entry)', write], ['read (balance)', read]] as const) {
       const failed = r.non2xx + r.errors + r.timeouts;
