@@ -158,39 +158,42 @@ CREATE TABLE ledger_chain_heads (
 );
 
 -- ---------------------------------------------------------------------------------------------------------
--- Invariant 1: every transaction has at least two entries and they sum to zero per currency, each in its
--- account's currency, in an account of the transaction's pool. Checked at commit (deferred), so the entries
--- of a transaction may be inserted after it.
+-- Invariant 1: every transaction has at least two entries, and they sum to zero per currency and per phase
+-- (posted, reserve, release each balance on their own), each in an account of the transaction's pool and
+-- currency. Checked at commit (deferred), so the entries of a transaction may be inserted after it.
 --
 -- A batch commits hundreds of transactions at once, so the first check that fires checks every transaction
 -- of this database transaction in the pool in one set-based query, and notes their ids in a
--- transaction-local setting; the firings for the others find their id there and return. Entries can never
--- be added to a transaction that was checked (ledger_check_new_entries refuses them), which keeps this sound
--- even when the check is brought forward with SET CONSTRAINTS ... IMMEDIATE.
+-- transaction-local setting, stamped with the time the current client statement began; later firings in
+-- the same statement (the COMMIT) find their id there and return. A note from any other statement is not
+-- trusted, so a client that writes the setting itself only buys a second check. Entries can never be added
+-- to a transaction that was checked (ledger_check_new_entries refuses them), which keeps this sound when
+-- the check is brought forward with SET CONSTRAINTS ... IMMEDIATE. (The application role may not create
+-- temporary objects, so no code of its own runs inside a COMMIT.)
 CREATE FUNCTION ledger_check_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+  stamp text := statement_timestamp()::text;
   checked text := coalesce(current_setting('ledger.checked', true), '');
   bad record;
-  ids text;
 BEGIN
-  IF strpos(checked, ',' || NEW.pool_id || ':' || NEW.id || ',') > 0 THEN
+  IF starts_with(checked, stamp || '|') AND strpos(checked, ',' || NEW.pool_id || ':' || NEW.id || ',') > 0 THEN
     RETURN NULL;
   END IF;
   -- LATERAL probes: an index lookup per transaction and entry, never a scan of the journal.
   WITH mine AS (
     SELECT t.id FROM transactions t WHERE t.pool_id = NEW.pool_id AND t.tx_xid = pg_current_xact_id()
-  ), per_currency AS (
-    SELECT m.id, e.currency, count(e.id) AS n, coalesce(sum(e.amount), 0) AS total,
+  ), per_group AS (
+    SELECT m.id, e.currency, e.phase, count(e.id) AS n, coalesce(sum(e.amount), 0) AS total,
            count(e.id) FILTER (WHERE a.currency IS DISTINCT FROM e.currency) AS wrong
       FROM mine m
-      LEFT JOIN LATERAL (SELECT x.id, x.account_id, x.amount, x.currency FROM entries x
+      LEFT JOIN LATERAL (SELECT x.id, x.account_id, x.amount, x.currency, x.phase FROM entries x
                           WHERE x.pool_id = NEW.pool_id AND x.transaction_id = m.id OFFSET 0) e ON true
       LEFT JOIN LATERAL (SELECT y.currency FROM accounts y WHERE y.pool_id = NEW.pool_id AND y.id = e.account_id OFFSET 0) a ON true
-     GROUP BY m.id, e.currency
+     GROUP BY m.id, e.currency, e.phase
   ), per_tx AS (
-    SELECT id, sum(n) AS n, string_agg(CASE WHEN total <> 0 THEN currency || ' ' || total END, ', ') AS unbalanced,
+    SELECT id, sum(n) AS n, string_agg(CASE WHEN total <> 0 THEN currency || ' ' || phase || ' ' || total END, ', ') AS unbalanced,
            sum(wrong) AS wrong
-      FROM per_currency GROUP BY id
+      FROM per_group GROUP BY id
   )
   SELECT (SELECT string_agg(',' || NEW.pool_id || ':' || id, '') FROM per_tx) AS ids,
          b.id, b.n, b.unbalanced, b.wrong
@@ -209,7 +212,9 @@ BEGIN
         USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
     END IF;
   END IF;
-  PERFORM set_config('ledger.checked', checked || coalesce(bad.ids, '') || ',', true);
+  -- Ids checked in an earlier statement stay in the note: entries may never join them either.
+  PERFORM set_config('ledger.checked',
+                     stamp || '|' || coalesce(substr(checked, strpos(checked, '|') + 1), '') || coalesce(bad.ids, '') || ',', true);
   RETURN NULL;
 END
 $$;
@@ -335,7 +340,16 @@ $$;
 -- The application role reads and appends to the journal and nothing more; it keeps running totals.
 GRANT SELECT ON ledger_books, accounts, account_balances, account_days, transactions, entries,
                 ledger_requests, ledger_chain, ledger_chain_heads, ledger_canonical TO pool_app;
-GRANT INSERT ON ledger_books, accounts, account_balances, account_days, transactions, entries,
+GRANT INSERT ON ledger_books, accounts, account_balances, account_days, entries,
                 ledger_requests, ledger_chain, ledger_chain_heads TO pool_app;
+-- Not tx_xid nor created_at: they are what the database says, never what a client claims.
+GRANT INSERT (pool_id, id, external_id, kind, effective_date, refers_to, description, metadata) ON transactions TO pool_app;
+
+-- No temporary tables, functions or triggers of the application's own (they could run code inside a COMMIT).
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$$;
 GRANT UPDATE ON account_balances, account_days, ledger_chain_heads TO pool_app;
 GRANT USAGE ON SEQUENCE transactions_id_seq, accounts_id_seq, entries_id_seq TO pool_app;

@@ -85,11 +85,15 @@ CREATE TABLE events (
   PRIMARY KEY (pool_id, id)
 );
 CREATE INDEX events_feed ON events (pool_id, tx_xid, id);
+-- A bank's or insurer's poll reads only its own events.
+CREATE INDEX events_feed_participant ON events (pool_id, participant_id, tx_xid, id);
 
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 
-GRANT SELECT, INSERT ON pools, participants, api_keys, idempotency_keys, events TO pool_app;
+GRANT SELECT, INSERT ON pools, participants, api_keys, idempotency_keys TO pool_app;
+GRANT SELECT ON events TO pool_app;
+GRANT INSERT (pool_id, type, participant_id, subject, data) ON events TO pool_app;
 GRANT UPDATE (revoked_at) ON api_keys TO pool_app;
 GRANT UPDATE, DELETE ON idempotency_keys TO pool_app;
 GRANT USAGE ON SEQUENCE pools_id_seq, participants_id_seq, api_keys_id_seq, events_id_seq TO pool_app;

@@ -30,5 +30,7 @@ export type AppEnv = {
     db: Kysely<Database>;
     /** The Idempotency-Key of a write, for effects that must happen once per key. */
     idempotencyKey: string | undefined;
+    /** What a replay of this response answers instead, when the response holds a secret shown only once. */
+    replayBody: string | undefined;
   };
 };

@@ -121,8 +121,13 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
       account_conflict: 'account-exists',
       transaction_not_found: 'not-found',
       book_not_found: 'not-found',
+      chain_busy: 'unavailable',
     };
-    return { response: problem(c, map[err.type], { detail: err.message, extra: { details: err.details } }), unexpected: false };
+    const headers: Record<string, string> | undefined = err.type === 'chain_busy' ? { 'retry-after': '5' } : undefined;
+    return { response: problem(c, map[err.type], { detail: err.message, extra: { details: err.details }, headers }), unexpected: false };
+  }
+  if ((err as { code?: string }).code === '22003') {
+    return { response: problem(c, 'invalid-posting', { detail: 'an amount or a running total would leave the range the ledger keeps (int8 fen)' }), unexpected: false };
   }
   if (isUnavailable(err)) {
     return { response: problem(c, 'unavailable', { detail: 'the database cannot be reached; retry shortly', headers: { 'retry-after': '2' } }), unexpected: true };

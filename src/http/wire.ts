@@ -1,12 +1,16 @@
 import { z } from '@hono/zod-openapi';
+import { isDay } from '../ledger/validate.js';
 import type { StatementCursor } from '../ledger/index.js';
 import type { FeedCursor } from '../pool/events.js';
 
 /** Wire formats shared by the routes: ids and money as strings of digits, days as YYYY-MM-DD. */
 
-export const Id = z.string().regex(/^[1-9]\d{0,18}$/, 'a positive integer id').openapi({ example: '42' });
+const INT8_MAX = 2n ** 63n - 1n;
+const isId = (v: string) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= INT8_MAX;
+
+export const Id = z.string().refine(isId, 'a positive integer id below 2^63').openapi({ type: 'string', pattern: '^[1-9][0-9]{0,18}$', example: '42' });
 export const Amount = z.string().regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string').openapi({ example: '1234567' });
-export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD').openapi({ example: '2026-06-30' });
+export const Day = z.string().refine(isDay, 'a calendar day, YYYY-MM-DD').openapi({ type: 'string', format: 'date', example: '2026-06-30' });
 export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
 
 export const PoolParam = z.object({ pool_id: Id.openapi({ param: { name: 'pool_id', in: 'path' } }) });
@@ -36,8 +40,10 @@ export const statementCursor = {
   encode: (c: StatementCursor) => encodeCursor({ d: c.day, e: c.entryId.toString(), b: c.balance.toString() }),
   decode(cursor: string): StatementCursor | null {
     const v = decodeCursor(cursor, ['d', 'e', 'b']);
-    if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v.d!) || !/^\d{1,19}$/.test(v.e!) || !/^-?\d{1,19}$/.test(v.b!)) return null;
-    return { day: v.d!, entryId: BigInt(v.e!), balance: BigInt(v.b!) };
+    if (!v || !isDay(v.d!) || !isId(v.e!) || !/^-?\d{1,19}$/.test(v.b!)) return null;
+    const balance = BigInt(v.b!);
+    if (balance > INT8_MAX || balance < -INT8_MAX) return null;
+    return { day: v.d!, entryId: BigInt(v.e!), balance };
   },
 };
 
@@ -45,7 +51,7 @@ export const feedCursor = {
   encode: (c: FeedCursor) => encodeCursor({ x: c.xid, i: c.id.toString() }),
   decode(cursor: string): FeedCursor | null {
     const v = decodeCursor(cursor, ['x', 'i']);
-    if (!v || !/^\d{1,20}$/.test(v.x!) || !/^\d{1,19}$/.test(v.i!)) return null;
+    if (!v || !/^\d{1,20}$/.test(v.x!) || BigInt(v.x!) >= 2n ** 64n || !isId(v.i!)) return null;
     return { xid: v.x!, id: BigInt(v.i!) };
   },
 };

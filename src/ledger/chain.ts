@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { LedgerError } from './errors.js';
 
 /**
  * The per-pool hash chain (invariant 6). Sealing and the canonical encoding live in SQL (ledger_seal,
@@ -34,7 +35,9 @@ export async function seal(sql: Sql, poolId: bigint, options: { waitForCommitted
     const [{ passed }] = await sql<[{ passed: boolean }]>`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${horizon}::xid8 AS passed`;
     total += await sealAll();
     if (passed) return total;
-    if (Date.now() > deadline) throw new Error(`ledger: transactions in flight kept the chain of pool ${poolId} from sealing for ${options.timeout_ms ?? 10_000} ms`);
+    if (Date.now() > deadline) {
+      throw new LedgerError('chain_busy', `transactions still in flight kept the chain of pool ${poolId} from sealing for ${options.timeout_ms ?? 10_000} ms; retry later`);
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -117,10 +120,17 @@ export async function verify(sql: Sql, poolId: bigint, upTo?: bigint): Promise<V
       return { ok: false, checked: head.seq, brokenAt: head.seq, reason: 'the recorded head does not match the last link' };
     }
   }
-  const [pending] = await sql<{ n: bigint }[]>`
-    SELECT count(*) AS n FROM transactions t
+  // A transaction that is not in the chain although the sealer has passed its place was slipped in behind
+  // the sealer's back: the chain cannot vouch for it, so the journal does not verify.
+  const [pending] = await sql<{ n: bigint; skipped: bigint | null }[]>`
+    SELECT count(*) AS n,
+           min(t.id) FILTER (WHERE (t.tx_xid, t.id) <= (h.last_xid, h.last_id)) AS skipped
+      FROM transactions t JOIN ledger_chain_heads h ON h.pool_id = t.pool_id
      WHERE t.pool_id = ${pool}
        AND NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.pool_id = t.pool_id AND c.transaction_id = t.id)`;
+  if (pending!.skipped !== null && (upTo === undefined || upTo >= head.seq)) {
+    return { ok: false, checked: last, brokenAt: last + 1n, reason: `transaction ${pending!.skipped} is in the journal but was never sealed` };
+  }
   const headDigest = (await digest(sql, poolId, last === 0n ? undefined : last))!;
   return { ok: true, checked: last, head: headDigest, unsealed: pending!.n };
 }

@@ -20,4 +20,6 @@ export type LedgerErrorType =
   | 'account_not_found'
   | 'account_conflict'
   | 'transaction_not_found'
-  | 'book_not_found';
+  | 'book_not_found'
+  /** Transactions in flight somewhere in the database kept the chain from sealing up to now. */
+  | 'chain_busy';

@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import { LedgerError } from './errors.js';
 import type { EntryInput, PostingRequest, TransactionRef } from './types.js';
 
-/** Bound on one entry: 10^15 fen (10 trillion CNY) keeps every sum of a batch far inside int8. */
-export const MAX_ENTRY_AMOUNT = 10n ** 15n;
+/**
+ * Bound on one entry: 10^13 fen (100 billion CNY), far beyond any pool. A batch of 1,000 transactions of 100
+ * such entries sums to 10^18, inside int8 (9.2 x 10^18); an account's running totals would need about a
+ * million maximal postings to overflow, which the database then refuses (numeric out of range).
+ */
+export const MAX_ENTRY_AMOUNT = 10n ** 13n;
 export const MAX_ENTRIES_PER_TRANSACTION = 100;
 const MAX_METADATA_BYTES = 4096;
 

@@ -249,7 +249,7 @@ export class Writer {
       for (const ref of refInfos) {
         for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
       }
-      const locked = [...touched.values()].sort((a, b) => (a.poolId - b.poolId || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) as number);
+      const locked = [...touched.values()].sort(byPoolThenId);
       const lockOrRead = (lock: boolean) => {
         const pools = locked.map((a) => a.poolId.toString());
         const ids = locked.map((a) => a.id.toString());
@@ -303,6 +303,13 @@ export class Writer {
       const refused = decided.flatMap((d, i) =>
         d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
       );
+      // A batch that resolves or reverses its own earlier postings needs more entry ids than the bound
+      // counted from what the database held: take the rest now.
+      const needed = planned.reduce((n, p) => n + p.entries.length, 0);
+      if (needed > entryIds.length) {
+        const [more] = await tx<[{ ids: string[] }]>`SELECT ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${needed - entryIds.length}))::text[] AS ids`;
+        entryIds.push(...more.ids.map(BigInt));
+      }
       const nextEntryId = idAllocator(entryIds);
       for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
 
@@ -400,6 +407,9 @@ interface BalanceRow {
   pending_debits: bigint;
   pending_credits: bigint;
 }
+
+const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+const byPoolThenId = (a: Account, b: Account) => compare(a.poolId, b.poolId) || compare(a.id, b.id);
 
 function idAllocator(ids: bigint[]): () => bigint {
   let next = 0;

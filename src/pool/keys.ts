@@ -98,11 +98,11 @@ export async function issueKey(
 }
 
 export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint, cache?: KeyCache): Promise<void> {
-  cache?.forget(keyId);
   const row = await db.selectFrom('api_keys').select(['pool_id', 'role', 'revoked_at', 'participant_id']).where('id', '=', keyId).executeTakeFirst();
   // A treasury key sees only its pool's keys; anything else is as if it did not exist.
   if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId))) throw notFound(`key ${keyId}`);
   if (row.revoked_at) return;
+  cache?.forget(keyId);
   await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', keyId).execute();
   if (row.pool_id !== null) {
     await appendEvent(db, { poolId: row.pool_id, type: 'key.revoked', subject: `key/${keyId}`, participantId: row.participant_id, data: { role: row.role } });
@@ -116,6 +116,8 @@ export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: 
  */
 export class KeyCache {
   private readonly entries = new Map<string, { principal: Principal; until: number }>();
+  /** Keys revoked through this process: never cached again, even by a request that read them just before. */
+  private readonly revoked = new Set<bigint>();
   constructor(
     readonly ttl_ms = 2_000,
     private readonly max = 10_000,
@@ -124,6 +126,7 @@ export class KeyCache {
   get(presented: string): Principal | undefined {
     const hit = this.entries.get(presented);
     if (!hit) return undefined;
+    if (this.revoked.has(hit.principal.keyId)) return undefined;
     if (hit.until < Date.now()) {
       this.entries.delete(presented);
       return undefined;
@@ -132,12 +135,19 @@ export class KeyCache {
   }
 
   put(presented: string, principal: Principal): void {
+    if (this.revoked.has(principal.keyId)) return;
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(presented, { principal, until: Date.now() + this.ttl_ms });
   }
 
   forget(keyId: bigint): void {
+    this.revoked.add(keyId);
     for (const [k, v] of this.entries) if (v.principal.keyId === keyId) this.entries.delete(k);
+  }
+
+  /** Whether this process saw the key revoked (the database says so too once the revocation commits). */
+  isRevoked(keyId: bigint): boolean {
+    return this.revoked.has(keyId);
   }
 }
 
@@ -154,6 +164,7 @@ export async function authenticate(db: Kysely<Database>, presented: string, cach
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return null;
   if (!timingSafeEqual(row.secret_hash, hashKey(presented))) return null;
+  if (cache?.isRevoked(row.id)) return null;
   const principal: Principal = { keyId: row.id, keyPrefix: row.prefix, role: row.role, poolId: row.pool_id, participantId: row.participant_id };
   cache?.put(presented, principal);
   return principal;

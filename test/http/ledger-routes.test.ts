@@ -53,6 +53,13 @@ describe('ledger routes', () => {
     expect(BigInt(after.posted.amount) - BigInt(before.posted.amount)).toBe(500n);
   });
 
+  it('posts with the longest Idempotency-Key the API accepts', async () => {
+    const long = 'k'.repeat(255);
+    const first = expectStatus(await fund(a, '3', long), 201);
+    const again = expectStatus(await fund(a, '3', long), 201);
+    expect(again.id).toBe(first.id);
+  });
+
   it('refuses an overdraft of the pool cash with a problem naming the refusal, and nothing is written', async () => {
     const before = expectStatus(await api.call('GET', `/v1/pools/${b.poolId}/accounts/pool_cash/balance`, { key: b.treasury }), 200);
     const r = await api.call('POST', `/v1/pools/${b.poolId}/transactions`, {
@@ -125,6 +132,33 @@ describe('ledger routes', () => {
     const d = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/chain/digest`, { key: a.auditor }), 200);
     expect(d.seq).toBe(v.head.seq);
     expect(d.hash).toBe(v.head.hash);
+  });
+});
+
+describe('bad ids, days and cursors', () => {
+  it('answers each with a problem, never a 500', async () => {
+    const forged = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const p = a.poolId;
+    const urls = [
+      `/v1/pools/${p}/accounts/pool_cash/balance?as_of=2026-02-30`,
+      `/v1/pools/${p}/accounts/pool_cash/balance?as_of=2026-13-01`,
+      `/v1/pools/${p}/trial-balance?as_of=2026-02-30`,
+      `/v1/pools/${p}/accounts/pool_cash/statement?from=2026-13-01`,
+      `/v1/pools/${p}/transactions/9999999999999999999`,
+      `/v1/pools/9999999999999999999`,
+      `/v1/pools/${p}/participants/9999999999999999999`,
+      `/v1/pools/${p}/participants?after=9999999999999999999`,
+      `/v1/pools/${p}/chain/digest?seq=9999999999999999999`,
+      `/v1/events?after=${forged({ x: '99999999999999999999', i: '1' })}`,
+      `/v1/pools/${p}/accounts/pool_cash/statement?cursor=${forged({ d: '2026-99-99', e: '1', b: '0' })}`,
+    ];
+    for (const url of urls) {
+      const r = await api.call('GET', url, { key: a.treasury });
+      expect(r.status, `${url}: ${r.text}`).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
+    const post = await api.call('POST', `/v1/pools/${p}/transactions/9999999999999999999/reversal`, { key: a.treasury, body: { effective_date: '2026-03-04' } });
+    expect(post.status).toBe(400);
   });
 });
 

@@ -65,6 +65,17 @@ describe('keys and roles', () => {
     expect((await api.call('GET', `/v1/pools/${a.poolId}`, { key: issued.key })).status).toBe(401);
   });
 
+  it('shows a key once: a replayed issuance answers the same record without the secret', async () => {
+    const body = { role: 'auditor', pool_id: a.poolId, label: 'replayed' };
+    const first = expectStatus(await api.call('POST', '/v1/keys', { key: a.treasury, idem: 'issue-once', body }), 201);
+    const again = await api.call('POST', '/v1/keys', { key: a.treasury, idem: 'issue-once', body });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual({ ...first, key: null });
+    const stored = await api.db.owner<{ body: string }[]>`SELECT body FROM idempotency_keys WHERE key = 'issue-once'`;
+    expect(stored[0]!.body).not.toContain(first.key);
+  });
+
   it('stores only a hash of each key', async () => {
     const rows = await api.db.owner<{ secret_hash: Buffer }[]>`SELECT secret_hash FROM api_keys`;
     const keys = [api.adminKey, a.treasury, a.bank];

@@ -85,6 +85,43 @@ describe('double entry, enforced at commit', () => {
     ).rejects.toThrow(/not yet checked/);
   });
 
+  it('refuses an unbalanced transaction even when the client forges the note of checked transactions', async () => {
+    const sql = f.db.app.sql;
+    await expect(
+      sql.begin(async (tx) => {
+        const [{ id }] = await tx<[{ id: bigint }]>`
+          INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+          VALUES (${pool.toString()}, 'forged-note', 'posted', '2026-02-02') RETURNING id`;
+        await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
+          (${pool.toString()}, ${id.toString()}, ${cash.toString()}, 500, 'CNY', '2026-02-02', 'posted'),
+          (${pool.toString()}, ${id.toString()}, ${capital.toString()}, -1, 'CNY', '2026-02-02', 'posted')`;
+        await tx`SELECT set_config('ledger.checked', ${`${new Date().toISOString()}|,${pool}:${id},`}, true)`;
+        await tx`SELECT set_config('ledger.checked', statement_timestamp()::text || ${`|,${pool}:${id},`}, true)`;
+      }),
+    ).rejects.toThrow(/does not balance/);
+  });
+
+  it('refuses a transaction that balances only across phases (a reservation paid by a posting)', async () => {
+    const sql = f.db.app.sql;
+    await expect(
+      sql.begin(async (tx) => {
+        const [{ id }] = await tx<[{ id: bigint }]>`
+          INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+          VALUES (${pool.toString()}, 'mixed-phases', 'posted', '2026-02-02') RETURNING id`;
+        await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
+          (${pool.toString()}, ${id.toString()}, ${capital.toString()}, 500, 'CNY', '2026-02-02', 'reserve'),
+          (${pool.toString()}, ${id.toString()}, ${cash.toString()}, -500, 'CNY', '2026-02-02', 'posted')`;
+      }),
+    ).rejects.toThrow(/does not balance/);
+  });
+
+  it('does not let the client choose the commit-order stamp of a transaction', async () => {
+    await expect(
+      f.db.app.sql`INSERT INTO transactions (pool_id, external_id, kind, effective_date, tx_xid)
+                   VALUES (${pool.toString()}, 'old-stamp', 'posted', '2026-02-02', '3')`,
+    ).rejects.toThrow(/permission denied/);
+  });
+
   it('refuses a guarded balance below zero even when written directly', async () => {
     const sql = f.db.app.sql;
     await expect(

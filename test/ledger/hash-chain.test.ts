@@ -59,6 +59,23 @@ describe('hash chain', () => {
     expect(await f.ledger.verify(pool)).toMatchObject({ ok: false, brokenAt: 4n, reason: 'link missing' });
   });
 
+  it('names a transaction slipped into the journal behind the sealer', async () => {
+    const pool = await poolWithPostings(5);
+    await f.ledger.seal(pool);
+    const [cash, capital] = await Promise.all([f.ledger.getAccount(pool, 'cash'), f.ledger.getAccount(pool, 'capital')]);
+    // Only the owner can stamp a transaction with an old xid; the application role cannot (see database-guards).
+    await f.db.owner.begin(async (tx) => {
+      const [{ id }] = await tx<[{ id: bigint }]>`
+        INSERT INTO transactions (pool_id, external_id, kind, effective_date, tx_xid)
+        VALUES (${pool.toString()}, 'behind', 'posted', '2026-03-01', '3') RETURNING id`;
+      await tx`SET LOCAL session_replication_role = replica`;
+      await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
+        (${pool.toString()}, ${id.toString()}, ${cash.id.toString()}, 7, 'CNY', '2026-03-01', 'posted'),
+        (${pool.toString()}, ${id.toString()}, ${capital.id.toString()}, -7, 'CNY', '2026-03-01', 'posted')`;
+    });
+    expect(await f.ledger.verify(pool)).toMatchObject({ ok: false, reason: expect.stringMatching(/never sealed/) });
+  });
+
   it('a digest published earlier no longer matches after the journal is rewritten', async () => {
     const pool = await poolWithPostings(5);
     await f.ledger.seal(pool);

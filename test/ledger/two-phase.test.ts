@@ -111,6 +111,30 @@ describe('two-phase postings', () => {
       .toMatchObject({ status: 'posted' });
   });
 
+  it('resolves and reverses, in one atomic batch, postings made earlier in the same batch', async () => {
+    const pool = await fundedPool(1_000n);
+    const outcomes = await f.ledger.postBatch([
+      { type: 'post', poolId: pool, externalId: 'b-hold', effectiveDate: '2026-04-02', pending: true, entries: [{ account: 'payable', amount: 300n }, { account: 'cash', amount: -300n }] },
+      { type: 'post_pending', poolId: pool, externalId: 'b-post', effectiveDate: '2026-04-02', pending: { externalId: 'b-hold' } },
+      { type: 'reverse', poolId: pool, externalId: 'b-undo', effectiveDate: '2026-04-03', transaction: { externalId: 'b-post' } },
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['posted', 'posted', 'posted']);
+    expect(await f.ledger.balance(pool, 'cash')).toMatchObject({ posted: 1_000n, pending: 0n, available: 1_000n });
+  });
+
+  it('one engine posts to several pools at once', async () => {
+    const pools = await Promise.all([fundedPool(100n), fundedPool(100n), fundedPool(100n)]);
+    const outcomes = await Promise.all(
+      pools.flatMap((pool) =>
+        Array.from({ length: 20 }, (_, i) =>
+          f.ledger.post({ type: 'post', poolId: pool, externalId: `m-${i}`, effectiveDate: '2026-04-02', entries: [{ account: 'payable', amount: 1n }, { account: 'cash', amount: -1n }] }),
+        ),
+      ),
+    );
+    expect(outcomes.every((o) => o.status === 'posted')).toBe(true);
+    for (const pool of pools) expect((await f.ledger.balance(pool, 'cash')).posted).toBe(80n);
+  });
+
   it('refuses to reverse a reservation', async () => {
     const pool = await fundedPool(100n);
     posted(await reserve(pool, 'r', 10n));

@@ -67,18 +67,31 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
       await releaseKey(db.kysely, principal.keyId, key, lease).catch(() => {});
     } else {
       // A refusal is an answer too: remember it (the handler's own writes were rolled back).
-      await store.finish(principal.keyId, key, lease, { status, body });
+      try {
+        await store.finish(principal.keyId, key, lease, { status, body });
+      } catch (err) {
+        if ((err as { code?: string }).code !== LEASE_LOST) throw err;
+        c.res = leaseLost(c, key);
+      }
     }
     return;
   }
+  const stored = { status, body: c.var.replayBody ?? body };
   try {
-    if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, { status, body }));
-    else await store.finish(principal.keyId, key, lease, { status, body });
+    if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, stored));
+    else await store.finish(principal.keyId, key, lease, stored);
   } catch (err) {
-    if ((err as { code?: string }).code !== LEASE_LOST) throw err;
-    c.res = problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });
+    if ((err as { code?: string }).code !== LEASE_LOST) {
+      // Nothing was committed with the record (commitWith rolls back on any failure): free the key.
+      await releaseKey(db.kysely, principal.keyId, key, lease).catch(() => {});
+      throw err;
+    }
+    c.res = leaseLost(c, key);
   }
 });
+
+const leaseLost = (c: Parameters<typeof problem>[0], key: string) =>
+  problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });
 
 /** Method, path and the body in a canonical form (JSON with sorted keys), hashed. */
 function fingerprintOf(method: string, path: string, body: string): Buffer {

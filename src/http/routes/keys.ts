@@ -10,7 +10,7 @@ const KeyBody = z
   .object({ role: Role, pool_id: Id.optional(), participant_id: Id.optional(), label: z.string().max(200).optional() })
   .openapi('NewKey', { description: 'Admin keys issue admin, treasury and auditor keys; a treasury key issues keys for its own pool.' });
 const KeyOut = z
-  .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().openapi({ description: 'The key itself: shown once, stored only as a hash.' }) })
+  .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().nullable().openapi({ description: 'The key itself: shown once, stored only as a hash (null when a request is replayed).' }) })
   .openapi('IssuedKey');
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
@@ -34,13 +34,13 @@ export function keyRoutes() {
         label: body.label,
       });
       c.header('cache-control', 'no-store');
-      return c.json(
-        {
-          id: issued.id.toString(), prefix: issued.prefix, role: issued.role, pool_id: issued.poolId?.toString() ?? null,
-          participant_id: issued.participantId?.toString() ?? null, label: issued.label, created_at: issued.createdAt.toISOString(), key: issued.key,
-        },
-        201,
-      );
+      const out = {
+        id: issued.id.toString(), prefix: issued.prefix, role: issued.role, pool_id: issued.poolId?.toString() ?? null,
+        participant_id: issued.participantId?.toString() ?? null, label: issued.label, created_at: issued.createdAt.toISOString(), key: issued.key,
+      };
+      // The key is shown once: a replay of this request answers the same key record without the secret.
+      c.set('replayBody', JSON.stringify({ ...out, key: null }));
+      return c.json(out, 201);
     },
   );
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Account, Balance, PostingOutcome, Transaction } from '../../ledger/index.js';
 import { ProblemError } from '../problem.js';
@@ -130,7 +131,7 @@ export function ledgerRoutes() {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
       const outcome = await c.var.deps.ledger.post({
-        type: 'post', poolId, externalId: `http:${c.var.principal.keyId}:${c.var.idempotencyKey}`, effectiveDate: b.effective_date, description: b.description,
+        type: 'post', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date, description: b.description,
         entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
       });
       return c.json(transactionOut(posted(outcome)), 201);
@@ -163,7 +164,7 @@ export function ledgerRoutes() {
       // The original must exist in this pool: a missing one is 404, not a remembered refusal.
       await c.var.deps.ledger.getTransaction(poolId, BigInt(transaction_id));
       const outcome = await c.var.deps.ledger.post({
-        type: 'reverse', poolId, externalId: `http:${c.var.principal.keyId}:${c.var.idempotencyKey}`, effectiveDate: b.effective_date,
+        type: 'reverse', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date,
         description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
       });
       return c.json(transactionOut(posted(outcome)), 201);
@@ -232,13 +233,23 @@ export function ledgerRoutes() {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { seq } = c.req.valid('query');
       const ledger = c.var.deps.ledger;
-      if (seq === undefined) await ledger.seal(poolId);
+      // The head as sealed so far: what is committed but not yet sealed appears in a later digest.
+      if (seq === undefined) await ledger.sealAvailable(poolId);
       const d = await ledger.digest(poolId, seq === undefined ? undefined : BigInt(seq));
       if (!d) throw new ProblemError('not-found', { detail: seq === undefined ? `pool ${poolId} has no chain` : `link ${seq} is not sealed` });
       return c.json({ pool_id: poolId.toString(), seq: d.seq.toString(), hash: d.hash, sealed_at: d.sealedAt?.toISOString() ?? null }, 200);
     },
   );
   return app;
+}
+
+/**
+ * The ledger's external id for a posting made by a request: the API key and its Idempotency-Key, so that a
+ * retry of the request posts nothing twice. A long key is hashed to fit the ledger's 200 characters.
+ */
+function postingId(keyId: bigint, idempotencyKey: string): string {
+  const id = `http:${keyId}:${idempotencyKey}`;
+  return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
 /** The posted transaction, or the ledger's refusal as a 422 problem naming the refusal. */
