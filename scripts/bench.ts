@@ -63,7 +63,7 @@ async function setupPool(ledger: Ledger, poolId: bigint, accounts: number) {
   }
   await ledger.post({
     type: 'post', poolId, externalId: 'fund', effectiveDate: '2026-01-01',
-    entries: [{ account: 'cash', amount: 10n ** 14n }, { account: 'capital', amount: -(10n ** 14n) }],
+    entries: [{ account: 'cash', amount: 10n ** 13n }, { account: 'capital', amount: -(10n ** 13n) }],
   });
 }
 
