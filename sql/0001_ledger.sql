@@ -160,61 +160,37 @@ CREATE TABLE ledger_chain_heads (
 -- ---------------------------------------------------------------------------------------------------------
 -- Invariant 1: every transaction has at least two entries, and they sum to zero per currency and per phase
 -- (posted, reserve, release each balance on their own), each in an account of the transaction's pool and
--- currency. Checked at commit (deferred), so the entries of a transaction may be inserted after it.
+-- currency. Checked at commit (deferred), once per transaction.
 --
--- A batch commits hundreds of transactions at once, so the first check that fires checks every transaction
--- of this database transaction in the pool in one set-based query, and notes their ids in a
--- transaction-local setting, stamped with the time the current client statement began; later firings in
--- the same statement (the COMMIT) find their id there and return. A note from any other statement is not
--- trusted, so a client that writes the setting itself only buys a second check. Entries can never be added
--- to a transaction that was checked (ledger_check_new_entries refuses them), which keeps this sound when
--- the check is brought forward with SET CONSTRAINTS ... IMMEDIATE. (The application role may not create
--- temporary objects, so no code of its own runs inside a COMMIT.)
+-- For that check to see every entry a transaction will ever have, a transaction's entries must be inserted
+-- by the same SQL command that inserts the transaction (one statement, e.g. with data-modifying CTEs, as
+-- the engine does): ledger_check_new_entries compares the command ids (cmin) of the new entries and their
+-- transaction. Entries can then never join a transaction after its check, even one brought forward with
+-- SET CONSTRAINTS ... IMMEDIATE, nor a committed one.
 CREATE FUNCTION ledger_check_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  stamp text := statement_timestamp()::text;
-  checked text := coalesce(current_setting('ledger.checked', true), '');
   bad record;
 BEGIN
-  IF starts_with(checked, stamp || '|') AND strpos(checked, ',' || NEW.pool_id || ':' || NEW.id || ',') > 0 THEN
-    RETURN NULL;
-  END IF;
-  -- LATERAL probes: an index lookup per transaction and entry, never a scan of the journal.
-  WITH mine AS (
-    SELECT t.id FROM transactions t WHERE t.pool_id = NEW.pool_id AND t.tx_xid = pg_current_xact_id()
-  ), per_group AS (
-    SELECT m.id, e.currency, e.phase, count(e.id) AS n, coalesce(sum(e.amount), 0) AS total,
-           count(e.id) FILTER (WHERE a.currency IS DISTINCT FROM e.currency) AS wrong
-      FROM mine m
-      LEFT JOIN LATERAL (SELECT x.id, x.account_id, x.amount, x.currency, x.phase FROM entries x
-                          WHERE x.pool_id = NEW.pool_id AND x.transaction_id = m.id OFFSET 0) e ON true
-      LEFT JOIN LATERAL (SELECT y.currency FROM accounts y WHERE y.pool_id = NEW.pool_id AND y.id = e.account_id OFFSET 0) a ON true
-     GROUP BY m.id, e.currency, e.phase
-  ), per_tx AS (
-    SELECT id, sum(n) AS n, string_agg(CASE WHEN total <> 0 THEN currency || ' ' || phase || ' ' || total END, ', ') AS unbalanced,
-           sum(wrong) AS wrong
-      FROM per_group GROUP BY id
-  )
-  SELECT (SELECT string_agg(',' || NEW.pool_id || ':' || id, '') FROM per_tx) AS ids,
-         b.id, b.n, b.unbalanced, b.wrong
+  SELECT sum(g.n) AS n,
+         string_agg(CASE WHEN g.total <> 0 THEN g.currency || ' ' || g.phase || ' ' || g.total END, ', ') AS unbalanced,
+         sum(g.wrong) AS wrong
     INTO bad
-    FROM (SELECT 1) one
-    LEFT JOIN LATERAL (SELECT * FROM per_tx WHERE n < 2 OR unbalanced IS NOT NULL OR wrong > 0 ORDER BY id LIMIT 1 OFFSET 0) b ON true;
-  IF bad.id IS NOT NULL THEN
-    IF bad.n < 2 THEN
-      RAISE EXCEPTION 'ledger: transaction % has % entries; at least 2 are required', bad.id, bad.n
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
-    ELSIF bad.unbalanced IS NOT NULL THEN
-      RAISE EXCEPTION 'ledger: transaction % does not balance (%)', bad.id, bad.unbalanced
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
-    ELSE
-      RAISE EXCEPTION 'ledger: transaction % has entries whose account is missing or in another currency', bad.id
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
-    END IF;
+    FROM (SELECT e.currency, e.phase, count(*) AS n, sum(e.amount) AS total,
+                 count(*) FILTER (WHERE a.currency IS DISTINCT FROM e.currency) AS wrong
+            FROM entries e
+            LEFT JOIN LATERAL (SELECT y.currency FROM accounts y WHERE y.pool_id = e.pool_id AND y.id = e.account_id OFFSET 0) a ON true
+           WHERE e.pool_id = NEW.pool_id AND e.transaction_id = NEW.id
+           GROUP BY e.currency, e.phase) g;
+  IF coalesce(bad.n, 0) < 2 THEN
+    RAISE EXCEPTION 'ledger: transaction % has % entries; at least 2 are required', NEW.id, coalesce(bad.n, 0)
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  ELSIF bad.unbalanced IS NOT NULL THEN
+    RAISE EXCEPTION 'ledger: transaction % does not balance (%)', NEW.id, bad.unbalanced
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
+  ELSIF bad.wrong > 0 THEN
+    RAISE EXCEPTION 'ledger: transaction % has entries whose account is missing or in another currency', NEW.id
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
   END IF;
-  -- Ids checked in an earlier statement stay in the note: entries may never join them either.
-  PERFORM set_config('ledger.checked',
-                     stamp || '|' || coalesce(substr(checked, strpos(checked, '|') + 1), '') || coalesce(bad.ids, '') || ',', true);
   RETURN NULL;
 END
 $$;
@@ -223,22 +199,24 @@ CREATE CONSTRAINT TRIGGER transaction_balanced
   AFTER INSERT ON transactions DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction();
 
--- Entries may only be added to a transaction that exists, was created in the same database transaction,
--- and has not been checked yet: one that was checked (or committed) stays as it was. One query per INSERT
--- statement, however many rows.
+-- Entries may only be added by the command that creates their transaction (see above). One query per INSERT
+-- statement, however many rows: the command id of this insert, read from one of its rows, against the
+-- command id that inserted each transaction.
 CREATE FUNCTION ledger_check_new_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  checked text := coalesce(current_setting('ledger.checked', true), '');
+  command cid;
   bad bigint;
 BEGIN
+  SELECT x.cmin INTO command
+    FROM (SELECT pool_id, id FROM new_entries LIMIT 1) n
+    JOIN LATERAL (SELECT e.cmin FROM entries e WHERE e.pool_id = n.pool_id AND e.id = n.id OFFSET 0) x ON true;
   SELECT n.transaction_id INTO bad
     FROM new_entries n
-    LEFT JOIN LATERAL (SELECT x.id, x.tx_xid FROM transactions x WHERE x.pool_id = n.pool_id AND x.id = n.transaction_id OFFSET 0) t ON true
-   WHERE t.id IS NULL OR t.tx_xid <> pg_current_xact_id()
-      OR strpos(checked, ',' || n.pool_id || ':' || n.transaction_id || ',') > 0
+    LEFT JOIN LATERAL (SELECT x.id, x.tx_xid, x.cmin FROM transactions x WHERE x.pool_id = n.pool_id AND x.id = n.transaction_id OFFSET 0) t ON true
+   WHERE t.id IS NULL OR t.tx_xid <> pg_current_xact_id() OR NOT (t.cmin = command)
    LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'ledger: entries can only be added to a transaction created, and not yet checked, in the same database transaction (transaction %)', bad
+    RAISE EXCEPTION 'ledger: entries must be inserted by the command that creates their transaction (transaction %)', bad
       USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
   END IF;
   RETURN NULL;

@@ -98,14 +98,18 @@ describe('hash chain', () => {
     const slowHasInserted = new Promise<void>((r) => (slowInserted = r));
     let slowId = 0n;
     const slowTx = slow.begin(async (tx) => {
-      const [{ id }] = await tx<[{ id: bigint }]>`
-        INSERT INTO transactions (pool_id, external_id, kind, effective_date)
-        VALUES (${pool.toString()}, 'slow', 'posted', '2026-03-01') RETURNING id`;
-      slowId = id;
       const [cash, capital] = await Promise.all([f.ledger.getAccount(pool, 'cash'), f.ledger.getAccount(pool, 'capital')]);
-      await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
-        (${pool.toString()}, ${id.toString()}, ${cash.id.toString()}, 9, 'CNY', '2026-03-01', 'posted'),
-        (${pool.toString()}, ${id.toString()}, ${capital.id.toString()}, -9, 'CNY', '2026-03-01', 'posted')`;
+      const [{ id }] = await tx<[{ id: bigint }]>`
+        WITH t AS (
+          INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+          VALUES (${pool.toString()}, 'slow', 'posted', '2026-03-01') RETURNING id
+        ), e AS (
+          INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+          SELECT ${pool.toString()}, t.id, x.account, x.amount, 'CNY', '2026-03-01', 'posted'
+            FROM t, (VALUES (${cash.id.toString()}::int8, 9::int8), (${capital.id.toString()}::int8, -9::int8)) AS x(account, amount)
+        )
+        SELECT id FROM t`;
+      slowId = id;
       slowInserted();
       await slowMayCommit;
     });
