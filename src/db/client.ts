@@ -14,6 +14,8 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Node's own TCP sockets (with TCP_NODELAY); false on Cloudflare Workers, where postgres.js brings its own. */
+  nodeSocket?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pool-ledger' },
     // Typed for Cloudflare's sockets in postgres.js's declarations; on Node it takes a connected net.Socket.
-    socket: noDelaySocket,
+    ...(options.nodeSocket === false ? {} : { socket: noDelaySocket }),
   };
   return postgres(url, config as unknown as postgres.Options<{}>) as unknown as Sql;
 }

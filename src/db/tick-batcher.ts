@@ -1,3 +1,5 @@
+import { nextTurn } from './next-turn.js';
+
 /**
  * Gathers calls made in the same turn of the event loop and runs them as one batch: one statement, one
  * commit for many concurrent requests. Bounded: at most `maxBatch` items per batch.
@@ -17,7 +19,7 @@ export class TickBatcher<In, Out> {
       if (this.pending.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        nextTurn(() => this.flush());
       }
     });
   }
@@ -28,7 +30,7 @@ export class TickBatcher<In, Out> {
     if (batch.length === 0) return;
     if (this.pending.length > 0 && !this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      nextTurn(() => this.flush());
     }
     this.run(batch.map((b) => b.item)).then(
       (outs) => batch.forEach((b, i) => b.resolve(outs[i]!)),

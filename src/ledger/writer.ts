@@ -1,4 +1,5 @@
 import type { Queryable, Sql } from '../db/client.js';
+import { nextTurn } from '../db/next-turn.js';
 import {
   accountIdKey,
   accountKey,
@@ -103,7 +104,7 @@ export class Writer {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    nextTurn(() => {
       this.pumpScheduled = false;
       this.pump();
     });
