@@ -40,6 +40,11 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   let appUrl = config.APP_DATABASE_URL;
+  if (appUrl && running.embedded) {
+    // The embedded cluster is ours: give the application role the password its URL names (so that, say,
+    // `npm run dev:worker` can reach the same database with it).
+    await enableAppLogin(running.owner, decodeURIComponent(new URL(appUrl).password));
+  }
   if (!appUrl) {
     // No separate credentials given: the owner gives the application role a fresh password for this run.
     const password = randomBytes(24).toString('base64url');
