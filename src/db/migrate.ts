@@ -69,12 +69,6 @@ export async function migrate(owner: Sql, migrations?: Migration[]): Promise<{ a
   return { applied };
 }
 
-/** The newest migration version the database has, and the newest this build ships. */
-export async function migrationStatus(sql: Sql, migrations: Migration[]): Promise<{ current: number; latest: number }> {
-  const [row] = await sql<{ v: number | null }[]>`SELECT max(version) AS v FROM schema_migrations`;
-  return { current: row?.v ?? 0, latest: migrations.at(-1)?.version ?? 0 };
-}
-
 /**
  * Gives the application role a login with this password. The application connects as that role, which can
  * append to the journal but never change or delete it.

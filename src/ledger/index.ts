@@ -57,7 +57,7 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
       const [outcome] = await writer.submit([request]);
       return outcome!;
     },
-    postBatch: (requests) => writer.submit(requests),
+    postBatch: async (requests) => writer.submit(requests),
     async getTransaction(poolId, id) {
       const [tx] = await loadTransactions(sql, [[poolId, id]]);
       if (!tx) throw new LedgerError('transaction_not_found', `transaction ${id} does not exist in pool ${poolId}`);

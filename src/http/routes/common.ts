@@ -17,13 +17,6 @@ export const errorResponses = {
   503: { description: 'Database unavailable; retry after Retry-After', content: problemContent },
 } as const;
 
-export const idempotencyHeader = {
-  headers: {
-    type: 'object' as const,
-    properties: { 'idempotency-key': { type: 'string' as const, description: 'Unique per intended effect, e.g. a UUID' } },
-  },
-};
-
 /** Role check, then the pool the caller may address (another pool answers 404). */
 export function authorize(c: Context<AppEnv>, roles: readonly ApiRole[], poolId?: string): bigint {
   const principal = c.var.principal;

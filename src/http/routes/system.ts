@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
+import { currentMigration } from '../../db/health.js';
 import { routeGroup } from '../route-group.js';
 import { isUnavailable, ProblemError, ProblemSchema } from '../problem.js';
 
@@ -30,8 +30,7 @@ export function systemRoutes() {
       const expected = c.var.deps.latestMigration;
       let current: number;
       try {
-        const { rows } = await sql<{ v: number | null }>`SELECT max(version) AS v FROM schema_migrations`.execute(c.var.deps.db.kysely);
-        current = rows[0]?.v ?? 0;
+        current = await currentMigration(c.var.deps.db.kysely);
       } catch (err) {
         if (!isUnavailable(err)) throw err;
         throw new ProblemError('unavailable', { detail: 'the database cannot be reached', headers: { 'retry-after': '2' } });
