@@ -16,6 +16,8 @@ const Env = z.object({
   ADMIN_API_KEY: z.string().min(32).optional(),
   /** Connections for requests (each write holds one for its transaction). */
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  /** How long a request holds its Idempotency-Key before a retry may take it over (after a crash). */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Connections of the ledger engine (group-commit writer, ledger reads). */
   LEDGER_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(8),
 });

@@ -73,7 +73,7 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
     process.stdout.write(`\nFirst admin API key (shown once, keep it safe):\n\n  ${admin.key}\n\n`);
   }
 
-  const app = createApp({ db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0 });
+  const app = createApp({ db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0, idempotencyLease_ms: config.IDEMPOTENCY_LEASE_MS });
   running.http = await listen(app.fetch, config);
   logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'pool ledger listening');
 
