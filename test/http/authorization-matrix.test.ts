@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+
+/**
+ * Every route x every role, on the caller's own pool and on another tenant's: the expected status is
+ * written down here. Another tenant's resource answers exactly like a missing one (404) wherever the role
+ * may use the route at all; where it may not, 403 says nothing about what exists.
+ */
+let api: ApiFixture;
+let own: Tenant;
+let other: Tenant;
+let ownTx: string;
+let otherTx: string;
+
+beforeAll(async () => {
+  api = await apiFixture();
+  own = await api.tenant();
+  other = await api.tenant();
+  for (const t of [own, other]) {
+    for (const account of [
+      { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true },
+      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
+    ]) expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
+  }
+  const fund = (t: Tenant) =>
+    api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
+      key: t.treasury,
+      body: { effective_date: '2026-03-01', entries: [{ account: 'pool_cash', debit: '100000' }, { account: 'fund_capital', credit: '100000' }] },
+    });
+  ownTx = expectStatus(await fund(own), 201).id;
+  otherTx = expectStatus(await fund(other), 201).id;
+});
+afterAll(() => api.close());
+
+type Who = 'admin' | 'treasury' | 'auditor' | 'bank' | 'insurer' | 'nobody';
+const WHO: Who[] = ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'nobody'];
+const keyOf = (who: Who, t: Tenant): string | null =>
+  who === 'admin' ? api.adminKey : who === 'nobody' ? null : { treasury: t.treasury, auditor: t.auditor, bank: t.bank, insurer: t.insurer }[who];
+
+interface Route {
+  name: string;
+  method: 'GET' | 'POST';
+  /** The path on a pool (own or other), and the body. */
+  path: (pool: Tenant, tx: string) => string;
+  body?: (pool: Tenant) => unknown;
+  /** Expected status per caller on its own pool, then on the other tenant's. */
+  own: Record<Who, number>;
+  other: Record<Who, number>;
+}
+
+const all = (status: number, overrides: Partial<Record<Who, number>> = {}): Record<Who, number> => ({
+  admin: status, treasury: status, auditor: status, bank: status, insurer: status, nobody: 401, ...overrides,
+});
+const readers = { own: all(200, { bank: 403, insurer: 403 }), other: all(404, { admin: 200, bank: 403, insurer: 403 }) };
+const treasuryWrite = (status: number) => ({ own: all(403, { treasury: status }), other: all(403, { treasury: 404 }) });
+const tx = (t: Tenant, amount: string) => ({ effective_date: '2026-03-02', entries: [{ account: 'fund_capital', debit: amount }, { account: 'pool_cash', credit: amount }] });
+
+const routes: Route[] = [
+  { name: 'create pool', method: 'POST', path: () => '/v1/pools', body: () => ({ name: 'matrix' }), own: all(403, { admin: 201 }), other: all(403, { admin: 201 }) },
+  { name: 'read pool', method: 'GET', path: (t) => `/v1/pools/${t.poolId}`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'register participant', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/participants`, body: () => ({ kind: 'bank', name: `Bank ${Math.random()}` }), ...treasuryWrite(201) },
+  { name: 'list participants', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/participants`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'read participant', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/participants/${t.bankId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
+  { name: 'issue key', method: 'POST', path: () => '/v1/keys', body: (t) => ({ role: 'auditor', pool_id: t.poolId }), own: all(403, { admin: 201, treasury: 201 }), other: all(403, { admin: 201, treasury: 404 }) },
+  { name: 'list accounts', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/accounts`, ...readers },
+  { name: 'open account', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/accounts`, body: () => ({ code: `a${Math.floor(Math.random() * 1e9)}`, name: 'x', type: 'asset' }), ...treasuryWrite(201) },
+  { name: 'balance', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/accounts/pool_cash/balance`, ...readers },
+  { name: 'statement', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/accounts/pool_cash/statement`, ...readers },
+  { name: 'post journal entry', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/transactions`, body: (t) => tx(t, '1'), ...treasuryWrite(201) },
+  { name: 'read transaction', method: 'GET', path: (t, id) => `/v1/pools/${t.poolId}/transactions/${id}`, ...readers },
+  { name: 'trial balance', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/trial-balance`, ...readers },
+  { name: 'verify chain', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/verify`, ...readers },
+  { name: 'digest', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/digest`, ...readers },
+  { name: 'event feed', method: 'GET', path: (t) => `/v1/events?pool_id=${t.poolId}`, own: all(200), other: all(404, { admin: 200 }) },
+];
+
+it('answers every route for every role as written down, and leaks nothing across tenants', async () => {
+  const mismatches: string[] = [];
+  let checked = 0;
+  for (const route of routes) {
+    for (const who of WHO) {
+      for (const [where, expected] of [['own', route.own[who]], ['other', route.other[who]]] as const) {
+        // The caller is always one of `own`'s keys (or the admin); `other` is the pool it reaches into.
+        const target = where === 'own' ? own : other;
+        const r = await api.call(route.method, route.path(target, where === 'own' ? ownTx : otherTx), { key: keyOf(who, own), body: route.body?.(target) });
+        checked++;
+        if (r.status !== expected) mismatches.push(`${route.name} as ${who} on ${where} pool: expected ${expected}, got ${r.status} ${r.text.slice(0, 120)}`);
+        if (r.status >= 400) expect(r.headers.get('content-type')).toContain('application/problem+json');
+      }
+    }
+  }
+  expect(mismatches).toEqual([]);
+  expect(checked).toBe(routes.length * WHO.length * 2);
+});
+
+it('reverses and revokes only for the treasury of the pool (or the admin, for keys)', async () => {
+  for (const who of WHO) {
+    const key = keyOf(who, own);
+    const fresh = expectStatus(await api.call('POST', `/v1/pools/${own.poolId}/transactions`, { key: own.treasury, body: tx(own, '5') }), 201).id;
+    const r = await api.call('POST', `/v1/pools/${own.poolId}/transactions/${fresh}/reversal`, { key, body: { effective_date: '2026-03-03' } });
+    expect(r.status, `${who}: ${r.text}`).toBe(who === 'treasury' ? 201 : who === 'nobody' ? 401 : 403);
+    const across = await api.call('POST', `/v1/pools/${other.poolId}/transactions/${otherTx}/reversal`, { key, body: { effective_date: '2026-03-03' } });
+    expect(across.status, `${who} on the other pool: ${across.text}`).toBe(who === 'treasury' ? 404 : who === 'nobody' ? 401 : 403);
+  }
+  for (const who of WHO) {
+    const victim = expectStatus(await api.call('POST', '/v1/keys', { key: other.treasury, body: { role: 'auditor', pool_id: other.poolId } }), 201);
+    const r = await api.call('POST', `/v1/keys/${victim.id}/revoke`, { key: keyOf(who, own) });
+    expect(r.status, `${who} revoking another pool's key: ${r.text}`).toBe(who === 'admin' ? 200 : who === 'treasury' ? 404 : who === 'nobody' ? 401 : 403);
+  }
+});
