@@ -18,5 +18,6 @@ export function createLogger(level: string, options: { pretty?: boolean } = {}):
       // pino-pretty is a development dependency; without it, JSON it is.
     }
   }
-  return pino(base);
+  // Synchronous writes: a line logged is a line written, in order, even if the process is killed next.
+  return pino(base, pino.destination({ dest: 1, sync: true }));
 }

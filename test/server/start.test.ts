@@ -46,7 +46,8 @@ it('serves, answers ready, and on SIGTERM closes HTTP before the database, exiti
   expect(await s.exited).toBe(0);
   const lines = s.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const messages = lines.map((l) => l.msg);
-  expect(messages.lastIndexOf('http server closed'), JSON.stringify(messages)).toBeGreaterThan(messages.indexOf('shutting down'));
+  expect(messages, JSON.stringify(messages)).toEqual(expect.arrayContaining(['shutting down', 'http server closed']));
+  expect(messages.indexOf('http server closed'), JSON.stringify(messages)).toBeGreaterThan(messages.indexOf('shutting down'));
   const request = lines.find((l) => l.msg === 'request' && l.status === 404);
   expect(request).toMatchObject({ method: 'GET', request_id: expect.any(String), role: 'admin' });
   expect(s.out()).not.toContain('A'.repeat(32));
