@@ -177,8 +177,8 @@ BEGIN
     INTO bad
     FROM (SELECT e.currency, e.phase, count(*) AS n, sum(e.amount) AS total,
                  count(*) FILTER (WHERE a.currency IS DISTINCT FROM e.currency) AS wrong
-            FROM entries e
-            LEFT JOIN LATERAL (SELECT y.currency FROM accounts y WHERE y.pool_id = e.pool_id AND y.id = e.account_id OFFSET 0) a ON true
+            FROM public.entries e
+            LEFT JOIN LATERAL (SELECT y.currency FROM public.accounts y WHERE y.pool_id = e.pool_id AND y.id = e.account_id OFFSET 0) a ON true
            WHERE e.pool_id = NEW.pool_id AND e.transaction_id = NEW.id
            GROUP BY e.currency, e.phase) g;
   IF coalesce(bad.n, 0) < 2 THEN
@@ -201,21 +201,26 @@ CREATE CONSTRAINT TRIGGER transaction_balanced
 
 -- Entries may only be added by the command that creates their transaction (see above). One query per INSERT
 -- statement, however many rows: the command id of this insert, read from one of its rows, against the
--- command id that inserted each transaction.
+-- command id that inserted each transaction. It fails closed: no command id read means no entry accepted.
+-- (cmin is the inserting command's id only while a row is never updated or deleted in its own transaction,
+-- which the append-only triggers guarantee. Tables are schema-qualified so no search_path can shadow them.)
 CREATE FUNCTION ledger_check_new_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   command cid;
   bad bigint;
 BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_entries) THEN
+    RETURN NULL; -- an INSERT of no rows adds nothing
+  END IF;
   SELECT x.cmin INTO command
     FROM (SELECT pool_id, id FROM new_entries LIMIT 1) n
-    JOIN LATERAL (SELECT e.cmin FROM entries e WHERE e.pool_id = n.pool_id AND e.id = n.id OFFSET 0) x ON true;
+    JOIN LATERAL (SELECT e.cmin FROM public.entries e WHERE e.pool_id = n.pool_id AND e.id = n.id OFFSET 0) x ON true;
   SELECT n.transaction_id INTO bad
     FROM new_entries n
-    LEFT JOIN LATERAL (SELECT x.id, x.tx_xid, x.cmin FROM transactions x WHERE x.pool_id = n.pool_id AND x.id = n.transaction_id OFFSET 0) t ON true
-   WHERE t.id IS NULL OR t.tx_xid <> pg_current_xact_id() OR NOT (t.cmin = command)
+    LEFT JOIN LATERAL (SELECT x.id, x.tx_xid, x.cmin FROM public.transactions x WHERE x.pool_id = n.pool_id AND x.id = n.transaction_id OFFSET 0) t ON true
+   WHERE t.id IS NULL OR t.tx_xid <> pg_current_xact_id() OR NOT coalesce(t.cmin = command, false)
    LIMIT 1;
-  IF FOUND THEN
+  IF command IS NULL OR bad IS NOT NULL THEN
     RAISE EXCEPTION 'ledger: entries must be inserted by the command that creates their transaction (transaction %)', bad
       USING ERRCODE = 'check_violation', CONSTRAINT = 'transaction_balanced';
   END IF;
