@@ -33,7 +33,7 @@ it('answers 503 with Retry-After while the database is down and recovers without
   const post = (key: string, path: string, body: unknown) =>
     fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
   try {
-    for (let i = 0; i < 200 && !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
     const pool = (await (await post(adminKey, '/v1/pools', { name: 'restart' })).json()) as { id: string };
     const treasury = ((await (await post(adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }).key;
     await post(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'cash', name: 'Cash', type: 'asset' });
@@ -53,7 +53,7 @@ it('answers 503 with Retry-After while the database is down and recovers without
 
     pg = await startEmbedded({ dataDir, port: pgPort });
     let recovered = 0;
-    for (let i = 0; i < 100 && recovered === 0; i++) {
+    for (let i = 0; i < 300 && recovered === 0; i++) {
       const res = await write();
       if (res.status === 201) recovered++;
       else {

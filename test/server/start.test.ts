@@ -35,7 +35,7 @@ it('serves, answers ready, and on SIGTERM closes HTTP before the database, exiti
   const port = await freePort();
   const s = start({ ...env(), PORT: String(port), ADMIN_API_KEY: `plk_1234abcd_${'A'.repeat(32)}` });
   let ready = false;
-  for (let i = 0; i < 150 && !ready; i++) {
+  for (let i = 0; i < 300 && !ready; i++) {
     ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (!ready) await new Promise((r) => setTimeout(r, 100));
   }
