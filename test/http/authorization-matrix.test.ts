@@ -16,12 +16,7 @@ beforeAll(async () => {
   api = await apiFixture();
   own = await api.tenant();
   other = await api.tenant();
-  for (const t of [own, other]) {
-    for (const account of [
-      { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true },
-      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
-    ]) expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
-  }
+  for (const t of [own, other]) await api.openAccounts(t);
   const fund = (t: Tenant) =>
     api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
       key: t.treasury,

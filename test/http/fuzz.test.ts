@@ -13,10 +13,7 @@ let txId: string;
 beforeAll(async () => {
   api = await apiFixture();
   t = await api.tenant();
-  for (const account of [
-    { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true },
-    { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
-  ]) expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
+  await api.openAccounts(t);
   txId = expectStatus(
     await api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
       key: t.treasury,

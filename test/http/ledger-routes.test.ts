@@ -9,15 +9,7 @@ beforeAll(async () => {
   api = await apiFixture();
   a = await api.tenant();
   b = await api.tenant();
-  for (const t of [a, b]) {
-    for (const account of [
-      { code: 'pool_cash', name: '专户 Pool cash', type: 'asset', no_negative: true },
-      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
-      { code: 'compensation', name: 'Risk compensation', type: 'expense' },
-    ]) {
-      expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201);
-    }
-  }
+  for (const t of [a, b]) await api.openAccounts(t, [{ code: 'compensation', name: 'Risk compensation', type: 'expense' }]);
 });
 afterAll(() => api.close());
 

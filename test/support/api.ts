@@ -23,6 +23,8 @@ export interface ApiFixture {
   call(method: string, path: string, options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> }): Promise<Reply>;
   /** A pool with a treasury key, a bank, an insurer and their keys. */
   tenant(name?: string): Promise<Tenant>;
+  /** Opens the pool's cash (guarded), fund capital and any further accounts, through the API. */
+  openAccounts(t: Tenant, more?: { code: string; name: string; type: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,7 +85,17 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
     return { poolId: pool.id, treasury, auditor, bankId: bank.id, bank: bankKey, insurerId: insurer.id, insurer: insurerKey };
   };
 
-  return { db, app, ledger, adminKey, call, tenant, close: async () => { await ledgerDb.close(); await db.close(); } };
+  const openAccounts: ApiFixture['openAccounts'] = async (t, more = []) => {
+    for (const account of [
+      { code: 'pool_cash', name: '专户 Pool cash', type: 'asset', no_negative: true },
+      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
+      ...more,
+    ]) {
+      expectStatus(await call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201, `open ${account.code}`);
+    }
+  };
+
+  return { db, app, ledger, adminKey, call, tenant, openAccounts, close: async () => { await ledgerDb.close(); await db.close(); } };
 }
 
 /** Fails with the response body in the message, so a failing test says what the API answered. */
