@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { Db } from '../db/client.js';
 import type { Database } from '../db/schema.js';
@@ -32,5 +32,12 @@ export type AppEnv = {
     idempotencyKey: string | undefined;
     /** What a replay of this response answers instead, when the response holds a secret shown only once. */
     replayBody: string | undefined;
+    /**
+     * The statement that records this request's answer, for a handler whose effect commits elsewhere (a
+     * ledger posting): run in that transaction, the answer commits with the effect.
+     */
+    recordAnswer: ((answer: { status: number; body: string }) => CompiledQuery) | undefined;
+    /** Set by a handler once its answer was committed through recordAnswer. */
+    recorded: boolean | undefined;
   };
 };

@@ -63,6 +63,12 @@ export class ProblemError extends Error {
 }
 
 export function problem(c: Context, type: ProblemType, init: ProblemInit): Response {
+  const { status, body, headers } = problemParts(c, type, init);
+  return new Response(body, { status, headers });
+}
+
+/** The status, body and headers of a problem, for a caller that must store the answer before sending it. */
+export function problemParts(c: Context, type: ProblemType, init: ProblemInit): { status: number; body: string; headers: Record<string, string> } {
   const spec = PROBLEM_TYPES[type];
   const status = init.status ?? spec.status;
   const body = {
@@ -75,14 +81,11 @@ export function problem(c: Context, type: ProblemType, init: ProblemInit): Respo
     ...(init.errors ? { errors: init.errors } : {}),
     ...(init.extra ?? {}),
   };
-  return new Response(JSON.stringify(body, bigintReplacer), {
+  return {
     status,
-    headers: {
-      'content-type': 'application/problem+json',
-      'x-request-id': body.request_id,
-      ...(init.headers ?? {}),
-    },
-  });
+    body: JSON.stringify(body, bigintReplacer),
+    headers: { 'content-type': 'application/problem+json', 'x-request-id': body.request_id, ...(init.headers ?? {}) },
+  };
 }
 
 export function bigintReplacer(_key: string, value: unknown): unknown {

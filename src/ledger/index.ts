@@ -6,7 +6,7 @@ import { getBalance, statement, trialBalance, type StatementCursor, type Stateme
 import { digest, seal, verify, type Digest, type VerifyResult } from './chain.js';
 import { LedgerError } from './errors.js';
 import { AccountCache, loadTransactions } from './store.js';
-import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, Transaction } from './types.js';
+import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Transaction } from './types.js';
 import { Writer, type WriterOptions } from './writer.js';
 
 export * from './types.js';
@@ -20,9 +20,9 @@ export interface Ledger {
   getAccount(poolId: bigint, code: string): Promise<Account>;
   listAccounts(poolId: bigint, options?: { after?: string; limit?: number }): Promise<Account[]>;
   /** Posts one request. A refusal is an outcome (remembered under the external id), not an exception. */
-  post(request: PostingRequest): Promise<PostingOutcome>;
+  post(request: PostingRequest, options?: PostOptions): Promise<PostingOutcome>;
   /** Posts the requests atomically: all of them or, if one is refused, none (each then carries a refusal). */
-  postBatch(requests: PostingRequest[]): Promise<PostingOutcome[]>;
+  postBatch(requests: PostingRequest[], options?: PostOptions): Promise<PostingOutcome[]>;
   getTransaction(poolId: bigint, id: bigint): Promise<Transaction>;
   balance(poolId: bigint, code: string, asOf?: Day): Promise<Balance>;
   statement(poolId: bigint, code: string, options: { from?: Day; to?: Day; limit?: number; cursor?: StatementCursor }): Promise<StatementPage>;
@@ -53,11 +53,11 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
     createAccount: (poolId, spec) => createAccount(sql, cache, poolId, spec),
     getAccount: account,
     listAccounts: (poolId, options = {}) => listAccounts(sql, poolId, { after: options.after, limit: Math.min(options.limit ?? 100, 1000) }),
-    async post(request) {
-      const [outcome] = await writer.submit([request]);
+    async post(request, options) {
+      const [outcome] = await writer.submit([request], options);
       return outcome!;
     },
-    postBatch: async (requests) => writer.submit(requests),
+    postBatch: async (requests, options) => writer.submit(requests, options),
     async getTransaction(poolId, id) {
       const [tx] = await loadTransactions(sql, [[poolId, id]]);
       if (!tx) throw new LedgerError('transaction_not_found', `transaction ${id} does not exist in pool ${poolId}`);

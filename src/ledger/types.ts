@@ -111,6 +111,21 @@ export interface Refusal {
   detail: string;
 }
 
+/** A statement in plain SQL with its parameters (a Kysely CompiledQuery fits). */
+export interface CompanionStatement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+export interface PostOptions {
+  /**
+   * A statement to run in the database transaction that commits the posting, built from its outcome: a
+   * caller's record of what it answered commits with the effect it answers for. Not called when the
+   * outcome is a replay of an earlier one.
+   */
+  alsoWrite?: (outcomes: PostingOutcome[]) => CompanionStatement;
+}
+
 export type PostingOutcome =
   | { status: 'posted'; replayed: boolean; transaction: Transaction }
   | { status: 'refused'; replayed: boolean; externalId: string; refusal: Refusal };

@@ -14,7 +14,7 @@ import {
 } from './apply.js';
 import { LedgerError } from './errors.js';
 import { AccountCache, loadRefs, loadTransactions } from './store.js';
-import type { Account, PostingOutcome, PostingRequest, Refusal, Transaction, TransactionRef } from './types.js';
+import type { Account, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction, TransactionRef } from './types.js';
 import { canonicalRequest, differences, requestHash, validateRequest } from './validate.js';
 
 /**
@@ -39,6 +39,7 @@ export interface WriterOptions {
 
 interface Unit {
   requests: PostingRequest[];
+  alsoWrite?: PostOptions['alsoWrite'];
   canonical: Record<string, unknown>[];
   hashes: Buffer[];
   resolve: (outcomes: PostingOutcome[]) => void;
@@ -74,7 +75,7 @@ export class Writer {
   }
 
   /** Posts the requests as one unit: all of them, or (refused) none. */
-  submit(requests: PostingRequest[]): Promise<PostingOutcome[]> {
+  submit(requests: PostingRequest[], options: PostOptions = {}): Promise<PostingOutcome[]> {
     if (requests.length === 0) return Promise.resolve([]);
     if (requests.length > MAX_ATOMIC_BATCH) {
       return Promise.reject(new LedgerError('invalid_posting', `an atomic batch holds at most ${MAX_ATOMIC_BATCH} postings`));
@@ -90,7 +91,7 @@ export class Writer {
     }
     const canonical = requests.map(canonicalRequest);
     return new Promise((resolve, reject) => {
-      this.queue.push({ requests, canonical, hashes: canonical.map(requestHash), resolve, reject });
+      this.queue.push({ requests, alsoWrite: options.alsoWrite, canonical, hashes: canonical.map(requestHash), resolve, reject });
       this.schedulePump();
     });
   }
@@ -285,8 +286,9 @@ export class Writer {
           SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
             FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
             CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`,
-        tx<[{ transactions: string[]; entries: string[] }]>`
-          SELECT ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
+        tx<[{ transactions: string[]; entries: string[]; now: Date }]>`
+          SELECT now() AS now,
+                 ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
                  ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
       ]);
       const ids = allocated.transactions.map(BigInt);
@@ -314,22 +316,26 @@ export class Writer {
       const nextEntryId = idAllocator(entryIds);
       for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
 
-      let createdAt = new Date();
+      // now() is the transaction's start: every posting of the batch carries it as its creation time.
+      const createdAt = allocated.now;
+      // Callers' companion statements, built from the outcomes decided here, commit with them.
+      const companions = () =>
+        decided.flatMap((d, i) => {
+          const unit = batch[i]!;
+          if (!unit.alsoWrite || (d.kind !== 'planned' && d.kind !== 'refused')) return [];
+          const statement = unit.alsoWrite(newOutcomes(d, unit, createdAt));
+          return [tx.unsafe(statement.sql, [...statement.parameters] as never[], { prepare: true })];
+        });
       if (planned.length === 0 && refused.length === 0) {
         await tx`COMMIT`;
       } else if (mode === 'locked') {
-        [createdAt] = await Promise.all([
-          writeJournal(tx, batch, decided, planned, refused),
-          writeBalances(tx, planned, before, after),
-          tx`COMMIT`,
-        ]);
+        await Promise.all([writeJournal(tx, batch, decided, planned, refused), writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
       } else {
-        const [journalAt, lockedRows, resolvedNow] = await Promise.all([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), readResolutions()]);
+        const [, lockedRows, resolvedNow] = await Promise.all([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), readResolutions()]);
         const again = decideAll(lockedRows, resolvedNow);
         if (signature(again.decided) !== signature(decided)) throw new Reconsider();
         ({ before, after } = again);
-        createdAt = journalAt;
-        await Promise.all([writeBalances(tx, planned, before, after), tx`COMMIT`]);
+        await Promise.all([writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
       }
       finished = true;
       committed = { decided, createdAt };
@@ -350,12 +356,8 @@ export class Writer {
         case 'error':
           return { ok: false, error: d.error };
         case 'planned':
-          return { ok: true, outcomes: d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: toTransaction(p, committed.createdAt) })) };
         case 'refused':
-          return {
-            ok: true,
-            outcomes: d.refusals.map((refusal, j) => ({ status: 'refused', replayed: false, externalId: unit.requests[j]!.externalId, refusal })),
-          };
+          return { ok: true, outcomes: newOutcomes(d, unit, committed.createdAt) };
         case 'replay':
           return {
             ok: true,
@@ -371,6 +373,13 @@ export class Writer {
 }
 
 type UnitOutcome = { ok: true; outcomes: PostingOutcome[] } | { ok: false; error: unknown };
+
+/** The outcomes of a unit decided in this batch (not a replay). */
+function newOutcomes(d: Extract<Decided, { kind: 'planned' | 'refused' }>, unit: Unit, createdAt: Date): PostingOutcome[] {
+  return d.kind === 'planned'
+    ? d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: toTransaction(p, createdAt) }))
+    : d.refusals.map((refusal, j) => ({ status: 'refused', replayed: false, externalId: unit.requests[j]!.externalId, refusal }));
+}
 
 type Mode = 'optimistic' | 'locked';
 
@@ -488,7 +497,7 @@ async function writeJournal(
   decided: Decided[],
   planned: PlannedTransaction[],
   refused: { unit: Unit; index: number; refusal: Refusal }[],
-): Promise<Date> {
+): Promise<void> {
   const transactions = planned.map((p) => ({
     pool_id: p.poolId.toString(),
     id: p.id.toString(),
@@ -541,7 +550,7 @@ async function writeJournal(
   // Sorted so that two processes inserting overlapping ids wait on each other in the same order.
   requests.sort((a, b) => (`${a.pool_id}:${a.external_id}` < `${b.pool_id}:${b.external_id}` ? -1 : 1));
 
-  const [row] = await tx<{ now: Date }[]>`
+  await tx`
     WITH t AS (
       INSERT INTO transactions (pool_id, id, external_id, kind, effective_date, refers_to, description, metadata)
       SELECT pool_id, id, external_id, kind, effective_date, refers_to, description, metadata
@@ -558,8 +567,7 @@ async function writeJournal(
         FROM jsonb_to_recordset(${tx.json(requests as never)}::jsonb)
           AS x(pool_id int8, external_id text, request_hash bytea, transaction_id int8, refusal_type text, refusal_detail text, request jsonb)
     )
-    SELECT now() AS now`;
-  return row!.now;
+    SELECT 1`;
 }
 
 /** Moves the running totals and the per-day movements by what the batch posted. */

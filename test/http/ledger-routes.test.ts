@@ -45,6 +45,22 @@ describe('ledger routes', () => {
     expect(BigInt(after.posted.amount) - BigInt(before.posted.amount)).toBe(500n);
   });
 
+  it('records the answer with the posting, byte for byte, refusals included', async () => {
+    const ok = await fund(a, '7', 'recorded-ok');
+    expect(ok.status).toBe(201);
+    const refusedBody = { effective_date: '2026-03-02', entries: [{ account: 'compensation', debit: '999999999999' }, { account: 'pool_cash', credit: '999999999999' }] };
+    const refused = await api.call('POST', `/v1/pools/${a.poolId}/transactions`, { key: a.treasury, idem: 'recorded-refusal', body: refusedBody });
+    expect(refused.status).toBe(422);
+    const rows = await api.db.owner<{ key: string; status: number; body: string }[]>`
+      SELECT key, status, body FROM idempotency_keys WHERE key IN ('recorded-ok', 'recorded-refusal') ORDER BY key`;
+    expect(rows.map((r) => [r.key, r.status])).toEqual([['recorded-ok', 201], ['recorded-refusal', 422]]);
+    expect(rows[0]!.body).toBe(ok.text);
+    expect(rows[1]!.body).toBe(refused.text);
+    const again = await api.call('POST', `/v1/pools/${a.poolId}/transactions`, { key: a.treasury, idem: 'recorded-refusal', body: refusedBody });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(refused.text);
+  });
+
   it('posts with the longest Idempotency-Key the API accepts', async () => {
     const long = 'k'.repeat(255);
     const first = expectStatus(await fund(a, '3', long), 201);

@@ -50,6 +50,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   const lease = claim.leaseToken;
   const tx = new RequestTransaction(db.sql);
   c.set('db', tx.kysely);
+  c.set('recordAnswer', (answer) => finishQuery(db.kysely, principal.keyId, key, lease, answer));
   try {
     await next();
   } catch (err) {
@@ -58,6 +59,11 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
     throw err;
   }
   const status = c.res.status;
+  if (c.var.recorded && status < 500) {
+    // The answer was recorded in the transaction of the handler's posting, which has committed.
+    await tx.rollback();
+    return;
+  }
   // Read the answer once and send it as read (cloning a web stream costs more than the request itself).
   const body = await c.res.text();
   c.res = new Response(body, { status, headers: c.res.headers });

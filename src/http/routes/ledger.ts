@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Account, Balance, PostingOutcome, Transaction } from '../../ledger/index.js';
-import { ProblemError } from '../problem.js';
+import type { Context } from 'hono';
+import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from '../../ledger/index.js';
+import type { AppEnv } from '../env.js';
+import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { Cursor, Day, Id, Limit, Money, money, PoolParam, statementCursor } from '../wire.js';
 import { authorize, errorResponses, READERS } from './common.js';
@@ -130,10 +132,14 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const outcome = await c.var.deps.ledger.post({
-        type: 'post', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date, description: b.description,
-        entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
-      });
+      const outcome = await c.var.deps.ledger.post(
+        {
+          type: 'post', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date, description: b.description,
+          entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
+        },
+        recordWithPosting(c),
+      );
+      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -163,10 +169,14 @@ export function ledgerRoutes() {
       const b = c.req.valid('json');
       // The original must exist in this pool: a missing one is 404, not a remembered refusal.
       await c.var.deps.ledger.getTransaction(poolId, BigInt(transaction_id));
-      const outcome = await c.var.deps.ledger.post({
-        type: 'reverse', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date,
-        description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
-      });
+      const outcome = await c.var.deps.ledger.post(
+        {
+          type: 'reverse', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date,
+          description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
+        },
+        recordWithPosting(c),
+      );
+      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -252,10 +262,26 @@ function postingId(keyId: bigint, idempotencyKey: string): string {
   return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
+const refusalProblem = (outcome: Extract<PostingOutcome, { status: 'refused' }>) =>
+  ({ detail: outcome.refusal.detail, extra: { refusal: outcome.refusal.type } }) as const;
+
 /** The posted transaction, or the ledger's refusal as a 422 problem naming the refusal. */
 function posted(outcome: PostingOutcome): Transaction {
-  if (outcome.status === 'refused') {
-    throw new ProblemError('posting-refused', { detail: outcome.refusal.detail, extra: { refusal: outcome.refusal.type } });
-  }
+  if (outcome.status === 'refused') throw new ProblemError('posting-refused', refusalProblem(outcome));
   return outcome.transaction;
+}
+
+/**
+ * Records the request's answer in the database transaction that commits its posting: the same body the
+ * handler then sends (the transaction, or the refusal's problem), so a replay answers it byte for byte.
+ */
+function recordWithPosting(c: Context<AppEnv>): PostOptions {
+  const record = c.var.recordAnswer;
+  if (!record) return {};
+  return {
+    alsoWrite: ([outcome]) =>
+      outcome!.status === 'refused'
+        ? record(problemParts(c, 'posting-refused', refusalProblem(outcome!)))
+        : record({ status: 201, body: JSON.stringify(transactionOut(outcome!.transaction)) }),
+  };
 }
