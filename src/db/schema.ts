@@ -100,6 +100,11 @@ export interface ParticipantsTable {
   id: Generated<bigint>;
   kind: ParticipantKind;
   name: string;
+  credit_code: string | null;
+  in_zone: boolean | null;
+  tech_sme_certificate: string | null;
+  tech_sme_expires: string | null;
+  credit_rating: string | null;
   created_at: Timestamp;
 }
 

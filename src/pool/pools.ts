@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database, ParticipantKind } from '../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, ParticipantKind, ParticipantsTable } from '../db/schema.js';
+import { creditCodeProblem } from './credit-code.js';
 import type { Ledger } from '../ledger/index.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
 import { DomainError, notFound } from './errors.js';
@@ -12,12 +13,32 @@ export interface Pool {
   createdAt: Date;
 }
 
+export const CREDIT_RATINGS = ['AAA', 'AA', 'A', 'BBB', 'BB', 'B', 'CCC', 'CC', 'C'] as const;
+export type CreditRating = (typeof CREDIT_RATINGS)[number];
+
+/** What a zone enterprise carries beyond its name and code. */
+export interface EnterpriseProfile {
+  inZone: boolean;
+  techSmeCertificate?: string | null;
+  techSmeExpires?: string | null;
+  creditRating?: CreditRating | null;
+}
+
 export interface Participant {
   poolId: bigint;
   id: bigint;
   kind: ParticipantKind;
   name: string;
+  creditCode: string | null;
+  enterprise: EnterpriseProfile | null;
   createdAt: Date;
+}
+
+export interface ParticipantSpec {
+  kind: ParticipantKind;
+  name: string;
+  creditCode: string;
+  enterprise?: EnterpriseProfile;
 }
 
 /** Creates a pool and opens its books. */
@@ -40,28 +61,66 @@ export async function getPool(db: Kysely<Database>, principal: Principal, poolId
   return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
 }
 
-export async function createParticipant(
-  db: Kysely<Database>,
-  principal: Principal,
-  poolId: bigint,
-  spec: { kind: ParticipantKind; name: string },
-): Promise<Participant> {
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('invalid', 'validation', message, { field });
+}
+
+/** Every organisation carries a valid credit code; an enterprise also its zone, certificate and rating. */
+function checkParticipant(spec: ParticipantSpec): void {
+  const problem = creditCodeProblem(spec.creditCode);
+  if (problem) throw invalid('credit_code', problem);
+  if (spec.kind === 'enterprise') {
+    if (!spec.enterprise) throw invalid('enterprise', 'an enterprise needs its profile: in_zone, and its tech-SME certificate and rating where it has them');
+    const e = spec.enterprise;
+    if ((e.techSmeCertificate == null) !== (e.techSmeExpires == null)) {
+      throw invalid('enterprise.tech_sme_expires', 'a tech-SME certificate comes with its expiry date, and an expiry with its certificate');
+    }
+  } else if (spec.enterprise) {
+    throw invalid('enterprise', `a ${spec.kind} has no enterprise profile`);
+  }
+}
+
+export async function createParticipant(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: ParticipantSpec): Promise<Participant> {
+  checkParticipant(spec);
   await getPool(db, principal, poolId);
+  const e = spec.enterprise;
   const row = await db
     .insertInto('participants')
-    .values({ pool_id: poolId, kind: spec.kind, name: spec.name })
-    .onConflict((oc) => oc.columns(['pool_id', 'kind', 'name']).doNothing())
-    .returning(['pool_id', 'id', 'kind', 'name', 'created_at'])
+    .values({
+      pool_id: poolId,
+      kind: spec.kind,
+      name: spec.name,
+      credit_code: spec.creditCode,
+      in_zone: e?.inZone ?? null,
+      tech_sme_certificate: e?.techSmeCertificate ?? null,
+      tech_sme_expires: e?.techSmeExpires ?? null,
+      credit_rating: e?.creditRating ?? null,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
     .executeTakeFirst();
   if (!row) {
-    throw new DomainError('conflict', 'participant-exists', `a ${spec.kind} named ${spec.name} already exists in pool ${poolId}`);
+    throw new DomainError('conflict', 'participant-exists', `a ${spec.kind} with this name or credit code already exists in pool ${poolId}`, { credit_code: spec.creditCode });
   }
   await appendEvent(db, { poolId, type: 'participant.created', subject: `participant/${row.id}`, participantId: row.id, data: { kind: row.kind, name: row.name } });
   return toParticipant(row);
 }
 
-function toParticipant(row: { pool_id: bigint; id: bigint; kind: ParticipantKind; name: string; created_at: Date }): Participant {
-  return { poolId: row.pool_id, id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at };
+type ParticipantRow = Selectable<ParticipantsTable>;
+
+function toParticipant(row: ParticipantRow): Participant {
+  return {
+    poolId: row.pool_id,
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    creditCode: row.credit_code,
+    enterprise:
+      row.kind === 'enterprise'
+        ? { inZone: row.in_zone ?? false, techSmeCertificate: row.tech_sme_certificate, techSmeExpires: row.tech_sme_expires, creditRating: row.credit_rating as CreditRating | null }
+        : null,
+    createdAt: row.created_at,
+  };
 }
 
 /** Participants in id order; a bank or insurer sees only itself. */

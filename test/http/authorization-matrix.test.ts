@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { newCreditCode } from '../support/credit-codes.js';
 
 /**
  * Every route x every role, on the caller's own pool and on another tenant's: the expected status is
@@ -53,7 +54,7 @@ const tx = (t: Tenant, amount: string) => ({ effective_date: '2026-03-02', entri
 const routes: Route[] = [
   { name: 'create pool', method: 'POST', path: () => '/v1/pools', body: () => ({ name: 'matrix' }), own: all(403, { admin: 201 }), other: all(403, { admin: 201 }) },
   { name: 'read pool', method: 'GET', path: (t) => `/v1/pools/${t.poolId}`, own: all(200), other: all(404, { admin: 200 }) },
-  { name: 'register participant', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/participants`, body: () => ({ kind: 'bank', name: `Bank ${Math.random()}` }), ...treasuryWrite(201) },
+  { name: 'register participant', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/participants`, body: () => ({ kind: 'bank', name: `Bank ${Math.random()}`, credit_code: newCreditCode() }), ...treasuryWrite(201) },
   { name: 'list participants', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/participants`, own: all(200), other: all(404, { admin: 200 }) },
   { name: 'read participant', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/participants/${t.bankId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
   { name: 'issue key', method: 'POST', path: () => '/v1/keys', body: (t) => ({ role: 'auditor', pool_id: t.poolId }), own: all(403, { admin: 201, treasury: 201 }), other: all(403, { admin: 201, treasury: 404 }) },

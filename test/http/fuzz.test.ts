@@ -30,7 +30,7 @@ const routes = () => [
   { path: '/v1/pools', key: api.adminKey, valid: { name: 'Pool', currency: 'CNY' } },
   { path: '/v1/keys', key: t.treasury, valid: { role: 'auditor', pool_id: t.poolId, label: 'x' } },
   { path: `/v1/keys/1/revoke`, key: t.bank, valid: {} },
-  { path: `/v1/pools/${t.poolId}/participants`, key: t.treasury, valid: { kind: 'bank', name: 'Bank' } },
+  { path: `/v1/pools/${t.poolId}/participants`, key: t.treasury, valid: { kind: 'bank', name: 'Bank', credit_code: '91350100M000100Y43' } },
   { path: `/v1/pools/${t.poolId}/accounts`, key: t.treasury, valid: { code: 'acct', name: 'Account', type: 'asset', currency: 'CNY' } },
   { path: `/v1/pools/${t.poolId}/transactions`, key: t.treasury, valid: { effective_date: '2026-01-03', entries: [{ account: 'fund_capital', debit: '1' }, { account: 'pool_cash', credit: '1' }] } },
   { path: `/v1/pools/${t.poolId}/transactions/${txId}/reversal`, key: t.treasury, valid: { effective_date: '2026-01-04' } },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { newCreditCode } from '../support/credit-codes.js';
 
 let api: ApiFixture;
 let a: Tenant;
@@ -113,6 +114,35 @@ describe('tenancy', () => {
   });
 });
 
+describe('participants carry their credit code', () => {
+  const register = (body: unknown) => api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, body });
+
+  it('refuses a code with a wrong check character, naming the field', async () => {
+    const r = await register({ kind: 'bank', name: 'Typo Bank', credit_code: '91350100M000100Y44' });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ details: { field: 'credit_code' } });
+    expect(r.body.detail).toMatch(/should be 3/);
+  });
+
+  it('registers an enterprise with its zone, certificate and rating', async () => {
+    const code = newCreditCode();
+    const r = expectStatus(
+      await register({ kind: 'enterprise', name: '大连某科技有限公司', credit_code: code, enterprise: { in_zone: true, tech_sme_certificate: 'GR202321000123', tech_sme_expires: '2027-12-31', credit_rating: 'BB' } }),
+      201,
+    );
+    expect(r).toMatchObject({ credit_code: code, enterprise: { in_zone: true, tech_sme_certificate: 'GR202321000123', tech_sme_expires: '2027-12-31', credit_rating: 'BB' } });
+    const again = await register({ kind: 'enterprise', name: 'Another name', credit_code: code, enterprise: { in_zone: false } });
+    expect(again.status).toBe(409);
+  });
+
+  it('asks an enterprise for its profile and nobody else', async () => {
+    expect((await register({ kind: 'enterprise', name: 'No profile', credit_code: newCreditCode() })).body).toMatchObject({ details: { field: 'enterprise' } });
+    expect((await register({ kind: 'bank', name: 'Profiled bank', credit_code: newCreditCode(), enterprise: { in_zone: true } })).status).toBe(422);
+    const half = await register({ kind: 'enterprise', name: 'Half certificate', credit_code: newCreditCode(), enterprise: { in_zone: true, tech_sme_certificate: 'GR1' } });
+    expect(half.body).toMatchObject({ details: { field: 'enterprise.tech_sme_expires' } });
+  });
+});
+
 describe('idempotency', () => {
   it('requires an Idempotency-Key on every POST', async () => {
     const r = await api.call('POST', '/v1/pools', { idem: null, body: { name: 'no key' } });
@@ -121,13 +151,14 @@ describe('idempotency', () => {
   });
 
   it('replays the first response for the same key and body, and refuses another body', async () => {
-    const first = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Harbin Bank' } });
-    const again = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { name: 'Harbin Bank', kind: 'bank' } });
+    const code = newCreditCode();
+    const first = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Harbin Bank', credit_code: code } });
+    const again = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { name: 'Harbin Bank', credit_code: code, kind: 'bank' } });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    const other = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Another Bank' } });
+    const other = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'p-1', body: { kind: 'bank', name: 'Another Bank', credit_code: newCreditCode() } });
     expect(other.status).toBe(422);
     expect(other.body.type).toMatch(/idempotency-key-reused$/);
     const list = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants?limit=100`, { key: a.treasury }), 200);
@@ -135,7 +166,7 @@ describe('idempotency', () => {
   });
 
   it('replays a refusal as a refusal', async () => {
-    const dup = { kind: 'bank', name: 'Bank of Dalian' };
+    const dup = { kind: 'bank', name: 'Bank of Dalian', credit_code: newCreditCode() };
     const first = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'dup-1', body: dup });
     expect(first.status).toBe(409);
     const again = await api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'dup-1', body: dup });
@@ -144,7 +175,7 @@ describe('idempotency', () => {
   });
 
   it('lets exactly one of two concurrent requests with one key take effect; the other answers 409 or replays', async () => {
-    const body = { kind: 'insurer', name: 'Concurrent Insurance' };
+    const body = { kind: 'insurer', name: 'Concurrent Insurance', credit_code: newCreditCode() };
     const [r1, r2] = await Promise.all([
       api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'race-1', body }),
       api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'race-1', body }),

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { readMigrations } from '../../src/db/migrate.js';
 import { createDb } from '../../src/db/client.js';
+import { newCreditCode } from './credit-codes.js';
 import { testDatabase, type TestDatabase } from './db.js';
 
 export interface Reply {
@@ -78,8 +79,8 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
     const pool = expectStatus(await call('POST', '/v1/pools', { body: { name } }), 201, 'create pool');
     const treasury = expectStatus(await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id } }), 201, 'treasury key').key;
     const auditor = expectStatus(await call('POST', '/v1/keys', { body: { role: 'auditor', pool_id: pool.id } }), 201, 'auditor key').key;
-    const bank = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'bank', name: 'Bank of Dalian' } }), 201, 'bank');
-    const insurer = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'insurer', name: 'PICC Dalian' } }), 201, 'insurer');
+    const bank = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'bank', name: 'Bank of Dalian', credit_code: newCreditCode() } }), 201, 'bank');
+    const insurer = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'insurer', name: 'PICC Dalian', credit_code: newCreditCode() } }), 201, 'insurer');
     const bankKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'bank', pool_id: pool.id, participant_id: bank.id } }), 201, 'bank key').key;
     const insurerKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'insurer', pool_id: pool.id, participant_id: insurer.id } }), 201, 'insurer key').key;
     return { poolId: pool.id, treasury, auditor, bankId: bank.id, bank: bankKey, insurerId: insurer.id, insurer: insurerKey };

@@ -1,17 +1,43 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
+import { CREDIT_RATINGS, createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
 import { routeGroup } from '../route-group.js';
-import { Id, Limit, PoolParam } from '../wire.js';
+import { Day, Id, Limit, PoolParam } from '../wire.js';
 import { authorize, errorResponses } from './common.js';
 
 const PoolBody = z.object({ name: z.string().min(1).max(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
 const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
 const Kind = z.enum(['treasury', 'bank', 'insurer', 'guarantor', 'enterprise', 'vc', 'auditor']);
-const ParticipantBody = z.object({ kind: Kind, name: z.string().min(1).max(200) }).openapi('NewParticipant');
-const ParticipantOut = z.object({ id: Id, pool_id: Id, kind: Kind, name: z.string(), created_at: z.string() }).openapi('Participant');
+const Rating = z.enum(CREDIT_RATINGS);
+const Enterprise = z
+  .object({ in_zone: z.boolean(), tech_sme_certificate: z.string().min(1).max(100).optional(), tech_sme_expires: Day.optional(), credit_rating: Rating.optional() })
+  .openapi('EnterpriseProfile');
+const CreditCode = z.string().openapi({ description: '统一社会信用代码: 18 characters with the check character of GB 32100-2015', example: '91350100M000100Y43' });
+const ParticipantBody = z
+  .object({ kind: Kind, name: z.string().min(1).max(200), credit_code: CreditCode, enterprise: Enterprise.optional() })
+  .openapi('NewParticipant', { description: 'An enterprise carries its profile; other kinds do not.' });
+const ParticipantOut = z
+  .object({
+    id: Id, pool_id: Id, kind: Kind, name: z.string(), credit_code: z.string().nullable(),
+    enterprise: z.object({ in_zone: z.boolean(), tech_sme_certificate: z.string().nullable(), tech_sme_expires: Day.nullable(), credit_rating: Rating.nullable() }).nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Participant');
 
 const poolOut = (p: Pool) => ({ id: p.id.toString(), name: p.name, currency: p.currency, created_at: p.createdAt.toISOString() });
-const participantOut = (p: Participant) => ({ id: p.id.toString(), pool_id: p.poolId.toString(), kind: p.kind, name: p.name, created_at: p.createdAt.toISOString() });
+const participantOut = (p: Participant) => ({
+  id: p.id.toString(),
+  pool_id: p.poolId.toString(),
+  kind: p.kind,
+  name: p.name,
+  credit_code: p.creditCode,
+  enterprise: p.enterprise && {
+    in_zone: p.enterprise.inZone,
+    tech_sme_certificate: p.enterprise.techSmeCertificate ?? null,
+    tech_sme_expires: p.enterprise.techSmeExpires ?? null,
+    credit_rating: p.enterprise.creditRating ?? null,
+  },
+  created_at: p.createdAt.toISOString(),
+});
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export function poolRoutes() {
@@ -50,7 +76,18 @@ export function poolRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
-      const participant = await createParticipant(c.var.db, c.var.principal, poolId, c.req.valid('json'));
+      const b = c.req.valid('json');
+      const participant = await createParticipant(c.var.db, c.var.principal, poolId, {
+        kind: b.kind,
+        name: b.name,
+        creditCode: b.credit_code,
+        enterprise: b.enterprise && {
+          inZone: b.enterprise.in_zone,
+          techSmeCertificate: b.enterprise.tech_sme_certificate,
+          techSmeExpires: b.enterprise.tech_sme_expires,
+          creditRating: b.enterprise.credit_rating,
+        },
+      });
       return c.json(participantOut(participant), 201);
     },
   );
