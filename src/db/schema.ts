@@ -143,7 +143,41 @@ export interface EventsTable {
   created_at: Timestamp;
 }
 
+export interface AgreementsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  bank_id: Int8;
+  insurer_id: Int8 | null;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface AgreementTermsTable {
+  pool_id: Int8;
+  agreement_id: Int8;
+  version: number;
+  effective_from: Day;
+  pool_share_bp: number;
+  insurer_share_bp: number;
+  bank_share_bp: number;
+  bonus_bp: ColumnType<Record<string, number>, string, never>;
+  public_ceiling_bp: number;
+  per_loan_cap: Int8;
+  per_enterprise_year_cap: Int8;
+  per_bank_year_cap: Int8;
+  credit_line: Int8;
+  overdue_days: number;
+  filing_window_days: number;
+  eligible_kinds: string[];
+  max_principal: Int8;
+  max_term_months: number;
+  suspension_loss_bp: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  agreements: AgreementsTable;
+  agreement_terms: AgreementTermsTable;
   pools: PoolsTable;
   participants: ParticipantsTable;
   api_keys: ApiKeysTable;

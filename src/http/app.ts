@@ -9,6 +9,7 @@ import { errorToProblem, problem, PROBLEM_BASE, PROBLEM_TYPES } from './problem.
 import { routeGroup } from './route-group.js';
 import { KeyCache } from '../pool/keys.js';
 import { IdempotencyStore } from '../db/idempotency.js';
+import { agreementRoutes } from './routes/agreements.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', poolRoutes());
   app.route('/v1', keyRoutes());
   app.route('/v1', ledgerRoutes());
+  app.route('/v1', agreementRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

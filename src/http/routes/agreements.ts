@@ -1,0 +1,128 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
+import { routeGroup } from '../route-group.js';
+import { Day, Id, PoolParam } from '../wire.js';
+import { authorize, errorResponses } from './common.js';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const Bp = z.number().int().min(0).max(10_000);
+const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
+const TermsIn = z
+  .object({
+    pool_share_bp: Bp,
+    insurer_share_bp: Bp,
+    bank_share_bp: Bp,
+    bonus_bp: z.partialRecord(z.enum(BONUS_KEYS), Bp).default({}),
+    public_ceiling_bp: Bp,
+    per_loan_cap: Fen,
+    per_enterprise_year_cap: Fen,
+    per_bank_year_cap: Fen,
+    credit_line: Fen,
+    overdue_days: z.number().int().min(1).max(3650).default(90),
+    filing_window_days: z.number().int().min(1).max(3650),
+    eligible_kinds: z.array(z.enum(LOAN_KINDS)).min(1),
+    max_principal: Fen,
+    max_term_months: z.number().int().min(1).max(600),
+    suspension_loss_bp: Bp,
+  })
+  .openapi('Terms', { description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.' });
+const TermsOut = TermsIn.extend({ version: z.number().int(), effective_from: Day }).openapi('TermsVersion');
+const AgreementOut = z
+  .object({ id: Id, pool_id: Id, bank_id: Id, insurer_id: Id.nullable(), name: z.string(), versions: z.array(TermsOut), in_force: TermsOut.nullable() })
+  .openapi('Agreement');
+const AgreementParam = PoolParam.extend({ agreement_id: Id });
+
+const termsIn = (t: z.infer<typeof TermsIn>): Terms => ({
+  poolShareBp: t.pool_share_bp,
+  insurerShareBp: t.insurer_share_bp,
+  bankShareBp: t.bank_share_bp,
+  bonusBp: t.bonus_bp,
+  publicCeilingBp: t.public_ceiling_bp,
+  perLoanCap: BigInt(t.per_loan_cap),
+  perEnterpriseYearCap: BigInt(t.per_enterprise_year_cap),
+  perBankYearCap: BigInt(t.per_bank_year_cap),
+  creditLine: BigInt(t.credit_line),
+  overdueDays: t.overdue_days,
+  filingWindowDays: t.filing_window_days,
+  eligibleKinds: t.eligible_kinds,
+  maxPrincipal: BigInt(t.max_principal),
+  maxTermMonths: t.max_term_months,
+  suspensionLossBp: t.suspension_loss_bp,
+});
+const termsOut = (v: TermsVersion) => ({
+  version: v.version,
+  effective_from: v.effectiveFrom,
+  pool_share_bp: v.poolShareBp,
+  insurer_share_bp: v.insurerShareBp,
+  bank_share_bp: v.bankShareBp,
+  bonus_bp: v.bonusBp,
+  public_ceiling_bp: v.publicCeilingBp,
+  per_loan_cap: v.perLoanCap.toString(),
+  per_enterprise_year_cap: v.perEnterpriseYearCap.toString(),
+  per_bank_year_cap: v.perBankYearCap.toString(),
+  credit_line: v.creditLine.toString(),
+  overdue_days: v.overdueDays,
+  filing_window_days: v.filingWindowDays,
+  eligible_kinds: v.eligibleKinds,
+  max_principal: v.maxPrincipal.toString(),
+  max_term_months: v.maxTermMonths,
+  suspension_loss_bp: v.suspensionLossBp,
+});
+const agreementOut = (a: Agreement, on: string) => {
+  const inForce = termsOn(a, on);
+  return {
+    id: a.id.toString(), pool_id: a.poolId.toString(), bank_id: a.bankId.toString(), insurer_id: a.insurerId?.toString() ?? null, name: a.name,
+    versions: a.versions.map(termsOut), in_force: inForce ? termsOut(inForce) : null,
+  };
+};
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function agreementRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/agreements', tags: ['agreements'], summary: 'Sign an agreement (合作协议) pool x bank x insurer, with its first terms (treasury)',
+      request: { params: PoolParam, body: { content: json(z.object({ bank_id: Id, insurer_id: Id.optional(), name: z.string().min(1).max(200), effective_from: Day, terms: TermsIn }).openapi('NewAgreement')), required: true } },
+      responses: { 201: { description: 'Signed', content: json(AgreementOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const b = c.req.valid('json');
+      const agreement = await createAgreement(c.var.db, c.var.principal, poolId, {
+        bankId: BigInt(b.bank_id), insurerId: b.insurer_id === undefined ? null : BigInt(b.insurer_id), name: b.name, effectiveFrom: b.effective_from, terms: termsIn(b.terms),
+      });
+      return c.json(agreementOut(agreement, b.effective_from), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/agreements/{agreement_id}/terms', tags: ['agreements'], summary: 'New terms from a later date (treasury); earlier terms stay as they were',
+      request: { params: AgreementParam, body: { content: json(z.object({ effective_from: Day, terms: TermsIn }).openapi('NewTermsVersion')), required: true } },
+      responses: { 201: { description: 'The agreement with the new version', content: json(AgreementOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, agreement_id } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      const b = c.req.valid('json');
+      const agreement = await addTermsVersion(c.var.db, c.var.principal, poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
+      return c.json(agreementOut(agreement, b.effective_from), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/agreements/{agreement_id}', tags: ['agreements'], summary: 'An agreement, every version of its terms, and the terms in force on a day (default today)',
+      request: { params: AgreementParam, query: z.object({ on: Day.optional() }) },
+      responses: { 200: { description: 'The agreement', content: json(AgreementOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, agreement_id } = c.req.valid('param');
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
+      const agreement = await getAgreement(c.var.db, c.var.principal, poolId, BigInt(agreement_id));
+      return c.json(agreementOut(agreement, c.req.valid('query').on ?? today()), 200);
+    },
+  );
+  return app;
+}
