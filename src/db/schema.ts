@@ -175,7 +175,35 @@ export interface AgreementTermsTable {
   created_at: Timestamp;
 }
 
+export interface AgreementExposureTable {
+  pool_id: Int8;
+  agreement_id: Int8;
+  used: ColumnType<bigint, bigint | string | undefined, bigint | string>;
+}
+
+export interface LoansTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  bank_id: Int8;
+  agreement_id: Int8;
+  reference: string;
+  borrower_id: Int8;
+  kind: string;
+  principal: Int8;
+  rate_bp: number;
+  disbursed_on: Day;
+  matures_on: Day;
+  first_loan: boolean;
+  policy_number: string | null;
+  premium: Int8 | null;
+  terms_version: number;
+  state: Generated<string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  agreement_exposure: AgreementExposureTable;
+  loans: LoansTable;
   agreements: AgreementsTable;
   agreement_terms: AgreementTermsTable;
   pools: PoolsTable;

@@ -10,6 +10,7 @@ import { routeGroup } from './route-group.js';
 import { KeyCache } from '../pool/keys.js';
 import { IdempotencyStore } from '../db/idempotency.js';
 import { agreementRoutes } from './routes/agreements.js';
+import { loanRoutes } from './routes/loans.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', keyRoutes());
   app.route('/v1', ledgerRoutes());
   app.route('/v1', agreementRoutes());
+  app.route('/v1', loanRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

@@ -24,6 +24,7 @@ export const PROBLEM_TYPES = {
   'account-exists': { status: 409, title: 'An account with this code exists with another definition' },
   'invalid-posting': { status: 422, title: 'The posting is not valid' },
   'posting-refused': { status: 422, title: 'The ledger refused the posting' },
+  'loan-refused': { status: 422, title: 'The loan is not eligible under its agreement' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unavailable': { status: 503, title: 'The database is unavailable; retry later' },
   'internal': { status: 500, title: 'Internal error' },
@@ -113,7 +114,7 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
   if (err instanceof DomainError) {
     const type: ProblemType =
       err.type in PROBLEM_TYPES ? (err.type as ProblemType) : err.kind === 'not_found' ? 'not-found' : err.kind === 'forbidden' ? 'forbidden' : err.kind === 'conflict' ? 'conflict' : 'validation';
-    const status = err.kind === 'invalid' ? 422 : undefined;
+    const status = err.kind === 'invalid' || err.kind === 'refused' ? 422 : undefined;
     return { response: problem(c, type, { detail: err.message, status, extra: Object.keys(err.details).length ? { details: err.details } : undefined }), unexpected: false };
   }
   if (err instanceof LedgerError) {

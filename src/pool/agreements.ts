@@ -83,6 +83,7 @@ export async function createAgreement(
     .executeTakeFirst();
   if (!row) throw new DomainError('conflict', 'conflict', 'this bank and insurer already have an agreement in this pool');
   await insertTerms(db, poolId, row.id, 1, spec.effectiveFrom, spec.terms);
+  await db.insertInto('agreement_exposure').values({ pool_id: poolId, agreement_id: row.id }).execute();
   await appendEvent(db, { poolId, type: 'agreement.created', subject: `agreement/${row.id}`, participantId: spec.bankId, data: { name: spec.name } });
   return getAgreement(db, principal, poolId, row.id);
 }

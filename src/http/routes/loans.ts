@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { enrolLoan, getLoan, LOAN_KINDS, type Loan } from '../../pool/loans.js';
+import { routeGroup } from '../route-group.js';
+import { Day, Id, PoolParam } from '../wire.js';
+import { authorize, errorResponses } from './common.js';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const Fen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
+const LoanBody = z
+  .object({
+    agreement_id: Id,
+    reference: z.string().min(1).max(100),
+    borrower_credit_code: z.string().openapi({ description: 'The enterprise\'s 统一社会信用代码; it must be registered in the pool' }),
+    kind: z.enum(LOAN_KINDS),
+    principal: Fen,
+    rate_bp: z.number().int().min(0).max(10_000),
+    disbursed_on: Day,
+    matures_on: Day,
+    first_loan: z.boolean().default(false),
+    policy_number: z.string().min(1).max(100).optional(),
+    premium: z.string().regex(/^\d{1,16}$/).optional(),
+  })
+  .openapi('NewLoan');
+const LoanOut = z
+  .object({
+    id: Id, pool_id: Id, bank_id: Id, agreement_id: Id, reference: z.string(), borrower_id: Id, kind: z.enum(LOAN_KINDS), principal: z.string(), rate_bp: z.number().int(),
+    disbursed_on: Day, matures_on: Day, first_loan: z.boolean(), policy_number: z.string().nullable(), premium: z.string().nullable(), terms_version: z.number().int(), state: z.string(),
+  })
+  .openapi('Loan');
+
+const loanOut = (l: Loan) => ({
+  id: l.id.toString(), pool_id: l.poolId.toString(), bank_id: l.bankId.toString(), agreement_id: l.agreementId.toString(), reference: l.reference,
+  borrower_id: l.borrowerId.toString(), kind: l.kind, principal: l.principal.toString(), rate_bp: l.rateBp, disbursed_on: l.disbursedOn, matures_on: l.maturesOn,
+  first_loan: l.firstLoan, policy_number: l.policyNumber, premium: l.premium?.toString() ?? null, terms_version: l.termsVersion, state: l.state,
+});
+
+export function loanRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/loans', tags: ['loans'],
+      summary: 'Enrol a loan under the bank\'s agreement (bank): checked against the terms in force on its disbursement date, then taken from the credit line',
+      request: { params: PoolParam, body: { content: json(LoanBody), required: true } },
+      responses: { 201: { description: 'Enrolled', content: json(LoanOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
+      const b = c.req.valid('json');
+      const loan = await enrolLoan(c.var.db, c.var.principal, poolId, {
+        agreementId: BigInt(b.agreement_id), reference: b.reference, borrowerCreditCode: b.borrower_credit_code, kind: b.kind, principal: BigInt(b.principal),
+        rateBp: b.rate_bp, disbursedOn: b.disbursed_on, maturesOn: b.matures_on, firstLoan: b.first_loan, policyNumber: b.policy_number,
+        premium: b.premium === undefined ? undefined : BigInt(b.premium),
+      });
+      return c.json(loanOut(loan), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/loans/{loan_id}', tags: ['loans'], summary: 'A loan (its bank, its insurer, treasury and auditors)',
+      request: { params: PoolParam.extend({ loan_id: Id }) },
+      responses: { 200: { description: 'The loan', content: json(LoanOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, loan_id } = c.req.valid('param');
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
+      return c.json(loanOut(await getLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id))), 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,152 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, LoansTable } from '../db/schema.js';
+import { scopePool, seesWholePool, type Principal } from './access.js';
+import { getAgreement, LOAN_KINDS, termsOn, type LoanKind } from './agreements.js';
+import { creditCodeProblem } from './credit-code.js';
+import { DomainError, notFound } from './errors.js';
+import { appendEvent } from './events.js';
+
+export interface LoanSpec {
+  agreementId: bigint;
+  reference: string;
+  borrowerCreditCode: string;
+  kind: LoanKind;
+  principal: bigint;
+  rateBp: number;
+  disbursedOn: string;
+  maturesOn: string;
+  firstLoan: boolean;
+  policyNumber?: string;
+  premium?: bigint;
+}
+
+export interface Loan {
+  poolId: bigint;
+  id: bigint;
+  bankId: bigint;
+  agreementId: bigint;
+  reference: string;
+  borrowerId: bigint;
+  kind: LoanKind;
+  principal: bigint;
+  rateBp: number;
+  disbursedOn: string;
+  maturesOn: string;
+  firstLoan: boolean;
+  policyNumber: string | null;
+  premium: bigint | null;
+  termsVersion: number;
+  state: string;
+}
+
+/** A loan the agreement's terms do not admit; `rule` names which. */
+const refuse = (rule: string, message: string) => new DomainError('refused', 'loan-refused', message, { rule });
+
+/** Whole months from one day to another, counting a started month as whole. */
+function termMonths(from: string, to: string): number {
+  const [fy, fm, fd] = from.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = to.split('-').map(Number) as [number, number, number];
+  return (ty - fy) * 12 + (tm - fm) + (td > fd ? 1 : 0);
+}
+
+/**
+ * Enrols a bank's loan under its agreement: checked against the terms in force on the disbursement date
+ * and the borrower's record, then its principal taken from the agreement's credit line. The line is taken
+ * with one conditional update under the exposure row's lock, so concurrent enrolments never pass it.
+ */
+export async function enrolLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: LoanSpec): Promise<Loan> {
+  scopePool(principal, poolId);
+  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
+  const agreement = await getAgreement(db, principal, poolId, spec.agreementId);
+  if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${spec.agreementId}`);
+  const terms = termsOn(agreement, spec.disbursedOn);
+  if (!terms) throw refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
+
+  const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
+  if (codeProblem) throw new DomainError('invalid', 'validation', codeProblem, { field: 'borrower_credit_code' });
+  const borrower = await db
+    .selectFrom('participants')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('kind', '=', 'enterprise')
+    .where('credit_code', '=', spec.borrowerCreditCode)
+    .executeTakeFirst();
+  if (!borrower) throw refuse('borrower_registered', `no enterprise with credit code ${spec.borrowerCreditCode} is registered in this pool`);
+  if (!borrower.in_zone) throw refuse('borrower_in_zone', 'the borrower is not an enterprise of the zone');
+  if (!borrower.tech_sme_expires || borrower.tech_sme_expires < spec.disbursedOn) {
+    throw refuse('borrower_tech_sme', 'the borrower holds no tech-SME certificate valid on the disbursement date');
+  }
+  if (!terms.eligibleKinds.includes(spec.kind)) throw refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
+  if (spec.principal > terms.maxPrincipal) throw refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
+  if (spec.maturesOn <= spec.disbursedOn) throw new DomainError('invalid', 'validation', 'a loan matures after it is disbursed', { field: 'matures_on' });
+  const months = termMonths(spec.disbursedOn, spec.maturesOn);
+  if (months > terms.maxTermMonths) throw refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
+  if (spec.kind === 'performance_bond_insured') {
+    if (agreement.insurerId === null) throw refuse('insurer', 'an insured loan needs an agreement with an insurer');
+    if (!spec.policyNumber || spec.premium === undefined) {
+      throw new DomainError('invalid', 'validation', 'an insured loan carries its policy number and premium', { field: 'policy_number' });
+    }
+  }
+
+  const taken = await db
+    .updateTable('agreement_exposure')
+    .set({ used: sql`used + ${spec.principal.toString()}::int8` })
+    .where('pool_id', '=', poolId)
+    .where('agreement_id', '=', spec.agreementId)
+    .where(sql<boolean>`used + ${spec.principal.toString()}::int8 <= ${terms.creditLine.toString()}::int8`)
+    .returning('used')
+    .executeTakeFirst();
+  if (!taken) throw refuse('credit_line', `the loan would take the agreement past its credit line of ${terms.creditLine} fen`);
+
+  const row = await db
+    .insertInto('loans')
+    .values({
+      pool_id: poolId,
+      bank_id: principal.participantId,
+      agreement_id: spec.agreementId,
+      reference: spec.reference,
+      borrower_id: borrower.id,
+      kind: spec.kind,
+      principal: spec.principal,
+      rate_bp: spec.rateBp,
+      disbursed_on: spec.disbursedOn,
+      matures_on: spec.maturesOn,
+      first_loan: spec.firstLoan,
+      policy_number: spec.policyNumber ?? null,
+      premium: spec.premium ?? null,
+      terms_version: terms.version,
+    })
+    .onConflict((oc) => oc.columns(['pool_id', 'bank_id', 'reference']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  // The exposure update above rolls back with the request's transaction.
+  if (!row) throw new DomainError('conflict', 'conflict', `the bank already enrolled a loan with reference ${spec.reference}`, { reference: spec.reference });
+  await appendEvent(db, { poolId, type: 'loan.enrolled', subject: `loan/${row.id}`, participantId: principal.participantId, data: { reference: spec.reference, principal: spec.principal.toString() } });
+  return toLoan(row);
+}
+
+function toLoan(r: Selectable<LoansTable>): Loan {
+  return {
+    poolId: r.pool_id, id: r.id, bankId: r.bank_id, agreementId: r.agreement_id, reference: r.reference, borrowerId: r.borrower_id,
+    kind: r.kind as LoanKind, principal: r.principal, rateBp: r.rate_bp, disbursedOn: r.disbursed_on, maturesOn: r.matures_on,
+    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state,
+  };
+}
+
+/** A loan: its bank and (for an insured agreement) its insurer see it, with treasury and auditors. */
+export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
+  scopePool(principal, poolId);
+  const row = await db
+    .selectFrom('loans')
+    .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
+    .selectAll('loans')
+    .select('agreements.insurer_id')
+    .where('loans.pool_id', '=', poolId)
+    .where('loans.id', '=', id)
+    .executeTakeFirst();
+  const visible = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
+  if (!row || !visible) throw notFound(`loan ${id}`);
+  return toLoan(row);
+}
+
+export { LOAN_KINDS };

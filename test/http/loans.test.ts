@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { newCreditCode } from '../support/credit-codes.js';
+
+let api: ApiFixture;
+let t: Tenant;
+let agreementId: string;
+let borrower: string;
+
+const terms = {
+  pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000,
+  per_loan_cap: '100000000', per_enterprise_year_cap: '200000000', per_bank_year_cap: '1000000000',
+  credit_line: '1000000', filing_window_days: 180, eligible_kinds: ['credit', 'performance_bond_insured'],
+  max_principal: '500000', max_term_months: 24, suspension_loss_bp: 300,
+};
+
+async function enterprise(profile: Record<string, unknown>): Promise<string> {
+  const code = newCreditCode();
+  expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'enterprise', name: `Tech ${code}`, credit_code: code, enterprise: profile } }), 201);
+  return code;
+}
+
+beforeAll(async () => {
+  api = await apiFixture();
+  t = await api.tenant();
+  agreementId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: { bank_id: t.bankId, insurer_id: t.insurerId, name: 'line', effective_from: '2026-01-01', terms } }), 201).id;
+  borrower = await enterprise({ in_zone: true, tech_sme_certificate: 'GR2026', tech_sme_expires: '2028-12-31', credit_rating: 'BBB' });
+});
+afterAll(() => api.close());
+
+let ref = 0;
+const loan = (over: Record<string, unknown> = {}) => ({
+  agreement_id: agreementId, reference: `L-${++ref}`, borrower_credit_code: borrower, kind: 'credit', principal: '10000', rate_bp: 450,
+  disbursed_on: '2026-03-01', matures_on: '2027-03-01', ...over,
+});
+const enrol = (body: unknown, key = t.bank) => api.call('POST', `/v1/pools/${t.poolId}/loans`, { key, body });
+
+describe('loan enrolment', () => {
+  it('enrols an eligible loan under the terms in force on its disbursement date', async () => {
+    const l = expectStatus(await enrol(loan()), 201);
+    expect(l).toMatchObject({ principal: '10000', terms_version: 1, state: 'active', bank_id: t.bankId });
+    expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.insurer })).status).toBe(200);
+  });
+
+  it('refuses each ineligible loan, naming the rule', async () => {
+    const outOfZone = await enterprise({ in_zone: false, tech_sme_certificate: 'GR1', tech_sme_expires: '2028-12-31' });
+    const expired = await enterprise({ in_zone: true, tech_sme_certificate: 'GR2', tech_sme_expires: '2026-01-31' });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ disbursed_on: '2025-12-01', matures_on: '2026-06-01' }, 'terms_in_force'],
+      [{ borrower_credit_code: newCreditCode() }, 'borrower_registered'],
+      [{ borrower_credit_code: outOfZone }, 'borrower_in_zone'],
+      [{ borrower_credit_code: expired }, 'borrower_tech_sme'],
+      [{ kind: 'ip_pledge' }, 'eligible_kind'],
+      [{ principal: '500001' }, 'max_principal'],
+      [{ matures_on: '2028-03-02' }, 'max_term'],
+    ];
+    for (const [over, rule] of cases) {
+      const r = await enrol(loan(over));
+      expect(r.status, `${rule}: ${r.text}`).toBe(422);
+      expect(r.body.details, `${rule}: ${r.text}`).toEqual({ rule });
+    }
+    const insured = await enrol(loan({ kind: 'performance_bond_insured' }));
+    expect(insured.body.details).toEqual({ field: 'policy_number' });
+    expect(expectStatus(await enrol(loan({ kind: 'performance_bond_insured', policy_number: 'PICC-1', premium: '300' })), 201).kind).toBe('performance_bond_insured');
+  });
+
+  it('keeps a bank reference unique forever', async () => {
+    expectStatus(await enrol(loan({ reference: 'ONCE' })), 201);
+    const again = await enrol(loan({ reference: 'ONCE', principal: '20000' }));
+    expect(again.status).toBe(409);
+  });
+
+  it('never lets concurrent enrolments pass the credit line', async () => {
+    const [{ used: before }] = await api.db.owner<[{ used: bigint }]>`SELECT used FROM agreement_exposure WHERE agreement_id = ${agreementId}`;
+    const room = 1_000_000n - before;
+    const each = 100_000n;
+    const results = await Promise.all(Array.from({ length: 24 }, () => enrol(loan({ principal: each.toString() }))));
+    const accepted = results.filter((r) => r.status === 201).length;
+    expect(accepted).toBe(Number(room / each));
+    expect(results.filter((r) => r.status !== 201).every((r) => r.status === 422 && r.body.details?.rule === 'credit_line')).toBe(true);
+    const [{ used, sum }] = await api.db.owner<[{ used: bigint; sum: bigint }]>`
+      SELECT e.used, (SELECT sum(principal) FROM loans l WHERE l.agreement_id = e.agreement_id)::int8 AS sum
+        FROM agreement_exposure e WHERE e.agreement_id = ${agreementId}`;
+    expect(used).toBe(sum);
+    expect(used).toBeLessThanOrEqual(1_000_000n);
+  });
+
+  it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {
+    expect((await enrol(loan(), t.treasury)).status).toBe(403);
+    const rival = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Rival', credit_code: newCreditCode() } }), 201);
+    const rivalKey = expectStatus(await api.call('POST', '/v1/keys', { key: t.treasury, body: { role: 'bank', pool_id: t.poolId, participant_id: rival.id } }), 201).key;
+    expect((await enrol(loan(), rivalKey)).status).toBe(404);
+    const mine = expectStatus(await enrol(loan()), 201);
+    expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${mine.id}`, { key: rivalKey })).status).toBe(404);
+  });
+});
