@@ -201,7 +201,18 @@ export interface LoansTable {
   created_at: Timestamp;
 }
 
+export interface AgreementSuspensionsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  agreement_id: Int8;
+  suspended: boolean;
+  reason: string;
+  by_key: Int8;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  agreement_suspensions: AgreementSuspensionsTable;
   agreement_exposure: AgreementExposureTable;
   loans: LoansTable;
   agreements: AgreementsTable;

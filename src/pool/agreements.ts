@@ -40,6 +40,8 @@ export interface Agreement {
   insurerId: bigint | null;
   name: string;
   versions: TermsVersion[];
+  /** The latest suspension or reinstatement, if any. */
+  suspension: { suspended: boolean; reason: string; at: Date } | null;
 }
 
 function invalid(field: string, message: string): DomainError {
@@ -169,7 +171,41 @@ export async function getAgreement(db: Kysely<Database>, principal: Principal, p
     .where('agreement_id', '=', agreementId)
     .orderBy('version')
     .execute();
-  return { poolId, id: row.id, bankId: row.bank_id, insurerId: row.insurer_id, name: row.name, versions: versions.map(toVersion) };
+  const latest = await db
+    .selectFrom('agreement_suspensions')
+    .select(['suspended', 'reason', 'created_at'])
+    .where('pool_id', '=', poolId)
+    .where('agreement_id', '=', agreementId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    poolId, id: row.id, bankId: row.bank_id, insurerId: row.insurer_id, name: row.name, versions: versions.map(toVersion),
+    suspension: latest ? { suspended: latest.suspended, reason: latest.reason, at: latest.created_at } : null,
+  };
+}
+
+/** Suspends or reinstates an agreement (treasury), with a reason; said in the event feed to its bank. */
+export async function setSuspended(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  agreementId: bigint,
+  spec: { suspended: boolean; reason: string },
+): Promise<Agreement> {
+  const agreement = await getAgreement(db, principal, poolId, agreementId);
+  if ((agreement.suspension?.suspended ?? false) === spec.suspended) {
+    throw new DomainError('conflict', 'conflict', `agreement ${agreementId} is already ${spec.suspended ? 'suspended' : 'in force'}`);
+  }
+  await db.insertInto('agreement_suspensions').values({ pool_id: poolId, agreement_id: agreementId, suspended: spec.suspended, reason: spec.reason, by_key: principal.keyId }).execute();
+  await appendEvent(db, {
+    poolId,
+    type: spec.suspended ? 'agreement.suspended' : 'agreement.reinstated',
+    subject: `agreement/${agreementId}`,
+    participantId: agreement.bankId,
+    data: { reason: spec.reason },
+  });
+  return getAgreement(db, principal, poolId, agreementId);
 }
 
 /** The terms in force on a day: the latest version that took effect on or before it. */

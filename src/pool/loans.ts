@@ -59,6 +59,7 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
   if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
   const agreement = await getAgreement(db, principal, poolId, spec.agreementId);
   if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${spec.agreementId}`);
+  if (agreement.suspension?.suspended) throw refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
   const terms = termsOn(agreement, spec.disbursedOn);
   if (!terms) throw refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
 
@@ -147,6 +148,22 @@ export async function getLoan(db: Kysely<Database>, principal: Principal, poolId
   const visible = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
   if (!row || !visible) throw notFound(`loan ${id}`);
   return toLoan(row);
+}
+
+/** Loans in id order, a keyset page at a time: a bank its own, an insurer those of its agreements. */
+export async function listLoans(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { after?: bigint; limit: number }): Promise<Loan[]> {
+  scopePool(principal, poolId);
+  let query = db
+    .selectFrom('loans')
+    .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
+    .selectAll('loans')
+    .where('loans.pool_id', '=', poolId)
+    .orderBy('loans.id')
+    .limit(options.limit);
+  if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
+  if (principal.role === 'bank') query = query.where('loans.bank_id', '=', principal.participantId ?? -1n);
+  else if (!seesWholePool(principal)) query = query.where('agreements.insurer_id', '=', principal.participantId ?? -1n);
+  return (await query.execute()).map(toLoan);
 }
 
 export { LOAN_KINDS };

@@ -85,12 +85,39 @@ describe('loan enrolment', () => {
     expect(used).toBeLessThanOrEqual(1_000_000n);
   });
 
+  it('refuses enrolments while the agreement is suspended, and takes them again once reinstated', async () => {
+    const suspend = (suspended: boolean) =>
+      api.call('POST', `/v1/pools/${t.poolId}/agreements/${agreementId}/suspension`, { key: t.treasury, body: { suspended, reason: suspended ? 'loss ratio above 3 %' : 'reviewed' } });
+    expect(expectStatus(await suspend(true), 200)).toMatchObject({ suspended: true, suspension_reason: 'loss ratio above 3 %' });
+    expect((await suspend(true)).status).toBe(409);
+    const refused = await enrol(loan({ principal: '1' }));
+    expect(refused.body.details).toEqual({ rule: 'suspended' });
+    const feed = expectStatus(await api.call('GET', '/v1/events?limit=500', { key: t.bank }), 200);
+    expect(feed.data.map((e: { type: string }) => e.type)).toContain('agreement.suspended');
+    expectStatus(await suspend(false), 200);
+    expect((await enrol(loan({ principal: '1' }))).status).toBe(201);
+    expect((await api.call('POST', `/v1/pools/${t.poolId}/agreements/${agreementId}/suspension`, { key: t.bank, body: { suspended: true, reason: 'x' } })).status).toBe(403);
+  });
+
+  it('lists a bank its own loans only', async () => {
+    const mine = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=1000`, { key: t.bank }), 200);
+    expect(mine.data.length).toBeGreaterThan(0);
+    expect(mine.data.every((l: { bank_id: string }) => l.bank_id === t.bankId)).toBe(true);
+    const all = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=1000`, { key: t.treasury }), 200);
+    expect(all.data.length).toBe(mine.data.length);
+    const page = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=2`, { key: t.auditor }), 200);
+    const next = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=2&after=${page.next_cursor}`, { key: t.auditor }), 200);
+    expect(next.data[0].id).not.toBe(page.data[0].id);
+  });
+
   it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {
     expect((await enrol(loan(), t.treasury)).status).toBe(403);
     const rival = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Rival', credit_code: newCreditCode() } }), 201);
     const rivalKey = expectStatus(await api.call('POST', '/v1/keys', { key: t.treasury, body: { role: 'bank', pool_id: t.poolId, participant_id: rival.id } }), 201).key;
     expect((await enrol(loan(), rivalKey)).status).toBe(404);
-    const mine = expectStatus(await enrol(loan()), 201);
+    const mine = expectStatus(await enrol(loan({ principal: '1' })), 201);
     expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${mine.id}`, { key: rivalKey })).status).toBe(404);
+    const rivalList = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans`, { key: rivalKey }), 200);
+    expect(rivalList.data).toEqual([]);
   });
 });

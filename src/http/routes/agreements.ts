@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
+import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, setSuspended, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Id, PoolParam } from '../wire.js';
 import { authorize, errorResponses } from './common.js';
@@ -28,7 +28,10 @@ const TermsIn = z
   .openapi('Terms', { description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.' });
 const TermsOut = TermsIn.extend({ version: z.number().int(), effective_from: Day }).openapi('TermsVersion');
 const AgreementOut = z
-  .object({ id: Id, pool_id: Id, bank_id: Id, insurer_id: Id.nullable(), name: z.string(), versions: z.array(TermsOut), in_force: TermsOut.nullable() })
+  .object({
+    id: Id, pool_id: Id, bank_id: Id, insurer_id: Id.nullable(), name: z.string(), versions: z.array(TermsOut), in_force: TermsOut.nullable(),
+    suspended: z.boolean(), suspension_reason: z.string().nullable(),
+  })
   .openapi('Agreement');
 const AgreementParam = PoolParam.extend({ agreement_id: Id });
 
@@ -73,6 +76,7 @@ const agreementOut = (a: Agreement, on: string) => {
   return {
     id: a.id.toString(), pool_id: a.poolId.toString(), bank_id: a.bankId.toString(), insurer_id: a.insurerId?.toString() ?? null, name: a.name,
     versions: a.versions.map(termsOut), in_force: inForce ? termsOut(inForce) : null,
+    suspended: a.suspension?.suspended ?? false, suspension_reason: a.suspension?.reason ?? null,
   };
 };
 const today = () => new Date().toISOString().slice(0, 10);
@@ -108,6 +112,21 @@ export function agreementRoutes() {
       const b = c.req.valid('json');
       const agreement = await addTermsVersion(c.var.db, c.var.principal, poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
       return c.json(agreementOut(agreement, b.effective_from), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/agreements/{agreement_id}/suspension', tags: ['agreements'],
+      summary: 'Suspend (暂停) or reinstate an agreement, with a reason (treasury); while suspended, enrolments are refused',
+      request: { params: AgreementParam, body: { content: json(z.object({ suspended: z.boolean(), reason: z.string().min(1).max(500) }).openapi('Suspension')), required: true } },
+      responses: { 200: { description: 'The agreement', content: json(AgreementOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, agreement_id } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      const agreement = await setSuspended(c.var.db, c.var.principal, poolId, BigInt(agreement_id), c.req.valid('json'));
+      return c.json(agreementOut(agreement, today()), 200);
     },
   );
 

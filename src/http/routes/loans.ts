@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { enrolLoan, getLoan, LOAN_KINDS, type Loan } from '../../pool/loans.js';
+import { enrolLoan, getLoan, listLoans, LOAN_KINDS, type Loan } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, PoolParam } from '../wire.js';
+import { Day, Id, Limit, PoolParam } from '../wire.js';
 import { authorize, errorResponses } from './common.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -53,6 +53,20 @@ export function loanRoutes() {
         premium: b.premium === undefined ? undefined : BigInt(b.premium),
       });
       return c.json(loanOut(loan), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/loans', tags: ['loans'], summary: 'Loans in id order (a bank its own, an insurer those it insures)',
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
+      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LoanOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], c.req.valid('param').pool_id);
+      const { limit, after } = c.req.valid('query');
+      const loans = await listLoans(c.var.db, c.var.principal, poolId, { after: after === undefined ? undefined : BigInt(after), limit });
+      return c.json({ data: loans.map(loanOut), next_cursor: loans.length === limit ? loans.at(-1)!.id.toString() : null }, 200);
     },
   );
 
