@@ -198,6 +198,20 @@ export interface LoansTable {
   premium: Int8 | null;
   terms_version: number;
   state: Generated<string>;
+  outstanding: Int8;
+  created_at: Timestamp;
+}
+
+export interface LoanReportsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  loan_id: Int8;
+  month: Day;
+  outstanding: Int8;
+  overdue_principal: Int8;
+  overdue_interest: Int8;
+  days_past_due: number;
+  classification: string;
   created_at: Timestamp;
 }
 
@@ -215,6 +229,7 @@ export interface Database {
   agreement_suspensions: AgreementSuspensionsTable;
   agreement_exposure: AgreementExposureTable;
   loans: LoansTable;
+  loan_reports: LoanReportsTable;
   agreements: AgreementsTable;
   agreement_terms: AgreementTermsTable;
   pools: PoolsTable;

@@ -36,7 +36,20 @@ export interface Loan {
   policyNumber: string | null;
   premium: bigint | null;
   termsVersion: number;
-  state: string;
+  state: LoanState;
+  outstanding: bigint;
+}
+
+export type LoanState = 'active' | 'overdue' | 'defaulted' | 'repaid';
+export const CLASSIFICATIONS = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'] as const;
+
+export interface MonthlyReport {
+  month: string;
+  outstanding: bigint;
+  overduePrincipal: bigint;
+  overdueInterest: bigint;
+  daysPastDue: number;
+  classification: (typeof CLASSIFICATIONS)[number];
 }
 
 /** A loan the agreement's terms do not admit; `rule` names which. */
@@ -116,6 +129,7 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
       policy_number: spec.policyNumber ?? null,
       premium: spec.premium ?? null,
       terms_version: terms.version,
+      outstanding: spec.principal,
     })
     .onConflict((oc) => oc.columns(['pool_id', 'bank_id', 'reference']).doNothing())
     .returningAll()
@@ -130,7 +144,8 @@ function toLoan(r: Selectable<LoansTable>): Loan {
   return {
     poolId: r.pool_id, id: r.id, bankId: r.bank_id, agreementId: r.agreement_id, reference: r.reference, borrowerId: r.borrower_id,
     kind: r.kind as LoanKind, principal: r.principal, rateBp: r.rate_bp, disbursedOn: r.disbursed_on, maturesOn: r.matures_on,
-    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state,
+    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state as LoanState,
+    outstanding: r.outstanding,
   };
 }
 
@@ -147,6 +162,68 @@ export async function getLoan(db: Kysely<Database>, principal: Principal, poolId
     .executeTakeFirst();
   const visible = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
   if (!row || !visible) throw notFound(`loan ${id}`);
+  return toLoan(row);
+}
+
+/**
+ * The state a loan's report puts it in: defaulted once past the overdue days of its terms (then it stays
+ * defaulted, open to a claim), repaid when nothing is outstanding or overdue, overdue when days are past
+ * due, active otherwise.
+ */
+export function nextState(current: LoanState, report: MonthlyReport, overdueDays: number): LoanState {
+  if (current === 'defaulted' || current === 'repaid') return current;
+  if (report.daysPastDue >= overdueDays) return 'defaulted';
+  if (report.outstanding === 0n && report.overduePrincipal === 0n && report.overdueInterest === 0n) return 'repaid';
+  return report.daysPastDue > 0 ? 'overdue' : 'active';
+}
+
+/**
+ * Appends the bank's report for a month (after any month already reported, never twice), moves the loan's
+ * outstanding principal and state, and gives what was repaid back to the agreement's credit line.
+ */
+export async function reportLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, loanId: bigint, report: MonthlyReport): Promise<Loan> {
+  const loan = await getLoan(db, principal, poolId, loanId);
+  if (principal.role !== 'bank' || loan.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
+  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw new DomainError('invalid', 'validation', 'a report is for a month: its first day, YYYY-MM-01', { field: 'month' });
+  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw new DomainError('invalid', 'validation', 'the month is before the loan was disbursed', { field: 'month' });
+  if (report.outstanding > loan.outstanding) {
+    throw new DomainError('invalid', 'validation', `outstanding principal cannot grow: it was ${loan.outstanding} fen`, { field: 'outstanding' });
+  }
+  if (report.overduePrincipal > report.outstanding) throw new DomainError('invalid', 'validation', 'overdue principal is part of the outstanding principal', { field: 'overdue_principal' });
+  const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
+  if (last && report.month <= last.month) {
+    throw new DomainError('conflict', 'conflict', `${last.month} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });
+  }
+  const agreement = await getAgreement(db, principal, poolId, loan.agreementId);
+  const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;
+  const state = nextState(loan.state, report, terms.overdueDays);
+  await db
+    .insertInto('loan_reports')
+    .values({
+      pool_id: poolId, loan_id: loanId, month: report.month, outstanding: report.outstanding, overdue_principal: report.overduePrincipal,
+      overdue_interest: report.overdueInterest, days_past_due: report.daysPastDue, classification: report.classification,
+    })
+    .execute();
+  const repaid = loan.outstanding - report.outstanding;
+  if (repaid > 0n) {
+    await db
+      .updateTable('agreement_exposure')
+      .set({ used: sql`used - ${repaid.toString()}::int8` })
+      .where('pool_id', '=', poolId)
+      .where('agreement_id', '=', loan.agreementId)
+      .execute();
+  }
+  const row = await db
+    .updateTable('loans')
+    .set({ outstanding: report.outstanding, state })
+    .where('pool_id', '=', poolId)
+    .where('id', '=', loanId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await appendEvent(db, { poolId, type: 'loan.reported', subject: `loan/${loanId}`, participantId: loan.bankId, data: { month: report.month, state } });
+  if (state !== loan.state && state === 'defaulted') {
+    await appendEvent(db, { poolId, type: 'loan.defaulted', subject: `loan/${loanId}`, participantId: loan.bankId, data: { days_past_due: report.daysPastDue, claimable_from: report.month } });
+  }
   return toLoan(row);
 }
 

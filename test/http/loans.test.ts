@@ -110,6 +110,30 @@ describe('loan enrolment', () => {
     expect(next.data[0].id).not.toBe(page.data[0].id);
   });
 
+  it('appends monthly reports: the state follows, repayments return to the credit line, nothing is overwritten', async () => {
+    const exposure = async () => (await api.db.owner<[{ used: bigint }]>`SELECT used FROM agreement_exposure WHERE agreement_id = ${agreementId}`)[0].used;
+    const l = expectStatus(await enrol(loan({ principal: '50000' })), 201);
+    const report = (month: string, outstanding: string, dpd: number, over: Record<string, unknown> = {}) =>
+      api.call('POST', `/v1/pools/${t.poolId}/loans/${l.id}/reports`, {
+        key: t.bank,
+        body: { month, outstanding, overdue_principal: dpd > 0 ? '1000' : '0', overdue_interest: dpd > 0 ? '50' : '0', days_past_due: dpd, classification: dpd >= 90 ? 'substandard' : 'normal', ...over },
+      });
+    const before = await exposure();
+    expect(expectStatus(await report('2026-04-01', '40000', 0), 201)).toMatchObject({ state: 'active', outstanding: '40000' });
+    expect(await exposure()).toBe(before - 10_000n);
+    expect(expectStatus(await report('2026-05-01', '40000', 35), 201).state).toBe('overdue');
+    expect((await report('2026-05-01', '39000', 0)).status).toBe(409);
+    expect((await report('2026-04-01', '39000', 0)).status).toBe(409);
+    expect((await report('2026-06-01', '45000', 0)).body.details).toEqual({ field: 'outstanding' });
+    expect(expectStatus(await report('2026-07-01', '40000', 95), 201).state).toBe('defaulted');
+    expect(expectStatus(await report('2026-08-01', '40000', 0), 201).state).toBe('defaulted');
+    const feed = expectStatus(await api.call('GET', '/v1/events?limit=500', { key: t.bank }), 200);
+    expect(feed.data.filter((e: { type: string; subject: string }) => e.type === 'loan.defaulted' && e.subject === `loan/${l.id}`)).toHaveLength(1);
+    await expect(api.db.owner`UPDATE loan_reports SET outstanding = 0 WHERE loan_id = ${l.id}`).rejects.toThrow(/append-only/);
+    const valid = { month: '2026-09-01', outstanding: '40000', overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' };
+    expect((await api.call('POST', `/v1/pools/${t.poolId}/loans/${l.id}/reports`, { key: t.treasury, body: valid })).status).toBe(403);
+  });
+
   it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {
     expect((await enrol(loan(), t.treasury)).status).toBe(403);
     const rival = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Rival', credit_code: newCreditCode() } }), 201);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { enrolLoan, getLoan, listLoans, LOAN_KINDS, type Loan } from '../../pool/loans.js';
+import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Id, Limit, PoolParam } from '../wire.js';
 import { authorize, errorResponses } from './common.js';
@@ -24,14 +24,24 @@ const LoanBody = z
 const LoanOut = z
   .object({
     id: Id, pool_id: Id, bank_id: Id, agreement_id: Id, reference: z.string(), borrower_id: Id, kind: z.enum(LOAN_KINDS), principal: z.string(), rate_bp: z.number().int(),
-    disbursed_on: Day, matures_on: Day, first_loan: z.boolean(), policy_number: z.string().nullable(), premium: z.string().nullable(), terms_version: z.number().int(), state: z.string(),
+    disbursed_on: Day, matures_on: Day, first_loan: z.boolean(), policy_number: z.string().nullable(), premium: z.string().nullable(), terms_version: z.number().int(),
+    state: z.enum(['active', 'overdue', 'defaulted', 'repaid']), outstanding: z.string(),
   })
   .openapi('Loan');
+const Amount = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
+const ReportBody = z
+  .object({
+    month: Day.openapi({ description: 'The first day of the month reported on', example: '2026-04-01' }),
+    outstanding: Amount, overdue_principal: Amount, overdue_interest: Amount,
+    days_past_due: z.number().int().min(0).max(100_000), classification: z.enum(CLASSIFICATIONS),
+  })
+  .openapi('MonthlyReport', { description: '五级分类: normal, special_mention, substandard, doubtful, loss' });
 
 const loanOut = (l: Loan) => ({
   id: l.id.toString(), pool_id: l.poolId.toString(), bank_id: l.bankId.toString(), agreement_id: l.agreementId.toString(), reference: l.reference,
   borrower_id: l.borrowerId.toString(), kind: l.kind, principal: l.principal.toString(), rate_bp: l.rateBp, disbursed_on: l.disbursedOn, matures_on: l.maturesOn,
   first_loan: l.firstLoan, policy_number: l.policyNumber, premium: l.premium?.toString() ?? null, terms_version: l.termsVersion, state: l.state,
+  outstanding: l.outstanding.toString(),
 });
 
 export function loanRoutes() {
@@ -51,6 +61,25 @@ export function loanRoutes() {
         agreementId: BigInt(b.agreement_id), reference: b.reference, borrowerCreditCode: b.borrower_credit_code, kind: b.kind, principal: BigInt(b.principal),
         rateBp: b.rate_bp, disbursedOn: b.disbursed_on, maturesOn: b.matures_on, firstLoan: b.first_loan, policyNumber: b.policy_number,
         premium: b.premium === undefined ? undefined : BigInt(b.premium),
+      });
+      return c.json(loanOut(loan), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/loans/{loan_id}/reports', tags: ['loans'],
+      summary: 'Append the monthly report on a loan (its bank); the loan\'s state follows and repayments return to the credit line',
+      request: { params: PoolParam.extend({ loan_id: Id }), body: { content: json(ReportBody), required: true } },
+      responses: { 201: { description: 'The loan after the report', content: json(LoanOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, loan_id } = c.req.valid('param');
+      const poolId = authorize(c, ['bank'], pool_id);
+      const b = c.req.valid('json');
+      const loan = await reportLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id), {
+        month: b.month, outstanding: BigInt(b.outstanding), overduePrincipal: BigInt(b.overdue_principal), overdueInterest: BigInt(b.overdue_interest),
+        daysPastDue: b.days_past_due, classification: b.classification,
       });
       return c.json(loanOut(loan), 201);
     },
