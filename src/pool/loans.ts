@@ -182,8 +182,11 @@ export function nextState(current: LoanState, report: MonthlyReport, overdueDays
  * outstanding principal and state, and gives what was repaid back to the agreement's credit line.
  */
 export async function reportLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, loanId: bigint, report: MonthlyReport): Promise<Loan> {
-  const loan = await getLoan(db, principal, poolId, loanId);
-  if (principal.role !== 'bank' || loan.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
+  const seen = await getLoan(db, principal, poolId, loanId);
+  if (principal.role !== 'bank' || seen.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
+  // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
+  const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
+  const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state as LoanState };
   if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw new DomainError('invalid', 'validation', 'a report is for a month: its first day, YYYY-MM-01', { field: 'month' });
   if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw new DomainError('invalid', 'validation', 'the month is before the loan was disbursed', { field: 'month' });
   if (report.outstanding > loan.outstanding) {

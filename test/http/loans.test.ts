@@ -134,6 +134,23 @@ describe('loan enrolment', () => {
     expect((await api.call('POST', `/v1/pools/${t.poolId}/loans/${l.id}/reports`, { key: t.treasury, body: valid })).status).toBe(403);
   });
 
+  it('counts a repayment once when reports on one loan arrive at once', async () => {
+    const exposure = async () => (await api.db.owner<[{ used: bigint }]>`SELECT used FROM agreement_exposure WHERE agreement_id = ${agreementId}`)[0].used;
+    const l = expectStatus(await enrol(loan({ principal: '6000' })), 201);
+    const before = await exposure();
+    const months = ['2026-04-01', '2026-05-01', '2026-06-01', '2026-07-01'];
+    await Promise.all(
+      months.map((month, i) =>
+        api.call('POST', `/v1/pools/${t.poolId}/loans/${l.id}/reports`, {
+          key: t.bank,
+          body: { month, outstanding: String(5000 - i * 1000), overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' },
+        }),
+      ),
+    );
+    const after = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.bank }), 200);
+    expect(before - (await exposure())).toBe(6000n - BigInt(after.outstanding));
+  });
+
   it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {
     expect((await enrol(loan(), t.treasury)).status).toBe(403);
     const rival = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Rival', credit_code: newCreditCode() } }), 201);
