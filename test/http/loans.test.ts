@@ -92,8 +92,7 @@ describe('loan enrolment', () => {
     expect((await suspend(true)).status).toBe(409);
     const refused = await enrol(loan({ principal: '1' }));
     expect(refused.body.details).toEqual({ rule: 'suspended' });
-    const feed = expectStatus(await api.call('GET', '/v1/events?limit=500', { key: t.bank }), 200);
-    expect(feed.data.map((e: { type: string }) => e.type)).toContain('agreement.suspended');
+    expect(await api.waitForEvent(t.bank, (e) => e.type === 'agreement.suspended')).toHaveLength(1);
     expectStatus(await suspend(false), 200);
     expect((await enrol(loan({ principal: '1' }))).status).toBe(201);
     expect((await api.call('POST', `/v1/pools/${t.poolId}/agreements/${agreementId}/suspension`, { key: t.bank, body: { suspended: true, reason: 'x' } })).status).toBe(403);
@@ -127,8 +126,7 @@ describe('loan enrolment', () => {
     expect((await report('2026-06-01', '45000', 0)).body.details).toEqual({ field: 'outstanding' });
     expect(expectStatus(await report('2026-07-01', '40000', 95), 201).state).toBe('defaulted');
     expect(expectStatus(await report('2026-08-01', '40000', 0), 201).state).toBe('defaulted');
-    const feed = expectStatus(await api.call('GET', '/v1/events?limit=500', { key: t.bank }), 200);
-    expect(feed.data.filter((e: { type: string; subject: string }) => e.type === 'loan.defaulted' && e.subject === `loan/${l.id}`)).toHaveLength(1);
+    expect(await api.waitForEvent(t.bank, (e) => e.type === 'loan.defaulted' && e.subject === `loan/${l.id}`)).toHaveLength(1);
     await expect(api.db.owner`UPDATE loan_reports SET outstanding = 0 WHERE loan_id = ${l.id}`).rejects.toThrow(/append-only/);
     const valid = { month: '2026-09-01', outstanding: '40000', overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' };
     expect((await api.call('POST', `/v1/pools/${t.poolId}/loans/${l.id}/reports`, { key: t.treasury, body: valid })).status).toBe(403);

@@ -24,6 +24,11 @@ export interface ApiFixture {
   call(method: string, path: string, options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> }): Promise<Reply>;
   /** A pool with a treasury key, a bank, an insurer and their keys. */
   tenant(name?: string): Promise<Tenant>;
+  /**
+   * Reads the caller's event feed from the start until an event matches, waiting (bounded) for the feed's
+   * horizon: transactions in flight anywhere in the cluster hold newer events back a moment.
+   */
+  waitForEvent(key: string, match: (e: { type: string; subject: string }) => boolean): Promise<{ type: string; subject: string }[]>;
   /** Opens the pool's cash (guarded), fund capital and any further accounts, through the API. */
   openAccounts(t: Tenant, more?: { code: string; name: string; type: string }[]): Promise<void>;
   close(): Promise<void>;
@@ -96,7 +101,23 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
     }
   };
 
-  return { db, app, ledger, adminKey, call, tenant, openAccounts, close: async () => { await ledgerDb.close(); await db.close(); } };
+  const waitForEvent: ApiFixture['waitForEvent'] = async (key, match) => {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const events: { type: string; subject: string }[] = [];
+      let after = '';
+      for (let page = 0; page < 100; page++) {
+        const r = expectStatus(await call('GET', `/v1/events?limit=500${after}`, { key }), 200, 'read the feed');
+        events.push(...r.data);
+        if (r.data.length < 500) break;
+        after = `&after=${r.next_cursor}`;
+      }
+      if (events.some(match)) return events.filter(match);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return [];
+  };
+
+  return { db, app, ledger, adminKey, call, tenant, openAccounts, waitForEvent, close: async () => { await ledgerDb.close(); await db.close(); } };
 }
 
 /** Fails with the response body in the message, so a failing test says what the API answered. */
