@@ -43,7 +43,7 @@ it('never skips an event whose transaction commits after a later one', async () 
   await slowTx;
   await slow.close();
   // Other tests' transactions in the cluster may hold the horizon back a moment.
-  for (let i = 0; i < 200 && seen.length < 2; i++) {
+  for (let i = 0; i < 1000 && seen.length < 2; i++) {
     await poll();
     if (seen.length < 2) await new Promise((r) => setTimeout(r, 10));
   }
