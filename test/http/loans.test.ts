@@ -149,6 +149,24 @@ describe('loan enrolment', () => {
     expect(before - (await exposure())).toBe(6000n - BigInt(after.outstanding));
   });
 
+  it('governs a loan by the terms in force when it was disbursed, whatever terms come later (invariant 9)', async () => {
+    const early = expectStatus(await enrol(loan({ principal: '2', disbursed_on: '2026-03-10' })), 201);
+    // New terms from 2026-06-01: claims open after 30 days past due instead of 90.
+    expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/agreements/${agreementId}/terms`, { key: t.treasury, body: { effective_from: '2026-06-01', terms: { ...terms, overdue_days: 30 } } }),
+      201,
+    );
+    const late = expectStatus(await enrol(loan({ principal: '2', disbursed_on: '2026-07-01', matures_on: '2027-07-01' })), 201);
+    expect([early.terms_version, late.terms_version]).toEqual([1, 2]);
+    const report = (id: string, month: string) =>
+      api.call('POST', `/v1/pools/${t.poolId}/loans/${id}/reports`, {
+        key: t.bank,
+        body: { month, outstanding: '2', overdue_principal: '1', overdue_interest: '0', days_past_due: 45, classification: 'special_mention' },
+      });
+    expect(expectStatus(await report(early.id, '2026-08-01'), 201).state).toBe('overdue');
+    expect(expectStatus(await report(late.id, '2026-08-01'), 201).state).toBe('defaulted');
+  });
+
   it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {
     expect((await enrol(loan(), t.treasury)).status).toBe(403);
     const rival = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Rival', credit_code: newCreditCode() } }), 201);
