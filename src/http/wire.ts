@@ -11,6 +11,10 @@ const isId = (v: string) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= INT8_MAX;
 export const Id = z.string().refine(isId, 'a positive integer id below 2^63').openapi({ type: 'string', pattern: '^[1-9][0-9]{0,18}$', example: '42' });
 export const Amount = z.string().regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string').openapi({ example: '1234567' });
 export const Day = z.string().refine(isDay, 'a calendar day, YYYY-MM-DD').openapi({ type: 'string', format: 'date', example: '2026-06-30' });
+/** A non-negative amount in fen, as a string of digits (caps, limits, balances reported by banks). */
+export const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
+/** A positive amount in fen, as a string of digits (what is lent, posted or paid). */
+export const PositiveFen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
 export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
 
 export const PoolParam = z.object({ pool_id: Id.openapi({ param: { name: 'pool_id', in: 'path' } }) });

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AgreementTermsTable, Database } from '../db/schema.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
-import { DomainError, notFound } from './errors.js';
+import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
 export const LOAN_KINDS = ['credit', 'ip_pledge', 'equity_pledge', 'receivables_pledge', 'warehouse_receipt_pledge', 'performance_bond_insured'] as const;
@@ -44,20 +44,16 @@ export interface Agreement {
   suspension: { suspended: boolean; reason: string; at: Date } | null;
 }
 
-function invalid(field: string, message: string): DomainError {
-  return new DomainError('invalid', 'validation', message, { field });
-}
-
 /** What the schema cannot say: shares add up, an insurer's share needs an insurer, the ceiling holds the pool's share. */
 function checkTerms(terms: Terms, hasInsurer: boolean): void {
   if (terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp !== 10_000) {
-    throw invalid('terms.pool_share_bp', `loss shares must add up to 10000 bp; they add up to ${terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp}`);
+    throw invalidField('terms.pool_share_bp', `loss shares must add up to 10000 bp; they add up to ${terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp}`);
   }
-  if (!hasInsurer && terms.insurerShareBp !== 0) throw invalid('terms.insurer_share_bp', 'an agreement without an insurer gives the insurer no share');
+  if (!hasInsurer && terms.insurerShareBp !== 0) throw invalidField('terms.insurer_share_bp', 'an agreement without an insurer gives the insurer no share');
   if (terms.publicCeilingBp < terms.poolShareBp) {
-    throw invalid('terms.public_ceiling_bp', 'the ceiling on public money cannot be below the pool\'s own share');
+    throw invalidField('terms.public_ceiling_bp', 'the ceiling on public money cannot be below the pool\'s own share');
   }
-  if (terms.eligibleKinds.length === 0) throw invalid('terms.eligible_kinds', 'at least one loan kind must be eligible');
+  if (terms.eligibleKinds.length === 0) throw invalidField('terms.eligible_kinds', 'at least one loan kind must be eligible');
 }
 
 async function participantKind(db: Kysely<Database>, poolId: bigint, id: bigint): Promise<string | undefined> {
@@ -72,9 +68,9 @@ export async function createAgreement(
   spec: { bankId: bigint; insurerId: bigint | null; name: string; effectiveFrom: string; terms: Terms },
 ): Promise<Agreement> {
   scopePool(principal, poolId);
-  if ((await participantKind(db, poolId, spec.bankId)) !== 'bank') throw invalid('bank_id', `participant ${spec.bankId} is not a bank of this pool`);
+  if ((await participantKind(db, poolId, spec.bankId)) !== 'bank') throw invalidField('bank_id', `participant ${spec.bankId} is not a bank of this pool`);
   if (spec.insurerId !== null && (await participantKind(db, poolId, spec.insurerId)) !== 'insurer') {
-    throw invalid('insurer_id', `participant ${spec.insurerId} is not an insurer of this pool`);
+    throw invalidField('insurer_id', `participant ${spec.insurerId} is not an insurer of this pool`);
   }
   checkTerms(spec.terms, spec.insurerId !== null);
   const row = await db
@@ -102,7 +98,7 @@ export async function addTermsVersion(
   checkTerms(spec.terms, agreement.insurerId !== null);
   const last = agreement.versions.at(-1)!;
   if (spec.effectiveFrom <= last.effectiveFrom) {
-    throw invalid('effective_from', `new terms must take effect after ${last.effectiveFrom}, when version ${last.version} did`);
+    throw invalidField('effective_from', `new terms must take effect after ${last.effectiveFrom}, when version ${last.version} did`);
   }
   await insertTerms(db, poolId, agreementId, last.version + 1, spec.effectiveFrom, spec.terms);
   await appendEvent(db, { poolId, type: 'agreement.terms', subject: `agreement/${agreementId}`, participantId: agreement.bankId, data: { version: last.version + 1, effective_from: spec.effectiveFrom } });

@@ -3,7 +3,7 @@ import type { Database, LoansTable } from '../db/schema.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
 import { getAgreement, LOAN_KINDS, termsOn, type LoanKind } from './agreements.js';
 import { creditCodeProblem } from './credit-code.js';
-import { DomainError, notFound } from './errors.js';
+import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
 export interface LoanSpec {
@@ -77,7 +77,7 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
   if (!terms) throw refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
 
   const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
-  if (codeProblem) throw new DomainError('invalid', 'validation', codeProblem, { field: 'borrower_credit_code' });
+  if (codeProblem) throw invalidField('borrower_credit_code', codeProblem);
   const borrower = await db
     .selectFrom('participants')
     .selectAll()
@@ -92,13 +92,13 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
   }
   if (!terms.eligibleKinds.includes(spec.kind)) throw refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
   if (spec.principal > terms.maxPrincipal) throw refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
-  if (spec.maturesOn <= spec.disbursedOn) throw new DomainError('invalid', 'validation', 'a loan matures after it is disbursed', { field: 'matures_on' });
+  if (spec.maturesOn <= spec.disbursedOn) throw invalidField('matures_on', 'a loan matures after it is disbursed');
   const months = termMonths(spec.disbursedOn, spec.maturesOn);
   if (months > terms.maxTermMonths) throw refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
   if (spec.kind === 'performance_bond_insured') {
     if (agreement.insurerId === null) throw refuse('insurer', 'an insured loan needs an agreement with an insurer');
     if (!spec.policyNumber || spec.premium === undefined) {
-      throw new DomainError('invalid', 'validation', 'an insured loan carries its policy number and premium', { field: 'policy_number' });
+      throw invalidField('policy_number', 'an insured loan carries its policy number and premium');
     }
   }
 
@@ -187,12 +187,12 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
   // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
   const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
   const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state as LoanState };
-  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw new DomainError('invalid', 'validation', 'a report is for a month: its first day, YYYY-MM-01', { field: 'month' });
-  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw new DomainError('invalid', 'validation', 'the month is before the loan was disbursed', { field: 'month' });
+  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
+  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw invalidField('month', 'the month is before the loan was disbursed');
   if (report.outstanding > loan.outstanding) {
-    throw new DomainError('invalid', 'validation', `outstanding principal cannot grow: it was ${loan.outstanding} fen`, { field: 'outstanding' });
+    throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
   }
-  if (report.overduePrincipal > report.outstanding) throw new DomainError('invalid', 'validation', 'overdue principal is part of the outstanding principal', { field: 'overdue_principal' });
+  if (report.overduePrincipal > report.outstanding) throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
   const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
   if (last && report.month <= last.month) {
     throw new DomainError('conflict', 'conflict', `${last.month} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });

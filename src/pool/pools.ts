@@ -3,7 +3,7 @@ import type { Database, ParticipantKind, ParticipantsTable } from '../db/schema.
 import { creditCodeProblem } from './credit-code.js';
 import type { Ledger } from '../ledger/index.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
-import { DomainError, notFound } from './errors.js';
+import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
 export interface Pool {
@@ -61,22 +61,18 @@ export async function getPool(db: Kysely<Database>, principal: Principal, poolId
   return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
 }
 
-function invalid(field: string, message: string): DomainError {
-  return new DomainError('invalid', 'validation', message, { field });
-}
-
 /** Every organisation carries a valid credit code; an enterprise also its zone, certificate and rating. */
 function checkParticipant(spec: ParticipantSpec): void {
   const problem = creditCodeProblem(spec.creditCode);
-  if (problem) throw invalid('credit_code', problem);
+  if (problem) throw invalidField('credit_code', problem);
   if (spec.kind === 'enterprise') {
-    if (!spec.enterprise) throw invalid('enterprise', 'an enterprise needs its profile: in_zone, and its tech-SME certificate and rating where it has them');
+    if (!spec.enterprise) throw invalidField('enterprise', 'an enterprise needs its profile: in_zone, and its tech-SME certificate and rating where it has them');
     const e = spec.enterprise;
     if ((e.techSmeCertificate == null) !== (e.techSmeExpires == null)) {
-      throw invalid('enterprise.tech_sme_expires', 'a tech-SME certificate comes with its expiry date, and an expiry with its certificate');
+      throw invalidField('enterprise.tech_sme_expires', 'a tech-SME certificate comes with its expiry date, and an expiry with its certificate');
     }
   } else if (spec.enterprise) {
-    throw invalid('enterprise', `a ${spec.kind} has no enterprise profile`);
+    throw invalidField('enterprise', `a ${spec.kind} has no enterprise profile`);
   }
 }
 

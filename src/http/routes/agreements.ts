@@ -1,12 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, setSuspended, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, PoolParam } from '../wire.js';
-import { authorize, errorResponses } from './common.js';
+import { Day, Fen, Id, PoolParam } from '../wire.js';
+import { authorize, errorResponses, json } from './common.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const Bp = z.number().int().min(0).max(10_000);
-const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
 const TermsIn = z
   .object({
     pool_share_bp: Bp,

@@ -1,8 +1,12 @@
+import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ApiRole } from '../../db/schema.js';
 import { requireRole, scopePool } from '../../pool/access.js';
 import type { AppEnv } from '../env.js';
 import { ProblemSchema } from '../problem.js';
+
+/** A JSON request or response body of this schema, for a route definition. */
+export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 

@@ -3,7 +3,7 @@ import { issueKey, revokeKey } from '../../pool/keys.js';
 import { scopePool } from '../../pool/access.js';
 import { routeGroup } from '../route-group.js';
 import { Id } from '../wire.js';
-import { authorize, errorResponses } from './common.js';
+import { authorize, errorResponses, json } from './common.js';
 
 const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
 const KeyBody = z
@@ -12,7 +12,6 @@ const KeyBody = z
 const KeyOut = z
   .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().nullable().openapi({ description: 'The key itself: shown once, stored only as a hash (null when a request is replayed).' }) })
   .openapi('IssuedKey');
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export function keyRoutes() {
   const app = routeGroup();

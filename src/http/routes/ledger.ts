@@ -5,10 +5,9 @@ import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from 
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { Cursor, Day, Id, Limit, Money, money, PoolParam, statementCursor } from '../wire.js';
-import { authorize, errorResponses, READERS } from './common.js';
+import { Cursor, Day, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor } from '../wire.js';
+import { authorize, errorResponses, json, READERS } from './common.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
 const Code = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,99}$/).openapi({ example: 'pool_cash' });
 const AccountOut = z.object({ id: Id, code: Code, name: z.string(), type: AccountType, currency: z.string(), no_negative: z.boolean() }).openapi('Account');
@@ -23,8 +22,7 @@ const TransactionOut = z
     refers_to: Id.nullable(), description: z.string(), metadata: z.record(z.string(), z.unknown()), created_at: z.string(), entries: z.array(EntryOut),
   })
   .openapi('Transaction');
-const PositiveAmount = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string');
-const EntryIn = z.union([z.object({ account: Code, debit: PositiveAmount }).strict(), z.object({ account: Code, credit: PositiveAmount }).strict()]).openapi('EntryIn');
+const EntryIn = z.union([z.object({ account: Code, debit: PositiveFen }).strict(), z.object({ account: Code, credit: PositiveFen }).strict()]).openapi('EntryIn');
 const TransactionBody = z
   .object({ effective_date: Day, description: z.string().max(500).default(''), entries: z.array(EntryIn).min(2).max(100) })
   .openapi('NewTransaction', { description: 'A manual journal entry by the treasury: debits must equal credits per currency.' });

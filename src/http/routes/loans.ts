@@ -1,24 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, Limit, PoolParam } from '../wire.js';
-import { authorize, errorResponses } from './common.js';
+import { Day, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { authorize, errorResponses, json } from './common.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const Fen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
 const LoanBody = z
   .object({
     agreement_id: Id,
     reference: z.string().min(1).max(100),
     borrower_credit_code: z.string().openapi({ description: 'The enterprise\'s 统一社会信用代码; it must be registered in the pool' }),
     kind: z.enum(LOAN_KINDS),
-    principal: Fen,
+    principal: PositiveFen,
     rate_bp: z.number().int().min(0).max(10_000),
     disbursed_on: Day,
     matures_on: Day,
     first_loan: z.boolean().default(false),
     policy_number: z.string().min(1).max(100).optional(),
-    premium: z.string().regex(/^\d{1,16}$/).optional(),
+    premium: Fen.optional(),
   })
   .openapi('NewLoan');
 const LoanOut = z
@@ -28,11 +26,10 @@ const LoanOut = z
     state: z.enum(['active', 'overdue', 'defaulted', 'repaid']), outstanding: z.string(),
   })
   .openapi('Loan');
-const Amount = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
 const ReportBody = z
   .object({
     month: Day.openapi({ description: 'The first day of the month reported on', example: '2026-04-01' }),
-    outstanding: Amount, overdue_principal: Amount, overdue_interest: Amount,
+    outstanding: Fen, overdue_principal: Fen, overdue_interest: Fen,
     days_past_due: z.number().int().min(0).max(100_000), classification: z.enum(CLASSIFICATIONS),
   })
   .openapi('MonthlyReport', { description: '五级分类: normal, special_mention, substandard, doubtful, loss' });

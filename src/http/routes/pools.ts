@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CREDIT_RATINGS, createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Id, Limit, PoolParam } from '../wire.js';
-import { authorize, errorResponses } from './common.js';
+import { authorize, errorResponses, json } from './common.js';
 
 const PoolBody = z.object({ name: z.string().min(1).max(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
 const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
@@ -38,7 +38,6 @@ const participantOut = (p: Participant) => ({
   },
   created_at: p.createdAt.toISOString(),
 });
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export function poolRoutes() {
   const app = routeGroup();
