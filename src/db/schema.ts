@@ -139,7 +139,8 @@ export interface EventsTable {
   type: string;
   participant_id: Int8 | null;
   subject: string;
-  data: ColumnType<Record<string, unknown>, string, never>;
+  /** An object: passed as one, the driver serialises it (a string would be stored as a JSON string). */
+  data: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
   created_at: Timestamp;
 }
 
@@ -160,7 +161,7 @@ export interface AgreementTermsTable {
   pool_share_bp: number;
   insurer_share_bp: number;
   bank_share_bp: number;
-  bonus_bp: ColumnType<Record<string, number>, string, never>;
+  bonus_bp: ColumnType<Record<string, number>, Record<string, number>, never>;
   public_ceiling_bp: number;
   per_loan_cap: Int8;
   per_enterprise_year_cap: Int8;

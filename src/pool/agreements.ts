@@ -116,7 +116,7 @@ async function insertTerms(db: Kysely<Database>, poolId: bigint, agreementId: bi
       pool_share_bp: t.poolShareBp,
       insurer_share_bp: t.insurerShareBp,
       bank_share_bp: t.bankShareBp,
-      bonus_bp: JSON.stringify(t.bonusBp),
+      bonus_bp: t.bonusBp,
       public_ceiling_bp: t.publicCeilingBp,
       per_loan_cap: t.perLoanCap,
       per_enterprise_year_cap: t.perEnterpriseYearCap,

@@ -24,7 +24,7 @@ export async function appendEvent(
       type: event.type,
       subject: event.subject,
       participant_id: event.participantId ?? null,
-      data: JSON.stringify(event.data ?? {}),
+      data: event.data ?? {},
     })
     .execute();
 }

@@ -40,6 +40,9 @@ describe('agreements and their versioned terms', () => {
     const a = expectStatus(await sign(t, { bank_id: t.bankId, insurer_id: t.insurerId, name: '政银保 2026', effective_from: '2026-01-01', terms: shanghai }), 201);
     id = a.id;
     expect(a.in_force).toMatchObject({ version: 1, effective_from: '2026-01-01', pool_share_bp: 2500, credit_line: '30000000000', overdue_days: 90 });
+    expect(a.in_force.bonus_bp).toEqual({ credit: 500, first_loan: 200 });
+    const [{ stored }] = await api.db.owner<[{ stored: string }]>`SELECT jsonb_typeof(bonus_bp) AS stored FROM agreement_terms WHERE agreement_id = ${a.id}`;
+    expect(stored).toBe('object');
     expect((await sign(t, { bank_id: t.bankId, insurer_id: t.insurerId, name: 'again', effective_from: '2026-01-01', terms: shanghai })).status).toBe(409);
   });
 
