@@ -200,6 +200,8 @@ export interface LoansTable {
   terms_version: number;
   state: Generated<string>;
   outstanding: Int8;
+  defaulted_month: ColumnType<Day | null, Day | null | undefined, Day | null>;
+  defaulted_outstanding: ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
   created_at: Timestamp;
 }
 
@@ -222,7 +224,8 @@ export interface AgreementSuspensionsTable {
   agreement_id: Int8;
   suspended: boolean;
   reason: string;
-  by_key: Int8;
+  /** Null when the system suspended the agreement under its loss rule. */
+  by_key: Int8 | null;
   created_at: Timestamp;
 }
 

@@ -10,6 +10,7 @@ import { routeGroup } from './route-group.js';
 import { KeyCache } from '../pool/keys.js';
 import { IdempotencyStore } from '../db/idempotency.js';
 import { agreementRoutes } from './routes/agreements.js';
+import { loanTapeRoutes } from './routes/loan-tapes.js';
 import { loanRoutes } from './routes/loans.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
@@ -18,6 +19,9 @@ import { poolRoutes } from './routes/pools.js';
 import { systemRoutes } from './routes/system.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Loan tapes carry up to 100,000 rows. */
+const MAX_TAPE_BYTES = 64 * 1024 * 1024;
+const TAPE_PATH = /^\/v1\/pools\/[^/]+\/loan(-report)?-tapes$/;
 
 /**
  * The whole HTTP API, built the same way for the Node server, the Worker and the tests.
@@ -36,7 +40,9 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('*', requestLog);
-  app.use('/v1/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', { detail: `bodies are limited to ${MAX_BODY_BYTES} bytes` }) }));
+  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => problem(c, 'payload-too-large', { detail: `bodies are limited to ${maxSize} bytes` }) });
+  const bodyLimits = { json: limit(MAX_BODY_BYTES), tape: limit(MAX_TAPE_BYTES) };
+  app.use('/v1/*', (c, next) => (TAPE_PATH.test(c.req.path) ? bodyLimits.tape : bodyLimits.json)(c, next));
   app.use('/v1/*', bearerAuth);
   app.use('/v1/*', idempotency);
 
@@ -46,6 +52,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', ledgerRoutes());
   app.route('/v1', agreementRoutes());
   app.route('/v1', loanRoutes());
+  app.route('/v1', loanTapeRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

@@ -25,7 +25,9 @@ export const PROBLEM_TYPES = {
   'invalid-posting': { status: 422, title: 'The posting is not valid' },
   'posting-refused': { status: 422, title: 'The ledger refused the posting' },
   'loan-refused': { status: 422, title: 'The loan is not eligible under its agreement' },
+  'tape-refused': { status: 422, title: 'The tape has rows that are not valid; nothing was written' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request body is not in a format this route reads' },
   'unavailable': { status: 503, title: 'The database is unavailable; retry later' },
   'internal': { status: 500, title: 'Internal error' },
 } as const;

@@ -36,7 +36,7 @@ function checkIssuer(issuer: Principal, role: ApiRole, poolId: bigint | null): v
     issuer.role === 'admin'
       ? role === 'admin' || role === 'treasury' || role === 'auditor'
       : issuer.role === 'treasury' && role !== 'admin' && poolId === issuer.poolId;
-  if (!allowed) throw new DomainError('forbidden', 'forbidden', `a ${issuer.role} key may not issue ${role} keys here`);
+  if (!allowed) throw new DomainError('forbidden', 'forbidden', `${/^[aeiou]/.test(issuer.role) ? "an" : "a"} ${issuer.role} key may not issue ${role} keys here`);
 }
 
 const PARTICIPANT_ROLES: readonly ApiRole[] = ['bank', 'insurer', 'guarantor', 'enterprise'];

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, LoansTable } from '../db/schema.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
-import { getAgreement, LOAN_KINDS, termsOn, type LoanKind } from './agreements.js';
+import { getAgreement, LOAN_KINDS, termsOn, type Agreement, type LoanKind } from './agreements.js';
 import { creditCodeProblem } from './credit-code.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
@@ -62,45 +62,65 @@ function termMonths(from: string, to: string): number {
   return (ty - fy) * 12 + (tm - fm) + (td > fd ? 1 : 0);
 }
 
+/** What the rules need to know of a borrower: its enterprise record in the pool. */
+export interface BorrowerRecord {
+  id: bigint;
+  inZone: boolean;
+  techSmeExpires: string | null;
+}
+
+/**
+ * Why the agreement's terms or the borrower's record do not admit a loan, or null when they do: the rules of
+ * enrolment in one place, for a single loan and for every row of a tape. The credit line is checked apart,
+ * under the exposure row's lock.
+ */
+export function loanRefusal(agreement: Agreement, spec: LoanSpec, borrower: BorrowerRecord | undefined): DomainError | null {
+  if (agreement.suspension?.suspended) return refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
+  const terms = termsOn(agreement, spec.disbursedOn);
+  if (!terms) return refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
+  const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
+  if (codeProblem) return invalidField('borrower_credit_code', codeProblem);
+  if (!borrower) return refuse('borrower_registered', `no enterprise with credit code ${spec.borrowerCreditCode} is registered in this pool`);
+  if (!borrower.inZone) return refuse('borrower_in_zone', 'the borrower is not an enterprise of the zone');
+  if (!borrower.techSmeExpires || borrower.techSmeExpires < spec.disbursedOn) {
+    return refuse('borrower_tech_sme', 'the borrower holds no tech-SME certificate valid on the disbursement date');
+  }
+  if (!terms.eligibleKinds.includes(spec.kind)) return refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
+  if (spec.principal > terms.maxPrincipal) return refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
+  if (spec.maturesOn <= spec.disbursedOn) return invalidField('matures_on', 'a loan matures after it is disbursed');
+  const months = termMonths(spec.disbursedOn, spec.maturesOn);
+  if (months > terms.maxTermMonths) return refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
+  if (spec.kind === 'performance_bond_insured') {
+    if (agreement.insurerId === null) return refuse('insurer', 'an insured loan needs an agreement with an insurer');
+    if (!spec.policyNumber || spec.premium === undefined) return invalidField('policy_number', 'an insured loan carries its policy number and premium');
+  }
+  return null;
+}
+
+/** Enterprises of the pool by credit code, for the enrolment rules. */
+export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, codes: string[]): Promise<Map<string, BorrowerRecord>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('participants')
+    .select(['id', 'credit_code', 'in_zone', 'tech_sme_expires'])
+    .where('pool_id', '=', poolId)
+    .where('kind', '=', 'enterprise')
+    .where('credit_code', '=', sql<string>`any(${codes}::text[])`)
+    .execute();
+  return new Map(rows.map((r) => [r.credit_code!, { id: r.id, inZone: r.in_zone ?? false, techSmeExpires: r.tech_sme_expires }]));
+}
+
 /**
  * Enrols a bank's loan under its agreement: checked against the terms in force on the disbursement date
  * and the borrower's record, then its principal taken from the agreement's credit line. The line is taken
  * with one conditional update under the exposure row's lock, so concurrent enrolments never pass it.
  */
 export async function enrolLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: LoanSpec): Promise<Loan> {
-  scopePool(principal, poolId);
-  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
-  const agreement = await getAgreement(db, principal, poolId, spec.agreementId);
-  if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${spec.agreementId}`);
-  if (agreement.suspension?.suspended) throw refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
-  const terms = termsOn(agreement, spec.disbursedOn);
-  if (!terms) throw refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
-
-  const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
-  if (codeProblem) throw invalidField('borrower_credit_code', codeProblem);
-  const borrower = await db
-    .selectFrom('participants')
-    .selectAll()
-    .where('pool_id', '=', poolId)
-    .where('kind', '=', 'enterprise')
-    .where('credit_code', '=', spec.borrowerCreditCode)
-    .executeTakeFirst();
-  if (!borrower) throw refuse('borrower_registered', `no enterprise with credit code ${spec.borrowerCreditCode} is registered in this pool`);
-  if (!borrower.in_zone) throw refuse('borrower_in_zone', 'the borrower is not an enterprise of the zone');
-  if (!borrower.tech_sme_expires || borrower.tech_sme_expires < spec.disbursedOn) {
-    throw refuse('borrower_tech_sme', 'the borrower holds no tech-SME certificate valid on the disbursement date');
-  }
-  if (!terms.eligibleKinds.includes(spec.kind)) throw refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
-  if (spec.principal > terms.maxPrincipal) throw refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
-  if (spec.maturesOn <= spec.disbursedOn) throw invalidField('matures_on', 'a loan matures after it is disbursed');
-  const months = termMonths(spec.disbursedOn, spec.maturesOn);
-  if (months > terms.maxTermMonths) throw refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
-  if (spec.kind === 'performance_bond_insured') {
-    if (agreement.insurerId === null) throw refuse('insurer', 'an insured loan needs an agreement with an insurer');
-    if (!spec.policyNumber || spec.premium === undefined) {
-      throw invalidField('policy_number', 'an insured loan carries its policy number and premium');
-    }
-  }
+  const { agreement, bankId } = await bankAgreement(db, principal, poolId, spec.agreementId);
+  const borrower = creditCodeProblem(spec.borrowerCreditCode) ? undefined : (await borrowersByCode(db, poolId, [spec.borrowerCreditCode])).get(spec.borrowerCreditCode);
+  const refusal = loanRefusal(agreement, spec, borrower);
+  if (refusal) throw refusal;
+  const terms = termsOn(agreement, spec.disbursedOn)!;
 
   const taken = await db
     .updateTable('agreement_exposure')
@@ -116,10 +136,10 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
     .insertInto('loans')
     .values({
       pool_id: poolId,
-      bank_id: principal.participantId,
+      bank_id: bankId,
       agreement_id: spec.agreementId,
       reference: spec.reference,
-      borrower_id: borrower.id,
+      borrower_id: borrower!.id,
       kind: spec.kind,
       principal: spec.principal,
       rate_bp: spec.rateBp,
@@ -136,11 +156,20 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
     .executeTakeFirst();
   // The exposure update above rolls back with the request's transaction.
   if (!row) throw new DomainError('conflict', 'conflict', `the bank already enrolled a loan with reference ${spec.reference}`, { reference: spec.reference });
-  await appendEvent(db, { poolId, type: 'loan.enrolled', subject: `loan/${row.id}`, participantId: principal.participantId, data: { reference: spec.reference, principal: spec.principal.toString() } });
+  await appendEvent(db, { poolId, type: 'loan.enrolled', subject: `loan/${row.id}`, participantId: bankId, data: { reference: spec.reference, principal: spec.principal.toString() } });
   return toLoan(row);
 }
 
-function toLoan(r: Selectable<LoansTable>): Loan {
+/** The caller's own agreement, as a bank: another bank's answers 404. */
+export async function bankAgreement(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<{ agreement: Agreement; bankId: bigint }> {
+  scopePool(principal, poolId);
+  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
+  const agreement = await getAgreement(db, principal, poolId, agreementId);
+  if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${agreementId}`);
+  return { agreement, bankId: principal.participantId };
+}
+
+export function toLoan(r: Selectable<LoansTable>): Loan {
   return {
     poolId: r.pool_id, id: r.id, bankId: r.bank_id, agreementId: r.agreement_id, reference: r.reference, borrowerId: r.borrower_id,
     kind: r.kind as LoanKind, principal: r.principal, rateBp: r.rate_bp, disbursedOn: r.disbursed_on, maturesOn: r.matures_on,
@@ -177,9 +206,40 @@ export function nextState(current: LoanState, report: MonthlyReport, overdueDays
   return report.daysPastDue > 0 ? 'overdue' : 'active';
 }
 
+/** What a report does to a loan: the state it puts it in and what it repays of the credit line. */
+export interface ReportEffect {
+  state: LoanState;
+  repaid: bigint;
+  /** Set when the report defaults the loan: what it still owed. */
+  defaulted: boolean;
+}
+
+/**
+ * Checks a monthly report against the loan and the last month reported (reports are appended month after
+ * month, never overwritten) and decides its effect. Pure: the single report and the report tape share it.
+ */
+export function decideReport(
+  loan: { state: LoanState; outstanding: bigint; disbursedOn: string },
+  lastMonth: string | null,
+  report: MonthlyReport,
+  overdueDays: number,
+): ReportEffect {
+  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
+  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw invalidField('month', 'the month is before the loan was disbursed');
+  if (report.outstanding > loan.outstanding) throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
+  if (report.overduePrincipal > report.outstanding) throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
+  if (lastMonth !== null && report.month <= lastMonth) {
+    throw new DomainError('conflict', 'conflict', `${lastMonth} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });
+  }
+  const state = nextState(loan.state, report, overdueDays);
+  return { state, repaid: loan.outstanding - report.outstanding, defaulted: state === 'defaulted' && loan.state !== 'defaulted' };
+}
+
 /**
  * Appends the bank's report for a month (after any month already reported, never twice), moves the loan's
- * outstanding principal and state, and gives what was repaid back to the agreement's credit line.
+ * outstanding principal and state, and gives what was repaid back to the agreement's credit line. A report
+ * that defaults the loan counts its outstanding principal as the bank's loss of that year, which may
+ * suspend the agreement under its loss rule.
  */
 export async function reportLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, loanId: bigint, report: MonthlyReport): Promise<Loan> {
   const seen = await getLoan(db, principal, poolId, loanId);
@@ -187,19 +247,10 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
   // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
   const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
   const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state as LoanState };
-  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
-  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw invalidField('month', 'the month is before the loan was disbursed');
-  if (report.outstanding > loan.outstanding) {
-    throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
-  }
-  if (report.overduePrincipal > report.outstanding) throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
   const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
-  if (last && report.month <= last.month) {
-    throw new DomainError('conflict', 'conflict', `${last.month} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });
-  }
   const agreement = await getAgreement(db, principal, poolId, loan.agreementId);
   const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;
-  const state = nextState(loan.state, report, terms.overdueDays);
+  const effect = decideReport(loan, last?.month ?? null, report, terms.overdueDays);
   await db
     .insertInto('loan_reports')
     .values({
@@ -207,27 +258,94 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
       overdue_interest: report.overdueInterest, days_past_due: report.daysPastDue, classification: report.classification,
     })
     .execute();
-  const repaid = loan.outstanding - report.outstanding;
-  if (repaid > 0n) {
-    await db
-      .updateTable('agreement_exposure')
-      .set({ used: sql`used - ${repaid.toString()}::int8` })
-      .where('pool_id', '=', poolId)
-      .where('agreement_id', '=', loan.agreementId)
-      .execute();
-  }
+  if (effect.repaid > 0n) await giveBackExposure(db, poolId, new Map([[loan.agreementId, effect.repaid]]));
   const row = await db
     .updateTable('loans')
-    .set({ outstanding: report.outstanding, state })
+    .set({
+      outstanding: report.outstanding,
+      state: effect.state,
+      ...(effect.defaulted ? { defaulted_month: report.month, defaulted_outstanding: report.outstanding } : {}),
+    })
     .where('pool_id', '=', poolId)
     .where('id', '=', loanId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await appendEvent(db, { poolId, type: 'loan.reported', subject: `loan/${loanId}`, participantId: loan.bankId, data: { month: report.month, state } });
-  if (state !== loan.state && state === 'defaulted') {
+  await appendEvent(db, { poolId, type: 'loan.reported', subject: `loan/${loanId}`, participantId: loan.bankId, data: { month: report.month, state: effect.state } });
+  if (effect.defaulted) {
     await appendEvent(db, { poolId, type: 'loan.defaulted', subject: `loan/${loanId}`, participantId: loan.bankId, data: { days_past_due: report.daysPastDue, claimable_from: report.month } });
+    await applyLossRule(db, poolId, agreement, [report.month.slice(0, 4)]);
   }
   return toLoan(row);
+}
+
+/** Gives repaid principal back to the agreements' credit lines. */
+export async function giveBackExposure(db: Kysely<Database>, poolId: bigint, repaid: Map<bigint, bigint>): Promise<void> {
+  for (const [agreementId, amount] of [...repaid].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    if (amount === 0n) continue;
+    await db
+      .updateTable('agreement_exposure')
+      .set({ used: sql`used - ${amount.toString()}::int8` })
+      .where('pool_id', '=', poolId)
+      .where('agreement_id', '=', agreementId)
+      .execute();
+  }
+}
+
+/**
+ * The suspension rule (暂停): when the principal of an agreement's loans that defaulted in a year passes the
+ * threshold of its terms (suspension_loss_bp of the principal enrolled under it that year), the system
+ * suspends the agreement and says so in the event feed. Runs after defaults are recorded, under the
+ * agreement's exposure row lock so that concurrent defaults suspend it once.
+ *
+ * The loss counted is the principal still outstanding when a loan defaulted; the terms are those in force
+ * at the end of the year (or the latest, for the current year).
+ */
+export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreement: Agreement, years: string[]): Promise<void> {
+  await db.selectFrom('agreement_exposure').select('used').where('pool_id', '=', poolId).where('agreement_id', '=', agreement.id).forUpdate().execute();
+  const latest = await db
+    .selectFrom('agreement_suspensions')
+    .select('suspended')
+    .where('pool_id', '=', poolId)
+    .where('agreement_id', '=', agreement.id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (latest?.suspended) return;
+  for (const year of [...new Set(years)].sort()) {
+    const terms = termsOn(agreement, `${year}-12-31`);
+    if (!terms) continue;
+    const next = `${Number(year) + 1}-01-01`;
+    const { enrolled, lost } = await db
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('loans')
+          .select(sql<string>`coalesce(sum(principal), 0)::text`.as('s'))
+          .where('pool_id', '=', poolId)
+          .where('agreement_id', '=', agreement.id)
+          .where('disbursed_on', '>=', `${year}-01-01`)
+          .where('disbursed_on', '<', next)
+          .as('enrolled'),
+        eb
+          .selectFrom('loans')
+          .select(sql<string>`coalesce(sum(defaulted_outstanding), 0)::text`.as('s'))
+          .where('pool_id', '=', poolId)
+          .where('agreement_id', '=', agreement.id)
+          .where('defaulted_month', '>=', `${year}-01-01`)
+          .where('defaulted_month', '<', next)
+          .as('lost'),
+      ])
+      .executeTakeFirstOrThrow();
+    const loss = BigInt(lost ?? '0');
+    const base = BigInt(enrolled ?? '0');
+    if (loss * 10_000n <= base * BigInt(terms.suspensionLossBp)) continue;
+    const reason = `loss rule: ${loss} fen defaulted in ${year}, above ${terms.suspensionLossBp} bp of the ${base} fen enrolled that year`;
+    await db.insertInto('agreement_suspensions').values({ pool_id: poolId, agreement_id: agreement.id, suspended: true, reason, by_key: null }).execute();
+    await appendEvent(db, {
+      poolId, type: 'agreement.suspended', subject: `agreement/${agreement.id}`, participantId: agreement.bankId,
+      data: { reason, rule: 'loss_threshold', year, loss: loss.toString(), enrolled: base.toString(), threshold_bp: terms.suspensionLossBp },
+    });
+    return;
+  }
 }
 
 /** Loans in id order, a keyset page at a time: a bank its own, an insurer those of its agreements. */

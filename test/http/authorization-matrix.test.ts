@@ -25,7 +25,38 @@ beforeAll(async () => {
     });
   ownTx = expectStatus(await fund(own), 201).id;
   otherTx = expectStatus(await fund(other), 201).id;
+  for (const t of [own, other]) {
+    const borrower = newCreditCode();
+    expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/participants`, {
+        key: t.treasury, body: { kind: 'enterprise', name: 'Borrower', credit_code: borrower, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-01-01' } },
+      }),
+      201,
+    );
+    const agreementId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: agreement(t, 'Matrix') }), 201).id;
+    const spareBankId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Spare bank', credit_code: newCreditCode() } }), 201).id;
+    const book = { agreementId, borrower, loanId: '', loanRef: `M-${t.poolId}`, spareBankId };
+    books.set(t.poolId, book);
+    book.loanId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, book.loanRef) }), 201).id;
+  }
 });
+
+interface Book { agreementId: string; borrower: string; loanId: string; loanRef: string; spareBankId: string }
+const books = new Map<string, Book>();
+const book = (t: Tenant) => books.get(t.poolId)!;
+const agreement = (t: Tenant, name: string) => ({
+  bank_id: t.bankId, insurer_id: t.insurerId, name, effective_from: '2026-01-01',
+  terms: {
+    pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
+    credit_line: '100000000', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36, suspension_loss_bp: 10000,
+  },
+});
+const loan = (t: Tenant, reference = `M-${Math.random()}`) => ({
+  agreement_id: book(t).agreementId, reference, borrower_credit_code: book(t).borrower, kind: 'credit', principal: '1000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01',
+});
+const csv = { 'content-type': 'text/csv' };
+const loanTape = (t: Tenant) => `agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on\n${Object.values(loan(t)).join(',')}`;
+const reportTape = (t: Tenant) => `reference,month,outstanding,overdue_principal,overdue_interest,days_past_due,classification\n${book(t).loanRef},2026-04-01,800,0,0,0,normal`;
 afterAll(() => api.close());
 
 type Who = 'admin' | 'treasury' | 'auditor' | 'bank' | 'insurer' | 'nobody';
@@ -39,6 +70,7 @@ interface Route {
   /** The path on a pool (own or other), and the body. */
   path: (pool: Tenant, tx: string) => string;
   body?: (pool: Tenant) => unknown;
+  headers?: Record<string, string>;
   /** Expected status per caller on its own pool, then on the other tenant's. */
   own: Record<Who, number>;
   other: Record<Who, number>;
@@ -68,6 +100,20 @@ const routes: Route[] = [
   { name: 'verify chain', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/verify`, ...readers },
   { name: 'digest', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/digest`, ...readers },
   { name: 'event feed', method: 'GET', path: (t) => `/v1/events?pool_id=${t.poolId}`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'sign agreement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements`, body: (t) => ({ ...agreement(t, 'Spare'), bank_id: book(t).spareBankId }), ...treasuryWrite(201) },
+  { name: 'read agreement', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'new terms', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/terms`, body: (t) => ({ effective_from: '2027-01-01', terms: agreement(t, '').terms }), ...treasuryWrite(201) },
+  { name: 'enrol loan', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans`, body: (t) => loan(t), own: all(403, { bank: 201 }), other: all(403, { bank: 404 }) },
+  { name: 'list loans', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/loans`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'read loan', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).loanId}`, own: all(200), other: all(404, { admin: 200 }) },
+  {
+    name: 'report on loan', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).loanId}/reports`,
+    body: () => ({ month: '2026-03-01', outstanding: '900', overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' }),
+    own: all(403, { bank: 201 }), other: all(403, { bank: 404 }),
+  },
+  { name: 'loan tape', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loan-tapes`, body: loanTape, headers: csv, own: all(403, { bank: 200 }), other: all(403, { bank: 404 }) },
+  { name: 'report tape', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loan-report-tapes`, body: reportTape, headers: csv, own: all(403, { bank: 200 }), other: all(403, { bank: 404 }) },
+  { name: 'suspend agreement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/suspension`, body: () => ({ suspended: true, reason: 'matrix' }), ...treasuryWrite(200) },
 ];
 
 it('answers every route for every role as written down, and leaks nothing across tenants', async () => {
@@ -78,7 +124,7 @@ it('answers every route for every role as written down, and leaks nothing across
       for (const [where, expected] of [['own', route.own[who]], ['other', route.other[who]]] as const) {
         // The caller is always one of `own`'s keys (or the admin); `other` is the pool it reaches into.
         const target = where === 'own' ? own : other;
-        const r = await api.call(route.method, route.path(target, where === 'own' ? ownTx : otherTx), { key: keyOf(who, own), body: route.body?.(target) });
+        const r = await api.call(route.method, route.path(target, where === 'own' ? ownTx : otherTx), { key: keyOf(who, own), body: route.body?.(target), headers: route.headers });
         checked++;
         if (r.status !== expected) mismatches.push(`${route.name} as ${who} on ${where} pool: expected ${expected}, got ${r.status} ${r.text.slice(0, 120)}`);
         if (r.status >= 400) expect(r.headers.get('content-type')).toContain('application/problem+json');

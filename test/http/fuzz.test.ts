@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { newCreditCode } from '../support/credit-codes.js';
 
 /**
  * Every write route gets arbitrary bodies, headers and ids: it never answers 5xx, every refusal is
@@ -9,6 +10,9 @@ import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../suppo
 let api: ApiFixture;
 let t: Tenant;
 let txId: string;
+let agreementId: string;
+let loanId: string;
+const borrower = newCreditCode();
 
 beforeAll(async () => {
   api = await apiFixture();
@@ -21,10 +25,36 @@ beforeAll(async () => {
     }),
     201,
   ).id;
+  agreementId = expectStatus(
+    await api.call('POST', `/v1/pools/${t.poolId}/agreements`, {
+      key: t.treasury,
+      body: {
+        bank_id: t.bankId, insurer_id: t.insurerId, name: 'Loans', effective_from: '2026-01-01',
+        terms: {
+          pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
+          credit_line: '100000000000', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '100000000', max_term_months: 36, suspension_loss_bp: 10000,
+        },
+      },
+    }),
+    201,
+  ).id;
+  expectStatus(
+    await api.call('POST', `/v1/pools/${t.poolId}/participants`, {
+      key: t.treasury, body: { kind: 'enterprise', name: 'Borrower', credit_code: borrower, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-01-01' } },
+    }),
+    201,
+  );
+  loanId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: validLoan('FUZZ-0') }), 201).id;
 });
 afterAll(() => api.close());
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+
+let loanRef = 0;
+const validLoan = (reference = `FUZZ-${++loanRef}`) => ({
+  agreement_id: agreementId, reference, borrower_credit_code: borrower, kind: 'credit', principal: '1000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01',
+});
+const validReport = { month: '2026-03-01', outstanding: '900', overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' };
 
 const routes = () => [
   { path: '/v1/pools', key: api.adminKey, valid: { name: 'Pool', currency: 'CNY' } },
@@ -45,7 +75,19 @@ const routes = () => [
       },
     },
   },
+  { path: `/v1/pools/${t.poolId}/agreements/${agreementId}/terms`, key: t.treasury, valid: { effective_from: '2027-01-01', terms: { pool_share_bp: 1 } } },
+  { path: `/v1/pools/${t.poolId}/agreements/${agreementId}/suspension`, key: t.treasury, valid: { suspended: false, reason: 'fuzz' } },
+  { path: `/v1/pools/${t.poolId}/loans`, key: t.bank, valid: validLoan() },
+  { path: `/v1/pools/${t.poolId}/loans/${loanId}/reports`, key: t.bank, valid: validReport },
+  { path: `/v1/pools/${t.poolId}/loan-tapes?mode=accept_valid`, key: t.bank, valid: validLoan(), tape: true },
+  { path: `/v1/pools/${t.poolId}/loan-report-tapes`, key: t.bank, valid: { ...validReport, reference: 'FUZZ-0' }, tape: true },
 ];
+
+/** A CSV tape of arbitrary cells under a header of known and unknown names. */
+const csvTape = (valid: Record<string, unknown>) =>
+  fc
+    .tuple(fc.subarray([...Object.keys(valid), '贷款编号', '本金（分）', 'x'], { minLength: 1 }), fc.array(fc.array(fc.oneof(fc.string(), fc.constantFrom(...Object.values(valid).map(String))), { maxLength: 12 }), { maxLength: 5 }))
+    .map(([header, rows]) => [header.join(','), ...rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','))].join('\n'));
 
 /** A valid body with one field replaced, dropped or added: the inputs most likely to slip through. */
 const mutated = (valid: Record<string, unknown>) =>
@@ -57,18 +99,21 @@ const mutated = (valid: Record<string, unknown>) =>
 const body = (valid: Record<string, unknown>) =>
   fc.oneof(mutated(valid), fc.json(), fc.string(), fc.constant(''), fc.constant('{"a":'), fc.constant('9'.repeat(400)));
 
-const headers = fc.record(
+const headers = (tape: boolean) => fc.record(
   {
     'idempotency-key': fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constant('')),
-    'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8'),
+    'content-type': tape
+      ? fc.constantFrom('text/csv', 'text/csv; charset=utf-8', 'application/x-ndjson', 'application/json')
+      : fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8'),
     'x-request-id': fc.string({ maxLength: 300 }),
   },
   { requiredKeys: ['idempotency-key'] },
 );
 
 const writes = async () => {
-  const [row] = await api.db.owner<[{ events: bigint; txs: bigint; keys: bigint; agreements: bigint }]>`
-    SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM transactions) AS txs, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM agreements) AS agreements`;
+  const [row] = await api.db.owner<[{ events: bigint; txs: bigint; keys: bigint; agreements: bigint; loans: bigint; reports: bigint; exposure: bigint }]>`
+    SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM transactions) AS txs, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM agreements) AS agreements,
+           (SELECT count(*) FROM loans) AS loans, (SELECT count(*) FROM loan_reports) AS reports, (SELECT sum(used) FROM agreement_exposure)::int8 AS exposure`;
   return row;
 };
 
@@ -76,7 +121,7 @@ it('never answers 5xx, answers every refusal with problem+json, and writes nothi
   let cases = 0;
   for (const route of routes()) {
     await fc.assert(
-      fc.asyncProperty(body(route.valid), headers, async (text, hdrs) => {
+      fc.asyncProperty(route.tape ? fc.oneof(body(route.valid), csvTape(route.valid)) : body(route.valid), headers(route.tape ?? false), async (text, hdrs) => {
         const before = await writes();
         const safeHeaders = Object.fromEntries(Object.entries(hdrs).filter(([, v]) => /^[\t\x20-\x7e]*$/.test(v as string))) as Record<string, string>;
         const res = await api.app.request(route.path, { method: 'POST', body: text, headers: { ...safeHeaders, authorization: `Bearer ${route.key}` } });

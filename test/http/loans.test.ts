@@ -11,7 +11,7 @@ const terms = {
   pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000,
   per_loan_cap: '100000000', per_enterprise_year_cap: '200000000', per_bank_year_cap: '1000000000',
   credit_line: '1000000', filing_window_days: 180, eligible_kinds: ['credit', 'performance_bond_insured'],
-  max_principal: '500000', max_term_months: 24, suspension_loss_bp: 300,
+  max_principal: '500000', max_term_months: 24, suspension_loss_bp: 1000,
 };
 
 async function enterprise(profile: Record<string, unknown>): Promise<string> {

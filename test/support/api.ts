@@ -49,7 +49,7 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
   const ledgerDb = createDb(db.appUrl, { max: 4 });
   const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely });
   const migrations = await readMigrations();
-  const app = createApp({ db: db.app, ledger, logger: createLogger('silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
+  const app = createApp({ db: db.app, ledger, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
   const admin = await bootstrapAdmin(db.app.kysely);
   const adminKey = admin!.key;
 

@@ -28,7 +28,8 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   c.set('idempotencyKey', key);
 
   const principal = c.var.principal;
-  const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
+  const url = new URL(c.req.url);
+  const fingerprint = fingerprintOf(c.req.method, url.pathname + url.search, await c.req.text());
   const store = c.var.idempotency;
   const claim = await store.claim(principal.keyId, key, fingerprint, c.var.deps.idempotencyLease_ms ?? DEFAULT_LEASE_MS);
   switch (claim.kind) {
@@ -99,7 +100,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
 const leaseLost = (c: Parameters<typeof problem>[0], key: string) =>
   problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });
 
-/** Method, path and the body in a canonical form (JSON with sorted keys), hashed. */
+/** Method, path with its query and the body in a canonical form (JSON with sorted keys), hashed. */
 function fingerprintOf(method: string, path: string, body: string): Buffer {
   let canonical = body;
   try {

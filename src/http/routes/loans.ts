@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan } from '../../pool/loans.js';
+import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan, type LoanSpec, type MonthlyReport } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
-const LoanBody = z
+export const LoanBody = z
   .object({
     agreement_id: Id,
     reference: z.string().min(1).max(100),
@@ -26,13 +26,26 @@ const LoanOut = z
     state: z.enum(['active', 'overdue', 'defaulted', 'repaid']), outstanding: z.string(),
   })
   .openapi('Loan');
-const ReportBody = z
+export const ReportBody = z
   .object({
     month: Day.openapi({ description: 'The first day of the month reported on', example: '2026-04-01' }),
     outstanding: Fen, overdue_principal: Fen, overdue_interest: Fen,
     days_past_due: z.number().int().min(0).max(100_000), classification: z.enum(CLASSIFICATIONS),
   })
   .openapi('MonthlyReport', { description: '五级分类: normal, special_mention, substandard, doubtful, loss' });
+
+/** The enrolment body as the domain's spec. */
+export const loanSpec = (b: z.output<typeof LoanBody>): LoanSpec => ({
+  agreementId: BigInt(b.agreement_id), reference: b.reference, borrowerCreditCode: b.borrower_credit_code, kind: b.kind, principal: BigInt(b.principal),
+  rateBp: b.rate_bp, disbursedOn: b.disbursed_on, maturesOn: b.matures_on, firstLoan: b.first_loan, policyNumber: b.policy_number,
+  premium: b.premium === undefined ? undefined : BigInt(b.premium),
+});
+
+/** The report body as the domain's report. */
+export const monthlyReport = (b: z.output<typeof ReportBody>): MonthlyReport => ({
+  month: b.month, outstanding: BigInt(b.outstanding), overduePrincipal: BigInt(b.overdue_principal), overdueInterest: BigInt(b.overdue_interest),
+  daysPastDue: b.days_past_due, classification: b.classification,
+});
 
 const loanOut = (l: Loan) => ({
   id: l.id.toString(), pool_id: l.poolId.toString(), bank_id: l.bankId.toString(), agreement_id: l.agreementId.toString(), reference: l.reference,
@@ -53,12 +66,7 @@ export function loanRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
-      const b = c.req.valid('json');
-      const loan = await enrolLoan(c.var.db, c.var.principal, poolId, {
-        agreementId: BigInt(b.agreement_id), reference: b.reference, borrowerCreditCode: b.borrower_credit_code, kind: b.kind, principal: BigInt(b.principal),
-        rateBp: b.rate_bp, disbursedOn: b.disbursed_on, maturesOn: b.matures_on, firstLoan: b.first_loan, policyNumber: b.policy_number,
-        premium: b.premium === undefined ? undefined : BigInt(b.premium),
-      });
+      const loan = await enrolLoan(c.var.db, c.var.principal, poolId, loanSpec(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
@@ -73,11 +81,7 @@ export function loanRoutes() {
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
       const poolId = authorize(c, ['bank'], pool_id);
-      const b = c.req.valid('json');
-      const loan = await reportLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id), {
-        month: b.month, outstanding: BigInt(b.outstanding), overduePrincipal: BigInt(b.overdue_principal), overdueInterest: BigInt(b.overdue_interest),
-        daysPastDue: b.days_past_due, classification: b.classification,
-      });
+      const loan = await reportLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id), monthlyReport(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
