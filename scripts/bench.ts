@@ -90,29 +90,34 @@ async function main() {
     };
   }
   const owner = createSql(ownerUrl, { max: 2 });
-  await migrate(owner);
-  const password = randomBytes(18).toString('base64url');
-  await enableAppLogin(owner, password);
-  const appUrl = new URL(ownerUrl);
-  appUrl.username = 'pool_app';
-  appUrl.password = password;
-  const [settings] = await owner<[{ version: string; fsync: string; sync: string }]>`
-    SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync`;
-  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.sync}`;
-  console.error(`bench: ${machine}; ${SECONDS} s per phase`);
+  let machine = '';
+  // The embedded server is stopped on failure too: a failed run leaves no PostgreSQL behind.
+  try {
+    await migrate(owner);
+    const password = randomBytes(18).toString('base64url');
+    await enableAppLogin(owner, password);
+    const appUrl = new URL(ownerUrl);
+    appUrl.username = 'pool_app';
+    appUrl.password = password;
+    const [settings] = await owner<[{ version: string; fsync: string; sync: string }]>`
+      SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync`;
+    machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.sync}`;
+    console.error(`bench: ${machine}; ${SECONDS} s per phase`);
 
-  const db = createDb(appUrl.toString(), { max: 10 });
-  const ledger = createLedger({ sql: db.sql, kysely: db.kysely });
-  const run = randomBytes(3).toString('hex');
+    const db = createDb(appUrl.toString(), { max: 10 });
+    const ledger = createLedger({ sql: db.sql, kysely: db.kysely });
+    const run = randomBytes(3).toString('hex');
 
-  if (!HTTP_ONLY) await ledgerPhases(ledger, db, run);
-  await db.close();
+    if (!HTTP_ONLY) await ledgerPhases(ledger, db, run);
+    await db.close();
 
-  // 6. The Node server under 64 concurrent HTTP clients: a write that posts to the ledger, then a read.
-  await httpPhase(owner, ownerUrl);
+    // 6. The Node server under 64 concurrent HTTP clients: a write that posts to the ledger, then a read.
+    await httpPhase(owner, ownerUrl);
 
-  await owner.end();
-  await stop();
+  } finally {
+    await owner.end();
+    await stop();
+  }
 
   const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length));
   const line = (r: Record<keyof Row, string>) =>
