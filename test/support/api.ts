@@ -102,7 +102,10 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
   };
 
   const waitForEvent: ApiFixture['waitForEvent'] = async (key, match) => {
-    for (let attempt = 0; attempt < 200; attempt++) {
+    // Transactions anywhere in the cluster (other test files creating databases, long tapes) hold the
+    // feed's horizon back; 20 s is far past any of them, and a found event ends the wait at once.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
       const events: { type: string; subject: string }[] = [];
       let after = '';
       for (let page = 0; page < 100; page++) {
