@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { AccountType } from '../db/schema.js';
+import type { Ledger, PostRequest } from '../ledger/index.js';
+
+/**
+ * The pool's chart of accounts and the one table that turns each money event into ledger legs. Nothing
+ * else in the domain names a debit or a credit.
+ *
+ * Claims use the ledger's two phases rather than a reserve account: an approval reserves its amount as a
+ * pending posting of `claim_approved` (compensation expense / pool cash), which the ledger counts against
+ * the pool cash's available balance (and refuses past it: no overdraft); payment posts that reservation,
+ * rejection voids it. So the pool's position reads straight off the accounts: cash is what is posted to
+ * pool cash, reserved is what pending claims hold of it, available is the rest.
+ */
+export interface ChartAccount {
+  name: string;
+  type: AccountType;
+  noNegative?: boolean;
+}
+
+export const CHART = {
+  pool_cash: { name: '专户 Pool cash', type: 'asset', noNegative: true },
+  appropriation_receivable: { name: '应收拨款 Appropriation receivable', type: 'asset' },
+  fund_capital: { name: 'Fund capital', type: 'net_assets' },
+  compensation_expense: { name: '风险补偿支出 Risk compensation expense', type: 'expense' },
+  recovery_income: { name: '追偿收入 Recovery income', type: 'income' },
+  interest_income: { name: '利息收入 Interest income', type: 'income' },
+} as const satisfies Record<string, ChartAccount>;
+
+/** An account of the chart, or one of a party's own (a bank's recovery receivable). */
+export type AccountRef = keyof typeof CHART | 'recovery_receivable';
+
+/** A party's own account: its code and definition. */
+export function partyAccount(ref: 'recovery_receivable', bankId: bigint): { code: string } & ChartAccount {
+  return { code: `${ref}:${bankId}`, name: `应收追偿款 Recovery receivable from bank ${bankId}`, type: 'asset' };
+}
+
+export type MoneyEvent =
+  | 'appropriation_notified'
+  | 'appropriation_received'
+  | 'interest_credited'
+  | 'returned_to_treasury'
+  | 'claim_approved'
+  | 'recovery_reported'
+  | 'recovery_received';
+
+export interface PostingRule {
+  debit: AccountRef;
+  credit: AccountRef;
+  /** Posted as a reservation, to be posted (claim paid) or voided (claim rejected) later. */
+  pending?: boolean;
+  description: string;
+}
+
+export const POSTING_RULES: Record<MoneyEvent, PostingRule> = {
+  appropriation_notified: { debit: 'appropriation_receivable', credit: 'fund_capital', description: 'appropriation notified' },
+  appropriation_received: { debit: 'pool_cash', credit: 'appropriation_receivable', description: 'appropriation received into the pool account' },
+  interest_credited: { debit: 'pool_cash', credit: 'interest_income', description: 'interest credited to the pool account' },
+  returned_to_treasury: { debit: 'fund_capital', credit: 'pool_cash', description: 'returned to the treasury' },
+  claim_approved: { debit: 'compensation_expense', credit: 'pool_cash', pending: true, description: 'claim approved: compensation reserved' },
+  recovery_reported: { debit: 'recovery_receivable', credit: 'recovery_income', description: 'recovery reported: the pool\'s part receivable from the bank' },
+  recovery_received: { debit: 'pool_cash', credit: 'recovery_receivable', description: 'recovery received from the bank' },
+};
+
+const codeOf = (ref: AccountRef, bankId?: bigint) => {
+  if (ref !== 'recovery_receivable') return ref;
+  if (bankId === undefined) throw new Error('a recovery receivable belongs to a bank');
+  return partyAccount(ref, bankId).code;
+};
+
+/** The ledger request for a money event: the rule's legs for the amount, under a business external id. */
+export function postingFor(
+  event: MoneyEvent,
+  p: { poolId: bigint; externalId: string; effectiveDate: string; amount: bigint; bankId?: bigint; metadata?: Record<string, unknown> },
+): PostRequest {
+  const rule = POSTING_RULES[event];
+  if (p.amount <= 0n) throw new RangeError(`${event}: an amount to post is positive`);
+  return {
+    type: 'post',
+    poolId: p.poolId,
+    externalId: p.externalId,
+    effectiveDate: p.effectiveDate,
+    description: rule.description,
+    metadata: { event, ...p.metadata },
+    entries: [
+      { account: codeOf(rule.debit, p.bankId), amount: p.amount },
+      { account: codeOf(rule.credit, p.bankId), amount: -p.amount },
+    ],
+    ...(rule.pending ? { pending: true } : {}),
+  };
+}
+
+/** A business reference as part of an external id (which is printable ASCII): a short digest of it. */
+export const refKey = (reference: string) => createHash('sha256').update(reference).digest('base64url').slice(0, 22);
+
+const opened = new WeakMap<Ledger, Map<bigint, Set<string>>>();
+
+/** Opens the chart's accounts of a pool (and a bank's own, if named) once per ledger; idempotent. */
+export async function ensureAccounts(ledger: Ledger, poolId: bigint, bankId?: bigint): Promise<void> {
+  const pools = opened.get(ledger) ?? new Map<bigint, Set<string>>();
+  opened.set(ledger, pools);
+  const done = pools.get(poolId) ?? new Set<string>();
+  pools.set(poolId, done);
+  const wanted: ({ code: string } & ChartAccount)[] = Object.entries(CHART).map(([code, a]) => ({ code, ...a }));
+  if (bankId !== undefined) wanted.push(partyAccount('recovery_receivable', bankId));
+  for (const a of wanted) {
+    if (done.has(a.code)) continue;
+    await ledger.createAccount(poolId, { code: a.code, name: a.name, type: a.type, currency: 'CNY', noNegative: 'noNegative' in a ? a.noNegative : false });
+    done.add(a.code);
+  }
+}
