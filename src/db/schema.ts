@@ -173,6 +173,8 @@ export interface AgreementTermsTable {
   max_principal: Int8;
   max_term_months: number;
   suspension_loss_bp: number;
+  covers_interest: ColumnType<boolean, boolean | undefined, never>;
+  step_deadline_days: ColumnType<number, number | undefined, never>;
   created_at: Timestamp;
 }
 
@@ -229,7 +231,68 @@ export interface AgreementSuspensionsTable {
   created_at: Timestamp;
 }
 
+export interface AppropriationsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  reference: string;
+  amount: Int8;
+  notified_on: Day;
+  received_on: ColumnType<Day | null, Day | null | undefined, Day | null>;
+  created_at: Timestamp;
+}
+
+export interface ClaimsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  loan_id: Int8;
+  claimant_id: Int8;
+  claimant_kind: 'bank' | 'insurer';
+  loss_principal: Int8;
+  loss_interest: Int8;
+  paid_to_bank: ColumnType<bigint | null, bigint | string | null | undefined, never>;
+  documents: ColumnType<{ name: string; sha256: string }[], { name: string; sha256: string }[], never>;
+  amount: Int8;
+  breakdown: ColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
+  status: ColumnType<ClaimStatus, ClaimStatus | undefined, ClaimStatus>;
+  reserve_tx: ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
+  due_by: ColumnType<Day | null, Day | null | undefined, Day | null>;
+  loss_year: number;
+  created_at: Timestamp;
+}
+
+export type ClaimStatus = 'submitted' | 'approved' | 'deferred' | 'rejected' | 'paid' | 'closed';
+
+export interface ClaimStepsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  claim_id: Int8;
+  status: string;
+  reason: string;
+  by_key: Int8 | null;
+  created_at: Timestamp;
+}
+
+export interface RecoveriesTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  loan_id: Int8;
+  bank_id: Int8;
+  reference: string;
+  recovered_on: Day;
+  gross: Int8;
+  costs: Int8;
+  pool_part: Int8;
+  insurer_part: Int8;
+  bank_part: Int8;
+  received_on: ColumnType<Day | null, Day | null | undefined, Day | null>;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  appropriations: AppropriationsTable;
+  claims: ClaimsTable;
+  claim_steps: ClaimStepsTable;
+  recoveries: RecoveriesTable;
   agreement_suspensions: AgreementSuspensionsTable;
   agreement_exposure: AgreementExposureTable;
   loans: LoansTable;

@@ -10,7 +10,9 @@ import { routeGroup } from './route-group.js';
 import { KeyCache } from '../pool/keys.js';
 import { IdempotencyStore } from '../db/idempotency.js';
 import { agreementRoutes } from './routes/agreements.js';
+import { claimRoutes } from './routes/claims.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
+import { moneyRoutes } from './routes/money.js';
 import { loanRoutes } from './routes/loans.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
@@ -53,6 +55,8 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', agreementRoutes());
   app.route('/v1', loanRoutes());
   app.route('/v1', loanTapeRoutes());
+  app.route('/v1', moneyRoutes());
+  app.route('/v1', claimRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

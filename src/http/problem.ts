@@ -25,6 +25,8 @@ export const PROBLEM_TYPES = {
   'invalid-posting': { status: 422, title: 'The posting is not valid' },
   'posting-refused': { status: 422, title: 'The ledger refused the posting' },
   'loan-refused': { status: 422, title: 'The loan is not eligible under its agreement' },
+  'claim-refused': { status: 422, title: 'The claim cannot be filed or taken further under its agreement' },
+  'insufficient-funds': { status: 422, title: 'The pool\'s available balance cannot cover this; nothing changed' },
   'tape-refused': { status: 422, title: 'The tape has rows that are not valid; nothing was written' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body is not in a format this route reads' },

@@ -26,6 +26,10 @@ export interface Terms {
   maxPrincipal: bigint;
   maxTermMonths: number;
   suspensionLossBp: number;
+  /** Whether a claim's loss base includes the contract interest owed, not the principal only. */
+  coversInterest: boolean;
+  /** Working days treasury has for each step of a claim (review, payment). */
+  stepDeadlineDays: number;
 }
 
 export interface TermsVersion extends Terms {
@@ -128,6 +132,8 @@ async function insertTerms(db: Kysely<Database>, poolId: bigint, agreementId: bi
       max_principal: t.maxPrincipal,
       max_term_months: t.maxTermMonths,
       suspension_loss_bp: t.suspensionLossBp,
+      covers_interest: t.coversInterest,
+      step_deadline_days: t.stepDeadlineDays,
     })
     .execute();
 }
@@ -151,6 +157,8 @@ function toVersion(r: Selectable<AgreementTermsTable>): TermsVersion {
     maxPrincipal: r.max_principal,
     maxTermMonths: r.max_term_months,
     suspensionLossBp: r.suspension_loss_bp,
+    coversInterest: r.covers_interest,
+    stepDeadlineDays: r.step_deadline_days,
   };
 }
 

@@ -22,6 +22,8 @@ const TermsIn = z
     max_principal: Fen,
     max_term_months: z.number().int().min(1).max(600),
     suspension_loss_bp: Bp,
+    covers_interest: z.boolean().default(false).openapi({ description: 'A claim\'s loss base includes the contract interest owed' }),
+    step_deadline_days: z.number().int().min(1).max(250).default(5).openapi({ description: 'Working days treasury has for each step of a claim' }),
   })
   .openapi('Terms', { description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.' });
 const TermsOut = TermsIn.extend({ version: z.number().int(), effective_from: Day }).openapi('TermsVersion');
@@ -49,6 +51,8 @@ const termsIn = (t: z.infer<typeof TermsIn>): Terms => ({
   maxPrincipal: BigInt(t.max_principal),
   maxTermMonths: t.max_term_months,
   suspensionLossBp: t.suspension_loss_bp,
+  coversInterest: t.covers_interest,
+  stepDeadlineDays: t.step_deadline_days,
 });
 const termsOut = (v: TermsVersion) => ({
   version: v.version,
@@ -68,6 +72,8 @@ const termsOut = (v: TermsVersion) => ({
   max_principal: v.maxPrincipal.toString(),
   max_term_months: v.maxTermMonths,
   suspension_loss_bp: v.suspensionLossBp,
+  covers_interest: v.coversInterest,
+  step_deadline_days: v.stepDeadlineDays,
 });
 const agreementOut = (a: Agreement, on: string) => {
   const inForce = termsOn(a, on);

@@ -1,0 +1,90 @@
+import type { Terms } from './agreements.js';
+import type { LoanKind } from './agreements.js';
+import { minOf, splitByLargestRemainder } from './money.js';
+
+/**
+ * The pool's share of a loss (DESIGN.md §4): loss base × (the pool's share + bonuses, capped at the ceiling
+ * on public money), split with the insurer's and the bank's shares by largest remainder so that the three
+ * parts add up to the loss exactly; then the per-loan cap, what is left of the enterprise's and the bank's
+ * yearly caps, and what the pool has available. Pure: every input is given, every step is shown.
+ */
+export interface ClaimInputs {
+  lossPrincipal: bigint;
+  lossInterest: bigint;
+  kind: LoanKind;
+  firstLoan: boolean;
+  terms: Pick<Terms, 'poolShareBp' | 'insurerShareBp' | 'bonusBp' | 'publicCeilingBp' | 'perLoanCap' | 'perEnterpriseYearCap' | 'perBankYearCap' | 'coversInterest'>;
+  /** What the pool has already granted on this loan (to another claimant), in fen. */
+  loanGranted: bigint;
+  /** Granted in the loss year to claims on the same enterprise, and on the same bank's loans. */
+  enterpriseYearGranted: bigint;
+  bankYearGranted: bigint;
+  /** The pool cash's available balance, when the claim is being approved; null when only filed. */
+  available: bigint | null;
+}
+
+export interface ClaimStep {
+  step: 'share' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
+  /** The limit this step applies (for `share`, the pool's part of the loss). */
+  limit: string;
+  /** The amount after this step. */
+  amount: string;
+  /** Whether this step lowered the amount. */
+  bit: boolean;
+}
+
+export interface ClaimAmount {
+  base: bigint;
+  /** The pool's share in bp after bonuses and the public ceiling. */
+  poolBp: number;
+  split: { pool: bigint; insurer: bigint; bank: bigint };
+  amount: bigint;
+  steps: ClaimStep[];
+}
+
+const positive = (v: bigint) => (v > 0n ? v : 0n);
+
+export function claimAmount(x: ClaimInputs): ClaimAmount {
+  const t = x.terms;
+  const base = x.lossPrincipal + (t.coversInterest ? x.lossInterest : 0n);
+  const bonus = (t.bonusBp[x.kind] ?? 0) + (x.firstLoan ? (t.bonusBp.first_loan ?? 0) : 0);
+  const poolBp = Math.min(t.poolShareBp + bonus, t.publicCeilingBp, 10_000 - t.insurerShareBp);
+  const [pool, insurer, bank] = splitByLargestRemainder(base, [BigInt(poolBp), BigInt(t.insurerShareBp), BigInt(10_000 - poolBp - t.insurerShareBp)]) as [bigint, bigint, bigint];
+
+  const steps: ClaimStep[] = [{ step: 'share', limit: pool.toString(), amount: pool.toString(), bit: false }];
+  let amount = pool;
+  const cap = (step: ClaimStep['step'], limit: bigint) => {
+    const next = minOf(amount, positive(limit));
+    steps.push({ step, limit: positive(limit).toString(), amount: next.toString(), bit: next < amount });
+    amount = next;
+  };
+  cap('per_loan_cap', t.perLoanCap - x.loanGranted);
+  cap('enterprise_year_cap', t.perEnterpriseYearCap - x.enterpriseYearGranted);
+  cap('bank_year_cap', t.perBankYearCap - x.bankYearGranted);
+  if (x.available !== null) cap('available', x.available);
+  return { base, poolBp, split: { pool, insurer, bank }, amount, steps };
+}
+
+/** The working day `days` working days after `day` (Saturdays and Sundays are not working days). */
+export function addWorkingDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  let left = days;
+  while (left > 0) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    const weekday = d.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) left--;
+  }
+  return d.toISOString().slice(0, 10);
+}
+
+/** Today in China (UTC+8), the calendar the programme's deadlines and filing windows run on. */
+export function todayInChina(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** A day plus calendar days. */
+export function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

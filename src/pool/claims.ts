@@ -1,0 +1,249 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ClaimsTable, ClaimStatus, Database } from '../db/schema.js';
+import type { Ledger, PostingOutcome } from '../ledger/index.js';
+import { requireRole, scopePool, seesWholePool, type Principal } from './access.js';
+import { getAgreement, type Agreement, type TermsVersion } from './agreements.js';
+import { addDays, addWorkingDays, claimAmount, todayInChina, type ClaimAmount } from './claim-amount.js';
+import { DomainError, invalidField, notFound } from './errors.js';
+import { appendEvent } from './events.js';
+import { getLoan } from './loans.js';
+import { ensureAccounts, postingFor } from './posting-rules.js';
+import { postMoney } from './treasury.js';
+
+/**
+ * Claims (DESIGN.md §4): a bank's compensation claim or an insurer's performance-bond claim on a defaulted
+ * loan, one per loan and claimant, inside the terms' filing window. Treasury takes each step with a reason:
+ * submitted → approved (the amount reserved in the ledger) | deferred (the agreement is suspended, or by
+ * treasury) | rejected (a reservation voided) → paid (the reservation posted) → closed. Each open step is
+ * due within the terms' working days. Claims already granted (approved, paid, closed) count against the
+ * per-loan cap and the enterprise's and bank's caps of the year the loan defaulted; approvals of a pool
+ * are taken one at a time so those caps hold under concurrency.
+ */
+export interface Claim {
+  id: bigint;
+  poolId: bigint;
+  loanId: bigint;
+  claimantId: bigint;
+  claimantKind: 'bank' | 'insurer';
+  lossPrincipal: bigint;
+  lossInterest: bigint;
+  paidToBank: bigint | null;
+  documents: { name: string; sha256: string }[];
+  amount: bigint;
+  breakdown: Record<string, unknown>;
+  status: ClaimStatus;
+  dueBy: string | null;
+  lossYear: number;
+  createdAt: Date;
+  steps?: { status: string; reason: string; at: Date }[];
+}
+
+const OPEN: ClaimStatus[] = ['submitted', 'deferred', 'approved'];
+
+const refuse = (rule: string, message: string) => new DomainError('refused', 'claim-refused', message, { rule });
+
+function toClaim(r: Selectable<ClaimsTable>): Claim {
+  return {
+    id: r.id, poolId: r.pool_id, loanId: r.loan_id, claimantId: r.claimant_id, claimantKind: r.claimant_kind, lossPrincipal: r.loss_principal,
+    lossInterest: r.loss_interest, paidToBank: r.paid_to_bank, documents: r.documents, amount: r.amount, breakdown: r.breakdown, status: r.status,
+    dueBy: r.due_by, lossYear: r.loss_year, createdAt: r.created_at,
+  };
+}
+
+const breakdownOf = (a: ClaimAmount) => ({
+  base: a.base.toString(), pool_bp: a.poolBp, split: { pool: a.split.pool.toString(), insurer: a.split.insurer.toString(), bank: a.split.bank.toString() },
+  steps: a.steps, capped_by: a.steps.filter((s) => s.bit).map((s) => s.step),
+});
+
+interface LoanFacts {
+  id: bigint; bank_id: bigint; borrower_id: bigint; agreement_id: bigint; terms_version: number; kind: string; first_loan: boolean; state: string;
+  defaulted_month: string | null; defaulted_outstanding: bigint | null;
+}
+
+async function loanFacts(db: Kysely<Database>, poolId: bigint, loanId: bigint): Promise<LoanFacts> {
+  return db
+    .selectFrom('loans')
+    .select(['id', 'bank_id', 'borrower_id', 'agreement_id', 'terms_version', 'kind', 'first_loan', 'state', 'defaulted_month', 'defaulted_outstanding'])
+    .where('pool_id', '=', poolId)
+    .where('id', '=', loanId)
+    .executeTakeFirstOrThrow();
+}
+
+/** What the pool has granted already: on the loan, to the enterprise and to the bank in the loss year. */
+async function granted(db: Kysely<Database>, poolId: bigint, loan: LoanFacts, year: number, except?: bigint) {
+  const rows = await sql<{ on_loan: string; enterprise: string; bank: string }>`
+    SELECT coalesce(sum(c.amount) FILTER (WHERE c.loan_id = ${loan.id.toString()}::int8), 0)::text AS on_loan,
+           coalesce(sum(c.amount) FILTER (WHERE l.borrower_id = ${loan.borrower_id.toString()}::int8), 0)::text AS enterprise,
+           coalesce(sum(c.amount) FILTER (WHERE l.bank_id = ${loan.bank_id.toString()}::int8), 0)::text AS bank
+      FROM claims c JOIN loans l ON l.pool_id = c.pool_id AND l.id = c.loan_id
+     WHERE c.pool_id = ${poolId.toString()}::int8 AND c.status IN ('approved', 'paid', 'closed')
+       AND (c.loss_year = ${year} OR c.loan_id = ${loan.id.toString()}::int8) AND c.id <> ${(except ?? 0n).toString()}::int8`.execute(db);
+  const r = rows.rows[0]!;
+  return { loan: BigInt(r.on_loan), enterprise: BigInt(r.enterprise), bank: BigInt(r.bank) };
+}
+
+async function computeFor(db: Kysely<Database>, ledger: Ledger, poolId: bigint, loan: LoanFacts, terms: TermsVersion, claim: { lossPrincipal: bigint; lossInterest: bigint; year: number; except?: bigint }) {
+  const used = await granted(db, poolId, loan, claim.year, claim.except);
+  const cash = await ledger.balance(poolId, 'pool_cash');
+  return claimAmount({
+    lossPrincipal: claim.lossPrincipal, lossInterest: claim.lossInterest, kind: loan.kind as never, firstLoan: loan.first_loan, terms,
+    loanGranted: used.loan, enterpriseYearGranted: used.enterprise, bankYearGranted: used.bank, available: cash.available,
+  });
+}
+
+const termsOf = (agreement: Agreement, version: number) => agreement.versions.find((v) => v.version === version)!;
+
+/** Files a claim (the loan's bank, or the insurer of its agreement for an insured loan). */
+export async function fileClaim(
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
+  spec: { loanId: bigint; lossPrincipal: bigint; lossInterest: bigint; paidToBank?: bigint; documents: { name: string; sha256: string }[] },
+): Promise<Claim> {
+  requireRole(principal, ['bank', 'insurer']);
+  scopePool(principal, poolId);
+  const seen = await getLoan(db, principal, poolId, spec.loanId);
+  const claimantId = principal.participantId!;
+  const kind = principal.role as 'bank' | 'insurer';
+  if (kind === 'bank' && seen.bankId !== claimantId) throw notFound(`loan ${spec.loanId}`);
+  if (kind === 'insurer') {
+    if (seen.kind !== 'performance_bond_insured') throw refuse('insured_loan', 'an insurer claims on a loan it insured with a performance bond');
+    if (spec.paidToBank === undefined) throw invalidField('paid_to_bank', 'an insurer claims after paying the bank under the policy: say what it paid');
+  }
+  const loan = await loanFacts(db, poolId, spec.loanId);
+  if (loan.state !== 'defaulted' || loan.defaulted_month === null) throw refuse('claimable', `the loan is ${loan.state}; a claim is filed on a defaulted loan`);
+  const agreement = await getAgreement(db, principal, poolId, loan.agreement_id);
+  const terms = termsOf(agreement, loan.terms_version);
+  const today = todayInChina();
+  const closes = addDays(loan.defaulted_month, terms.filingWindowDays);
+  if (today > closes) throw refuse('filing_window', `the filing window closed on ${closes} (${terms.filingWindowDays} days after the loan defaulted in ${loan.defaulted_month.slice(0, 7)})`);
+  if (spec.lossPrincipal > (loan.defaulted_outstanding ?? 0n)) {
+    throw invalidField('loss_principal', `the principal lost cannot pass the ${loan.defaulted_outstanding} fen outstanding when the loan defaulted`);
+  }
+  await ensureAccounts(ledger, poolId);
+  const year = Number(loan.defaulted_month.slice(0, 4));
+  const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: spec.lossPrincipal, lossInterest: spec.lossInterest, year });
+  const row = await db
+    .insertInto('claims')
+    .values({
+      pool_id: poolId, loan_id: spec.loanId, claimant_id: claimantId, claimant_kind: kind, loss_principal: spec.lossPrincipal, loss_interest: spec.lossInterest,
+      paid_to_bank: spec.paidToBank ?? null, documents: spec.documents, amount: amount.amount, breakdown: breakdownOf(amount), due_by: addWorkingDays(today, terms.stepDeadlineDays),
+      loss_year: year,
+    })
+    .onConflict((oc) => oc.columns(['pool_id', 'loan_id', 'claimant_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new DomainError('conflict', 'conflict', `a claim on loan ${spec.loanId} by this ${kind} exists; one claim per loan and claimant`, { field: 'loan_id' });
+  await db.insertInto('claim_steps').values({ pool_id: poolId, claim_id: row.id, status: 'submitted', reason: 'filed', by_key: principal.keyId }).execute();
+  await appendEvent(db, { poolId, type: 'claim.submitted', subject: `claim/${row.id}`, participantId: claimantId, data: { loan_id: spec.loanId.toString(), amount: amount.amount.toString() } });
+  return toClaim(row);
+}
+
+export type ClaimAction = 'approve' | 'defer' | 'reject' | 'pay' | 'close';
+const DONE: Record<ClaimAction, ClaimStatus> = { approve: 'approved', defer: 'deferred', reject: 'rejected', pay: 'paid', close: 'closed' };
+const FROM: Record<ClaimAction, ClaimStatus[]> = {
+  approve: ['submitted', 'deferred'],
+  defer: ['submitted'],
+  reject: ['submitted', 'deferred', 'approved'],
+  pay: ['approved'],
+  close: ['paid'],
+};
+
+/** Reserves the approved amount, retrying under a fresh id only past a refusal already remembered. */
+async function reserve(ledger: Ledger, poolId: bigint, claimId: bigint, amount: bigint, on: string): Promise<bigint> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome: PostingOutcome = await ledger.post(postingFor('claim_approved', { poolId, externalId: `claim:${claimId}:reserve:${attempt}`, effectiveDate: on, amount, metadata: { claim_id: claimId.toString() } }));
+    if (outcome.status === 'posted') return outcome.transaction.id;
+    if (!outcome.replayed) {
+      if (outcome.refusal.type === 'insufficient_funds') throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover ${amount} fen; nothing changed`);
+      throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
+    }
+  }
+}
+
+/** Treasury's step on a claim, with a reason. */
+export async function decideClaim(
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, claimId: bigint, action: ClaimAction, reason: string,
+): Promise<Claim> {
+  requireRole(principal, ['treasury']);
+  scopePool(principal, poolId);
+  // One decision at a time per pool: the yearly caps and the available balance are read, then used.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`claims:${poolId}`}, 0))`.execute(db);
+  const row = await db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).where('id', '=', claimId).forUpdate().executeTakeFirst();
+  if (!row) throw notFound(`claim ${claimId}`);
+  if (!FROM[action].includes(row.status)) throw new DomainError('conflict', 'conflict', `the claim is ${row.status}; it cannot be ${DONE[action]}`, { status: row.status });
+  const loan = await loanFacts(db, poolId, row.loan_id);
+  const agreement = await getAgreement(db, principal, poolId, loan.agreement_id);
+  const terms = termsOf(agreement, loan.terms_version);
+  const today = todayInChina();
+  let status: ClaimStatus;
+  let stepReason = reason;
+  const set: { amount?: bigint; breakdown?: Record<string, unknown>; reserve_tx?: bigint | null; due_by?: string | null } = {};
+
+  switch (action) {
+    case 'approve': {
+      if (agreement.suspension?.suspended) {
+        status = 'deferred';
+        stepReason = `agreement suspended (${agreement.suspension.reason}): ${reason}`;
+        set.due_by = null;
+        break;
+      }
+      const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: row.loss_principal, lossInterest: row.loss_interest, year: row.loss_year, except: row.id });
+      const capped = amount.steps.filter((s) => s.bit).map((s) => s.step);
+      if (capped.includes('available')) {
+        throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
+      }
+      if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
+      set.reserve_tx = await reserve(ledger, poolId, row.id, amount.amount, today);
+      set.amount = amount.amount;
+      set.breakdown = breakdownOf(amount);
+      set.due_by = addWorkingDays(today, terms.stepDeadlineDays);
+      status = 'approved';
+      break;
+    }
+    case 'defer':
+      status = 'deferred';
+      set.due_by = null;
+      break;
+    case 'reject':
+      if (row.status === 'approved' && row.reserve_tx !== null) {
+        await postMoney(ledger, { type: 'void_pending', poolId, externalId: `claim:${row.id}:void`, effectiveDate: today, pending: { id: row.reserve_tx } });
+      }
+      status = 'rejected';
+      set.due_by = null;
+      break;
+    case 'pay':
+      await postMoney(ledger, { type: 'post_pending', poolId, externalId: `claim:${row.id}:pay`, effectiveDate: today, pending: { id: row.reserve_tx! } });
+      status = 'paid';
+      set.due_by = null;
+      break;
+    case 'close':
+      status = 'closed';
+      set.due_by = null;
+      break;
+  }
+  const updated = await db.updateTable('claims').set({ ...set, status }).where('pool_id', '=', poolId).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+  await db.insertInto('claim_steps').values({ pool_id: poolId, claim_id: row.id, status, reason: stepReason, by_key: principal.keyId }).execute();
+  await appendEvent(db, { poolId, type: `claim.${status}`, subject: `claim/${row.id}`, participantId: row.claimant_id, data: { reason: stepReason, amount: updated.amount.toString() } });
+  return toClaim(updated);
+}
+
+/** A claim with its steps: its claimant sees it, with treasury and auditors. */
+export async function getClaim(db: Kysely<Database>, principal: Principal, poolId: bigint, claimId: bigint): Promise<Claim> {
+  scopePool(principal, poolId);
+  const row = await db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).where('id', '=', claimId).executeTakeFirst();
+  if (!row || (!seesWholePool(principal) && principal.participantId !== row.claimant_id)) throw notFound(`claim ${claimId}`);
+  const steps = await db.selectFrom('claim_steps').select(['status', 'reason', 'created_at']).where('pool_id', '=', poolId).where('claim_id', '=', claimId).orderBy('id').execute();
+  return { ...toClaim(row), steps: steps.map((s) => ({ status: s.status, reason: s.reason, at: s.created_at })) };
+}
+
+/** Claims in id order, a keyset page at a time; `overdue` lists open claims past their step's deadline. */
+export async function listClaims(
+  db: Kysely<Database>, principal: Principal, poolId: bigint, options: { status?: ClaimStatus; overdue?: boolean; after?: bigint; limit: number },
+): Promise<Claim[]> {
+  scopePool(principal, poolId);
+  let query = db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
+  if (!seesWholePool(principal)) query = query.where('claimant_id', '=', principal.participantId ?? -1n);
+  if (options.status) query = query.where('status', '=', options.status);
+  if (options.overdue) query = query.where('status', 'in', OPEN).where('due_by', '<', todayInChina());
+  if (options.after !== undefined) query = query.where('id', '>', options.after);
+  return (await query.execute()).map(toClaim);
+}

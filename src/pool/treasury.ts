@@ -1,0 +1,152 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AppropriationsTable, Database } from '../db/schema.js';
+import { LedgerError, type Ledger, type PostingOutcome, type PostingRequest, type Transaction } from '../ledger/index.js';
+import { requireRole, scopePool, type Principal } from './access.js';
+import { DomainError, invalidField, notFound } from './errors.js';
+import { appendEvent } from './events.js';
+import { ensureAccounts, postingFor, refKey, type MoneyEvent } from './posting-rules.js';
+
+/**
+ * The pool's money as the treasury records it: appropriations (notified, then received), interest credited
+ * to the pool's account, returns to the treasury, and the pool's position at a date. Each event is posted
+ * through the posting-rule table under an external id made from its business reference, so a retry (or
+ * the same reference sent again) posts it once.
+ */
+
+/** Posts a money event and answers with its transaction, or refuses as the ledger did. */
+export async function postMoney(ledger: Ledger, request: PostingRequest): Promise<Transaction> {
+  let outcome: PostingOutcome;
+  try {
+    outcome = await ledger.post(request);
+  } catch (err) {
+    if (err instanceof LedgerError && err.type === 'idempotency_conflict') {
+      throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
+    }
+    throw err;
+  }
+  if (outcome.status === 'posted') return outcome.transaction;
+  if (outcome.refusal.type === 'insufficient_funds') {
+    throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
+  }
+  throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
+}
+
+export interface Appropriation {
+  id: bigint;
+  reference: string;
+  amount: bigint;
+  notifiedOn: string;
+  receivedOn: string | null;
+}
+
+const toAppropriation = (r: Selectable<AppropriationsTable>): Appropriation => ({
+  id: r.id, reference: r.reference, amount: r.amount, notifiedOn: r.notified_on, receivedOn: r.received_on,
+});
+
+const treasuryOnly = (principal: Principal, poolId: bigint) => {
+  requireRole(principal, ['treasury']);
+  scopePool(principal, poolId);
+};
+
+/** Records an appropriation the treasury has been notified of (拨款通知): receivable, and fund capital. */
+export async function notifyAppropriation(
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; notifiedOn: string },
+): Promise<Appropriation> {
+  treasuryOnly(principal, poolId);
+  const inserted = await db
+    .insertInto('appropriations')
+    .values({ pool_id: poolId, reference: spec.reference, amount: spec.amount, notified_on: spec.notifiedOn })
+    .onConflict((oc) => oc.columns(['pool_id', 'reference']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  const row = inserted ?? (await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', spec.reference).executeTakeFirstOrThrow());
+  if (row.amount !== spec.amount || row.notified_on !== spec.notifiedOn) {
+    throw new DomainError('conflict', 'conflict', `appropriation ${spec.reference} was recorded with ${row.amount} fen notified on ${row.notified_on}`, { field: 'reference' });
+  }
+  await ensureAccounts(ledger, poolId);
+  await postMoney(ledger, postingFor('appropriation_notified', {
+    poolId, externalId: `appropriation:${refKey(spec.reference)}:notified`, effectiveDate: spec.notifiedOn, amount: spec.amount, metadata: { reference: spec.reference },
+  }));
+  if (inserted) await appendEvent(db, { poolId, type: 'appropriation.notified', subject: `appropriation/${row.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  return toAppropriation(row);
+}
+
+/** Records that a notified appropriation arrived in the pool's account. */
+export async function receiveAppropriation(
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, reference: string, receivedOn: string,
+): Promise<Appropriation> {
+  treasuryOnly(principal, poolId);
+  const row = await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).forUpdate().executeTakeFirst();
+  if (!row) throw notFound(`appropriation ${reference}`);
+  if (row.received_on !== null && row.received_on !== receivedOn) {
+    throw new DomainError('conflict', 'conflict', `appropriation ${reference} was received on ${row.received_on}`, { field: 'received_on' });
+  }
+  if (receivedOn < row.notified_on) throw invalidField('received_on', `an appropriation is received on or after it was notified (${row.notified_on})`);
+  await postMoney(ledger, postingFor('appropriation_received', {
+    poolId, externalId: `appropriation:${refKey(reference)}:received`, effectiveDate: receivedOn, amount: row.amount, metadata: { reference },
+  }));
+  if (row.received_on === null) {
+    await db.updateTable('appropriations').set({ received_on: receivedOn }).where('pool_id', '=', poolId).where('id', '=', row.id).execute();
+    await appendEvent(db, { poolId, type: 'appropriation.received', subject: `appropriation/${row.id}`, data: { reference, amount: row.amount.toString(), received_on: receivedOn } });
+  }
+  return { ...toAppropriation(row), receivedOn };
+}
+
+/** Interest credited to the pool's account, or money returned to the treasury, under the bank's reference. */
+export async function recordCashEvent(
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
+  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>, spec: { reference: string; amount: bigint; on: string },
+): Promise<Transaction> {
+  treasuryOnly(principal, poolId);
+  await ensureAccounts(ledger, poolId);
+  const prefix = event === 'interest_credited' ? 'interest' : 'return';
+  const tx = await postMoney(ledger, postingFor(event, { poolId, externalId: `${prefix}:${refKey(spec.reference)}`, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  return tx;
+}
+
+export interface PoolPosition {
+  asOf: string | null;
+  /** Posted to the pool's account. */
+  cash: bigint;
+  /** Held by approved, unpaid claims. */
+  reserved: bigint;
+  available: bigint;
+  appropriated: bigint;
+  appropriationsReceivable: bigint;
+  returned: bigint;
+  compensationPaid: bigint;
+  recoveries: bigint;
+  recoveriesReceivable: bigint;
+  interest: bigint;
+}
+
+/**
+ * The pool's position at the end of a day (or now), read off its accounts. Reserved amounts are those of
+ * pending claims now: the ledger's as-of balances are of posted money.
+ */
+export async function poolPosition(ledger: Ledger, principal: Principal, poolId: bigint, asOf?: string): Promise<PoolPosition> {
+  requireRole(principal, ['admin', 'treasury', 'auditor']);
+  scopePool(principal, poolId);
+  await ensureAccounts(ledger, poolId);
+  const balance = (code: string) => ledger.balance(poolId, code, asOf);
+  const [cash, capital, receivable, expense, recovery, interest, trial] = await Promise.all([
+    balance('pool_cash'), balance('fund_capital'), balance('appropriation_receivable'), balance('compensation_expense'), balance('recovery_income'),
+    balance('interest_income'), ledger.trialBalance(poolId, asOf),
+  ]);
+  const recoveriesReceivable = trial.lines.filter((l) => l.account.code.startsWith('recovery_receivable:')).reduce((s, l) => s + l.debit - l.credit, 0n);
+  const reserved = asOf === undefined ? -cash.pending : 0n;
+  return {
+    asOf: asOf ?? null,
+    cash: cash.posted,
+    reserved,
+    available: cash.posted - reserved,
+    appropriated: capital.postedCredits,
+    appropriationsReceivable: receivable.posted,
+    returned: capital.postedDebits,
+    compensationPaid: expense.posted,
+    recoveries: recovery.posted,
+    recoveriesReceivable,
+    interest: interest.posted,
+  };
+}
