@@ -35,26 +35,38 @@ beforeAll(async () => {
     );
     const agreementId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: agreement(t, 'Matrix') }), 201).id;
     const spareBankId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Spare bank', credit_code: newCreditCode() } }), 201).id;
-    const book = { agreementId, borrower, loanId: '', loanRef: `M-${t.poolId}`, spareBankId };
+    const book = { agreementId, borrower, loanId: '', loanRef: `M-${t.poolId}`, spareBankId, defaultedId: '', claimId: '' };
     books.set(t.poolId, book);
     book.loanId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, book.loanRef) }), 201).id;
+    // Two defaulted loans: one already claimed on (for the claim routes), one for a new claim.
+    const defaultedLoan = async (reference: string) => {
+      const id = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, reference) }), 201).id;
+      const report = { month: '2026-03-01', outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' };
+      expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans/${id}/reports`, { key: t.bank, body: report }), 201);
+      return id as string;
+    };
+    const claimed = await defaultedLoan(`D1-${t.poolId}`);
+    book.defaultedId = await defaultedLoan(`D2-${t.poolId}`);
+    book.claimId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/claims`, { key: t.bank, body: claim(claimed) }), 201).id;
   }
 });
 
-interface Book { agreementId: string; borrower: string; loanId: string; loanRef: string; spareBankId: string }
+interface Book { agreementId: string; borrower: string; loanId: string; loanRef: string; spareBankId: string; defaultedId: string; claimId: string }
 const books = new Map<string, Book>();
 const book = (t: Tenant) => books.get(t.poolId)!;
 const agreement = (t: Tenant, name: string) => ({
   bank_id: t.bankId, insurer_id: t.insurerId, name, effective_from: '2026-01-01',
   terms: {
     pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
-    credit_line: '100000000', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36, suspension_loss_bp: 10000,
+    credit_line: '100000000', filing_window_days: 3650, eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36, suspension_loss_bp: 10000,
   },
 });
 const loan = (t: Tenant, reference = `M-${Math.random()}`) => ({
   agreement_id: book(t).agreementId, reference, borrower_credit_code: book(t).borrower, kind: 'credit', principal: '1000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01',
 });
 const csv = { 'content-type': 'text/csv' };
+const claim = (loanId: string) => ({ loan_id: loanId, loss_principal: '1000', documents: [{ name: 'notice.pdf', sha256: 'b'.repeat(64) }] });
+const money = () => ({ reference: `M-${Math.random()}`, amount: '100', on: '2026-03-05' });
 const loanTape = (t: Tenant) => `agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on\n${Object.values(loan(t)).join(',')}`;
 const reportTape = (t: Tenant) => `reference,month,outstanding,overdue_principal,overdue_interest,days_past_due,classification\n${book(t).loanRef},2026-04-01,800,0,0,0,normal`;
 afterAll(() => api.close());
@@ -113,6 +125,17 @@ const routes: Route[] = [
   },
   { name: 'loan tape', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loan-tapes`, body: loanTape, headers: csv, own: all(403, { bank: 200 }), other: all(403, { bank: 404 }) },
   { name: 'report tape', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loan-report-tapes`, body: reportTape, headers: csv, own: all(403, { bank: 200 }), other: all(403, { bank: 404 }) },
+  { name: 'notify appropriation', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/appropriations`, body: () => ({ reference: `A-${Math.random()}`, amount: '100', notified_on: '2026-03-01' }), ...treasuryWrite(201) },
+  { name: 'credit interest', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/interest`, body: money, ...treasuryWrite(201) },
+  { name: 'pool position', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/position`, ...readers },
+  { name: 'file claim', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/claims`, body: (t) => claim(book(t).defaultedId), own: all(403, { bank: 201, insurer: 422, nobody: 401 }), other: all(403, { bank: 404, insurer: 404 }) },
+  { name: 'list claims', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/claims`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'read claim', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/claims/${book(t).claimId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
+  { name: 'approve claim', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/claims/${book(t).claimId}/approve`, body: () => ({ reason: 'matrix' }), ...treasuryWrite(200) },
+  {
+    name: 'report recovery', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).defaultedId}/recoveries`,
+    body: () => ({ reference: 'R-1', recovered_on: '2026-05-01', gross: '100' }), own: all(403, { bank: 422 }), other: all(403, { bank: 404 }),
+  },
   { name: 'suspend agreement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/suspension`, body: () => ({ suspended: true, reason: 'matrix' }), ...treasuryWrite(200) },
 ];
 

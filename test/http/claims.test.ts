@@ -22,7 +22,7 @@ const FUNDS = 3_000_000_000n; // 30,000,000.00 CNY
 
 const terms = (over: Record<string, unknown>) => ({
   pool_share_bp: 3000, insurer_share_bp: 0, bank_share_bp: 7000, public_ceiling_bp: 8000, per_loan_cap: '100000000000', per_enterprise_year_cap: '100000000000',
-  per_bank_year_cap: '100000000000', credit_line: '100000000000', filing_window_days: 365, eligible_kinds: ['credit', 'performance_bond_insured'],
+  per_bank_year_cap: '100000000000', credit_line: '100000000000', filing_window_days: 3650, eligible_kinds: ['credit', 'performance_bond_insured'],
   max_principal: '2000000000', max_term_months: 36, suspension_loss_bp: 10_000, ...over,
 });
 const doc = (name: string) => ({ name, sha256: createHash('sha256').update(name).digest('hex') });

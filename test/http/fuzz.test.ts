@@ -81,6 +81,14 @@ const routes = () => [
   { path: `/v1/pools/${t.poolId}/loans/${loanId}/reports`, key: t.bank, valid: validReport },
   { path: `/v1/pools/${t.poolId}/loan-tapes?mode=accept_valid`, key: t.bank, valid: validLoan(), tape: true },
   { path: `/v1/pools/${t.poolId}/loan-report-tapes`, key: t.bank, valid: { ...validReport, reference: 'FUZZ-0' }, tape: true },
+  { path: `/v1/pools/${t.poolId}/appropriations`, key: t.treasury, valid: { reference: 'A-1', amount: '100000', notified_on: '2026-01-05' } },
+  { path: `/v1/pools/${t.poolId}/appropriations/A-1/receipt`, key: t.treasury, valid: { received_on: '2026-01-06' } },
+  { path: `/v1/pools/${t.poolId}/interest`, key: t.treasury, valid: { reference: 'I-1', amount: '100', on: '2026-02-01' } },
+  { path: `/v1/pools/${t.poolId}/returns`, key: t.treasury, valid: { reference: 'R-1', amount: '100', on: '2026-02-01' } },
+  { path: `/v1/pools/${t.poolId}/claims`, key: t.bank, valid: { loan_id: loanId, loss_principal: '100', loss_interest: '0', documents: [{ name: 'a.pdf', sha256: 'a'.repeat(64) }] } },
+  { path: `/v1/pools/${t.poolId}/claims/1/approve`, key: t.treasury, valid: { reason: 'fuzz' } },
+  { path: `/v1/pools/${t.poolId}/loans/${loanId}/recoveries`, key: t.bank, valid: { reference: 'REC', recovered_on: '2026-05-01', gross: '100', costs: '0' } },
+  { path: `/v1/pools/${t.poolId}/loans/${loanId}/recoveries/REC/receipt`, key: t.treasury, valid: { received_on: '2026-05-02' } },
 ];
 
 /** A CSV tape of arbitrary cells under a header of known and unknown names. */
@@ -111,9 +119,11 @@ const headers = (tape: boolean) => fc.record(
 );
 
 const writes = async () => {
-  const [row] = await api.db.owner<[{ events: bigint; txs: bigint; keys: bigint; agreements: bigint; loans: bigint; reports: bigint; exposure: bigint }]>`
+  const [row] = await api.db.owner<[Record<string, bigint>]>`
     SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM transactions) AS txs, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM agreements) AS agreements,
-           (SELECT count(*) FROM loans) AS loans, (SELECT count(*) FROM loan_reports) AS reports, (SELECT sum(used) FROM agreement_exposure)::int8 AS exposure`;
+           (SELECT count(*) FROM loans) AS loans, (SELECT count(*) FROM loan_reports) AS reports, (SELECT sum(used) FROM agreement_exposure)::int8 AS exposure,
+           (SELECT count(*) FROM claims) AS claims, (SELECT count(*) FROM claim_steps) AS steps, (SELECT count(*) FROM appropriations) AS appropriations,
+           (SELECT count(*) FROM recoveries) AS recoveries`;
   return row;
 };
 
