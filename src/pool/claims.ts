@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClaimsTable, ClaimStatus, Database } from '../db/schema.js';
-import type { Ledger, PostingOutcome } from '../ledger/index.js';
+import type { Ledger } from '../ledger/index.js';
 import { requireRole, scopePool, seesWholePool, type Principal } from './access.js';
 import { getAgreement, type Agreement, type TermsVersion } from './agreements.js';
 import { addDays, addWorkingDays, claimAmount, todayInChina, type ClaimAmount } from './claim-amount.js';
@@ -147,18 +147,6 @@ const FROM: Record<ClaimAction, ClaimStatus[]> = {
   close: ['paid'],
 };
 
-/** Reserves the approved amount, retrying under a fresh id only past a refusal already remembered. */
-async function reserve(ledger: Ledger, poolId: bigint, claimId: bigint, amount: bigint, on: string): Promise<bigint> {
-  for (let attempt = 0; ; attempt++) {
-    const outcome: PostingOutcome = await ledger.post(postingFor('claim_approved', { poolId, externalId: `claim:${claimId}:reserve:${attempt}`, effectiveDate: on, amount, metadata: { claim_id: claimId.toString() } }));
-    if (outcome.status === 'posted') return outcome.transaction.id;
-    if (!outcome.replayed) {
-      if (outcome.refusal.type === 'insufficient_funds') throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover ${amount} fen; nothing changed`);
-      throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
-    }
-  }
-}
-
 /** Treasury's step on a claim, with a reason. */
 export async function decideClaim(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, claimId: bigint, action: ClaimAction, reason: string,
@@ -192,7 +180,8 @@ export async function decideClaim(
         throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
       }
       if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
-      set.reserve_tx = await reserve(ledger, poolId, row.id, amount.amount, today);
+      const reservation = postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } });
+      set.reserve_tx = (await postMoney(ledger, reservation)).id;
       set.amount = amount.amount;
       set.breakdown = breakdownOf(amount);
       set.due_by = addWorkingDays(today, terms.stepDeadlineDays);

@@ -13,22 +13,31 @@ import { ensureAccounts, postingFor, refKey, type MoneyEvent } from './posting-r
  * the same reference sent again) posts it once.
  */
 
-/** Posts a money event and answers with its transaction, or refuses as the ledger did. */
+/**
+ * Posts a money event and answers with its transaction, or refuses as the ledger did. The ledger remembers
+ * a refusal under its external id; so that a refused payment can succeed once money has come in, a refusal
+ * met again as a replay moves on to the next attempt's id (`<id>`, `<id>:retry-1`, ...). The first posted
+ * attempt ends the search, so the event is posted once whichever request gets there.
+ */
 export async function postMoney(ledger: Ledger, request: PostingRequest): Promise<Transaction> {
-  let outcome: PostingOutcome;
-  try {
-    outcome = await ledger.post(request);
-  } catch (err) {
-    if (err instanceof LedgerError && err.type === 'idempotency_conflict') {
-      throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
+  for (let attempt = 0; ; attempt++) {
+    const externalId = attempt === 0 ? request.externalId : `${request.externalId}:retry-${attempt}`;
+    let outcome: PostingOutcome;
+    try {
+      outcome = await ledger.post({ ...request, externalId });
+    } catch (err) {
+      if (err instanceof LedgerError && err.type === 'idempotency_conflict') {
+        throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
+      }
+      throw err;
     }
-    throw err;
+    if (outcome.status === 'posted') return outcome.transaction;
+    if (outcome.replayed) continue;
+    if (outcome.refusal.type === 'insufficient_funds') {
+      throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
+    }
+    throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
   }
-  if (outcome.status === 'posted') return outcome.transaction;
-  if (outcome.refusal.type === 'insufficient_funds') {
-    throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
-  }
-  throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
 }
 
 export interface Appropriation {
