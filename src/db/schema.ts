@@ -288,7 +288,28 @@ export interface RecoveriesTable {
   created_at: Timestamp;
 }
 
+export interface AwardsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  reference: string;
+  programme: string;
+  article: number;
+  beneficiary_id: Int8;
+  item: string;
+  year: number;
+  basis_amount: Int8;
+  rate_bp: number | null;
+  subkind: string | null;
+  facts: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
+  amount: Int8;
+  breakdown: ColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
+  status: ColumnType<'submitted' | 'approved' | 'rejected' | 'paid', 'submitted' | 'approved' | 'rejected' | 'paid' | undefined, 'submitted' | 'approved' | 'rejected' | 'paid'>;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  awards: AwardsTable;
   appropriations: AppropriationsTable;
   claims: ClaimsTable;
   claim_steps: ClaimStepsTable;

@@ -11,6 +11,7 @@ import { KeyCache } from '../pool/keys.js';
 import { IdempotencyStore } from '../db/idempotency.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { claimRoutes } from './routes/claims.js';
+import { incentiveRoutes } from './routes/incentives.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
 import { moneyRoutes } from './routes/money.js';
 import { loanRoutes } from './routes/loans.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', loanTapeRoutes());
   app.route('/v1', moneyRoutes());
   app.route('/v1', claimRoutes());
+  app.route('/v1', incentiveRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

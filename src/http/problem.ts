@@ -25,6 +25,7 @@ export const PROBLEM_TYPES = {
   'invalid-posting': { status: 422, title: 'The posting is not valid' },
   'posting-refused': { status: 422, title: 'The ledger refused the posting' },
   'loan-refused': { status: 422, title: 'The loan is not eligible under its agreement' },
+  'award-refused': { status: 422, title: 'The award is not due under its programme' },
   'claim-refused': { status: 422, title: 'The claim cannot be filed or taken further under its agreement' },
   'insufficient-funds': { status: 422, title: 'The pool\'s available balance cannot cover this; nothing changed' },
   'tape-refused': { status: 422, title: 'The tape has rows that are not valid; nothing was written' },

@@ -25,14 +25,41 @@ export const CHART = {
   compensation_expense: { name: '风险补偿支出 Risk compensation expense', type: 'expense' },
   recovery_income: { name: '追偿收入 Recovery income', type: 'income' },
   interest_income: { name: '利息收入 Interest income', type: 'income' },
+  // Incentive awards are paid from their own budget, apart from the risk pool's cash.
+  award_budget_cash: { name: '奖补资金 Award budget cash', type: 'asset', noNegative: true },
 } as const satisfies Record<string, ChartAccount>;
 
-/** An account of the chart, or one of a party's own (a bank's recovery receivable). */
-export type AccountRef = keyof typeof CHART | 'recovery_receivable';
+/** An account of the chart, or one of a party's or an article's own. */
+export type AccountRef = keyof typeof CHART | PartyRef;
+type PartyRef = 'recovery_receivable' | 'awards_payable' | 'incentive_expense';
 
-/** A party's own account: its code and definition. */
-export function partyAccount(ref: 'recovery_receivable', bankId: bigint): { code: string } & ChartAccount {
-  return { code: `${ref}:${bankId}`, name: `应收追偿款 Recovery receivable from bank ${bankId}`, type: 'asset' };
+/** Whose account a party ref names: a bank's recovery receivable, a beneficiary's awards payable, an article's expense. */
+export interface Parties {
+  bankId?: bigint;
+  beneficiaryId?: bigint;
+  article?: number;
+}
+
+/** A party's or an article's own account: its code and definition. */
+export function partyAccount(ref: PartyRef, parties: Parties): { code: string } & ChartAccount {
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${ref} needs ${what}`);
+    return v;
+  };
+  switch (ref) {
+    case 'recovery_receivable': {
+      const id = need(parties.bankId, 'a bank');
+      return { code: `${ref}:${id}`, name: `应收追偿款 Recovery receivable from bank ${id}`, type: 'asset' };
+    }
+    case 'awards_payable': {
+      const id = need(parties.beneficiaryId, 'a beneficiary');
+      return { code: `${ref}:${id}`, name: `应付奖补 Awards payable to participant ${id}`, type: 'liability' };
+    }
+    case 'incentive_expense': {
+      const article = need(parties.article, 'an article');
+      return { code: `${ref}:art${article}`, name: `奖补支出 Incentive expense, Art. ${article}`, type: 'expense' };
+    }
+  }
 }
 
 export type MoneyEvent =
@@ -42,7 +69,10 @@ export type MoneyEvent =
   | 'returned_to_treasury'
   | 'claim_approved'
   | 'recovery_reported'
-  | 'recovery_received';
+  | 'recovery_received'
+  | 'award_budget_funded'
+  | 'award_approved'
+  | 'award_paid';
 
 export interface PostingRule {
   debit: AccountRef;
@@ -60,18 +90,17 @@ export const POSTING_RULES: Record<MoneyEvent, PostingRule> = {
   claim_approved: { debit: 'compensation_expense', credit: 'pool_cash', pending: true, description: 'claim approved: compensation reserved' },
   recovery_reported: { debit: 'recovery_receivable', credit: 'recovery_income', description: 'recovery reported: the pool\'s part receivable from the bank' },
   recovery_received: { debit: 'pool_cash', credit: 'recovery_receivable', description: 'recovery received from the bank' },
+  award_budget_funded: { debit: 'award_budget_cash', credit: 'fund_capital', description: 'award budget funded' },
+  award_approved: { debit: 'incentive_expense', credit: 'awards_payable', description: 'incentive award approved' },
+  award_paid: { debit: 'awards_payable', credit: 'award_budget_cash', description: 'incentive award paid from the award budget' },
 };
 
-const codeOf = (ref: AccountRef, bankId?: bigint) => {
-  if (ref !== 'recovery_receivable') return ref;
-  if (bankId === undefined) throw new Error('a recovery receivable belongs to a bank');
-  return partyAccount(ref, bankId).code;
-};
+const codeOf = (ref: AccountRef, parties: Parties) => (ref in CHART ? ref : partyAccount(ref as PartyRef, parties).code);
 
 /** The ledger request for a money event: the rule's legs for the amount, under a business external id. */
 export function postingFor(
   event: MoneyEvent,
-  p: { poolId: bigint; externalId: string; effectiveDate: string; amount: bigint; bankId?: bigint; metadata?: Record<string, unknown> },
+  p: { poolId: bigint; externalId: string; effectiveDate: string; amount: bigint; metadata?: Record<string, unknown> } & Parties,
 ): PostRequest {
   const rule = POSTING_RULES[event];
   if (p.amount <= 0n) throw new RangeError(`${event}: an amount to post is positive`);
@@ -83,8 +112,8 @@ export function postingFor(
     description: rule.description,
     metadata: { event, ...p.metadata },
     entries: [
-      { account: codeOf(rule.debit, p.bankId), amount: p.amount },
-      { account: codeOf(rule.credit, p.bankId), amount: -p.amount },
+      { account: codeOf(rule.debit, p), amount: p.amount },
+      { account: codeOf(rule.credit, p), amount: -p.amount },
     ],
     ...(rule.pending ? { pending: true } : {}),
   };
@@ -95,14 +124,16 @@ export const refKey = (reference: string) => createHash('sha256').update(referen
 
 const opened = new WeakMap<Ledger, Map<bigint, Set<string>>>();
 
-/** Opens the chart's accounts of a pool (and a bank's own, if named) once per ledger; idempotent. */
-export async function ensureAccounts(ledger: Ledger, poolId: bigint, bankId?: bigint): Promise<void> {
+/** Opens the chart's accounts of a pool (and the parties' own, if named) once per ledger; idempotent. */
+export async function ensureAccounts(ledger: Ledger, poolId: bigint, parties: Parties = {}): Promise<void> {
   const pools = opened.get(ledger) ?? new Map<bigint, Set<string>>();
   opened.set(ledger, pools);
   const done = pools.get(poolId) ?? new Set<string>();
   pools.set(poolId, done);
   const wanted: ({ code: string } & ChartAccount)[] = Object.entries(CHART).map(([code, a]) => ({ code, ...a }));
-  if (bankId !== undefined) wanted.push(partyAccount('recovery_receivable', bankId));
+  if (parties.bankId !== undefined) wanted.push(partyAccount('recovery_receivable', parties));
+  if (parties.beneficiaryId !== undefined) wanted.push(partyAccount('awards_payable', parties));
+  if (parties.article !== undefined) wanted.push(partyAccount('incentive_expense', parties));
   for (const a of wanted) {
     if (done.has(a.code)) continue;
     await ledger.createAccount(poolId, { code: a.code, name: a.name, type: a.type, currency: 'CNY', noNegative: 'noNegative' in a ? a.noNegative : false });

@@ -88,7 +88,7 @@ export async function reportRecovery(
     throw new DomainError('conflict', 'conflict', `recovery ${spec.reference} on this loan was reported with other figures`, { field: 'reference' });
   }
   if (row.pool_part > 0n) {
-    await ensureAccounts(ledger, poolId, loan.bankId);
+    await ensureAccounts(ledger, poolId, { bankId: loan.bankId });
     await postMoney(ledger, postingFor('recovery_reported', {
       poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: row.recovered_on, amount: row.pool_part, bankId: loan.bankId,
       metadata: { loan_id: loanId.toString(), reference: spec.reference },
@@ -111,7 +111,7 @@ export async function receiveRecovery(
   if (row.received_on !== null && row.received_on !== receivedOn) throw new DomainError('conflict', 'conflict', `recovery ${reference} was received on ${row.received_on}`, { field: 'received_on' });
   if (receivedOn < row.recovered_on) throw invalidField('received_on', `the pool receives a recovery on or after it was recovered (${row.recovered_on})`);
   if (row.pool_part > 0n) {
-    await ensureAccounts(ledger, poolId, row.bank_id);
+    await ensureAccounts(ledger, poolId, { bankId: row.bank_id });
     await postMoney(ledger, postingFor('recovery_received', {
       poolId, externalId: externalId(loanId, reference, 'received'), effectiveDate: receivedOn, amount: row.pool_part, bankId: row.bank_id,
       metadata: { loan_id: loanId.toString(), reference },

@@ -136,6 +136,10 @@ const routes: Route[] = [
     name: 'report recovery', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).defaultedId}/recoveries`,
     body: () => ({ reference: 'R-1', recovered_on: '2026-05-01', gross: '100' }), own: all(403, { bank: 422 }), other: all(403, { bank: 404 }),
   },
+  { name: 'fund award budget', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/award-budget`, body: money, ...treasuryWrite(201) },
+  { name: 'run award round', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/award-rounds`, body: () => ({ programme: 'art3_innovation', year: 2026 }), ...treasuryWrite(200) },
+  { name: 'list awards', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/awards`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'incentive programmes', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/incentive-programmes`, own: all(200), other: all(404, { admin: 200 }) },
   { name: 'suspend agreement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/suspension`, body: () => ({ suspended: true, reason: 'matrix' }), ...treasuryWrite(200) },
 ];
 

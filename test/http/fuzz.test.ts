@@ -89,6 +89,10 @@ const routes = () => [
   { path: `/v1/pools/${t.poolId}/claims/1/approve`, key: t.treasury, valid: { reason: 'fuzz' } },
   { path: `/v1/pools/${t.poolId}/loans/${loanId}/recoveries`, key: t.bank, valid: { reference: 'REC', recovered_on: '2026-05-01', gross: '100', costs: '0' } },
   { path: `/v1/pools/${t.poolId}/loans/${loanId}/recoveries/REC/receipt`, key: t.treasury, valid: { received_on: '2026-05-02' } },
+  { path: `/v1/pools/${t.poolId}/award-budget`, key: t.treasury, valid: { reference: 'B-1', amount: '100', on: '2026-01-02' } },
+  { path: `/v1/pools/${t.poolId}/awards`, key: t.treasury, valid: { programme: 'art8_regional', reference: 'L-1', beneficiary_id: t.bankId, item: 'listing', year: 2026, basis_amount: '0' } },
+  { path: `/v1/pools/${t.poolId}/award-rounds`, key: t.treasury, valid: { programme: 'art3_innovation', year: 2026 } },
+  { path: `/v1/pools/${t.poolId}/awards/1/approve`, key: t.treasury, valid: { reason: 'fuzz' } },
 ];
 
 /** A CSV tape of arbitrary cells under a header of known and unknown names. */
@@ -123,7 +127,7 @@ const writes = async () => {
     SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM transactions) AS txs, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM agreements) AS agreements,
            (SELECT count(*) FROM loans) AS loans, (SELECT count(*) FROM loan_reports) AS reports, (SELECT sum(used) FROM agreement_exposure)::int8 AS exposure,
            (SELECT count(*) FROM claims) AS claims, (SELECT count(*) FROM claim_steps) AS steps, (SELECT count(*) FROM appropriations) AS appropriations,
-           (SELECT count(*) FROM recoveries) AS recoveries`;
+           (SELECT count(*) FROM recoveries) AS recoveries, (SELECT count(*) FROM awards) AS awards`;
   return row;
 };
 

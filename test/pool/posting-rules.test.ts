@@ -13,6 +13,7 @@ beforeAll(async () => {
 afterAll(() => f.db.close());
 
 const BANK = 7n;
+const FIRM = 9n;
 /** What each event does to the balances, on each account's normal side. */
 const EXPECTED: Record<MoneyEvent, Record<string, bigint>> = {
   appropriation_notified: { appropriation_receivable: 100n, fund_capital: 100n },
@@ -22,21 +23,25 @@ const EXPECTED: Record<MoneyEvent, Record<string, bigint>> = {
   claim_approved: {},
   recovery_reported: { [`recovery_receivable:${BANK}`]: 100n, recovery_income: 100n },
   recovery_received: { pool_cash: 100n, [`recovery_receivable:${BANK}`]: -100n },
+  award_budget_funded: { award_budget_cash: 100n, fund_capital: 100n },
+  award_approved: { 'incentive_expense:art3': 100n, [`awards_payable:${FIRM}`]: 100n },
+  award_paid: { [`awards_payable:${FIRM}`]: -100n, award_budget_cash: -100n },
 };
 
 describe('the posting-rule table', () => {
   it('covers every event, names accounts of the chart, and posts each row balanced to the sides written down', async () => {
     expect(Object.keys(POSTING_RULES).sort()).toEqual(Object.keys(EXPECTED).sort());
     const poolId = await f.newPool();
-    await ensureAccounts(f.ledger, poolId, BANK);
-    const codes = [...Object.keys(CHART), partyAccount('recovery_receivable', BANK).code];
+    const parties = { bankId: BANK, beneficiaryId: FIRM, article: 3 };
+    await ensureAccounts(f.ledger, poolId, parties);
+    const codes = [...Object.keys(CHART), ...(['recovery_receivable', 'awards_payable', 'incentive_expense'] as const).map((r) => partyAccount(r, parties).code)];
     // Fund the pool first so that outflows have something to draw on.
     for (const e of ['appropriation_notified', 'appropriation_received'] as const) {
       expect((await f.ledger.post(postingFor(e, { poolId, externalId: `seed-${e}`, effectiveDate: '2026-01-01', amount: 1_000n }))).status).toBe('posted');
     }
     for (const event of Object.keys(POSTING_RULES) as MoneyEvent[]) {
       const before = new Map(await Promise.all(codes.map(async (c) => [c, (await f.ledger.balance(poolId, c)).posted] as const)));
-      const request = postingFor(event, { poolId, externalId: `rule-${event}`, effectiveDate: '2026-02-01', amount: 100n, bankId: BANK });
+      const request = postingFor(event, { poolId, externalId: `rule-${event}`, effectiveDate: '2026-02-01', amount: 100n, ...parties });
       expect(request.entries.reduce((s, e) => s + e.amount, 0n), event).toBe(0n);
       const outcome = await f.ledger.post(request);
       expect(outcome.status, `${event}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`).toBe('posted');

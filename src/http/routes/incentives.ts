@@ -1,0 +1,138 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { applyForAward, decideAward, fundAwardBudget, getAward, listAwards, runAwardRound, type Award, type AwardAction } from '../../pool/incentives/awards.js';
+import { PROGRAMMES } from '../../pool/incentives/engine.js';
+import { routeGroup } from '../route-group.js';
+import { Day, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { authorize, errorResponses, json, READERS } from './common.js';
+
+const Year = z.number().int().min(2000).max(2200);
+const AwardOut = z
+  .object({
+    id: Id, reference: z.string(), programme: z.string(), article: z.number().int(), beneficiary_id: Id, item: z.string(), year: z.number().int(),
+    basis_amount: z.string(), rate_bp: z.number().int().nullable(), amount: z.string().openapi({ description: 'What is (or was) paid, in fen, after every limit' }),
+    breakdown: z.record(z.string(), z.unknown()).openapi({ description: 'The rule, the gross award, each limit (years, 从高不重复, cap) and which bit' }),
+    status: z.enum(['submitted', 'approved', 'rejected', 'paid']), reason: z.string().nullable(),
+  })
+  .openapi('Award');
+const awardOut = (a: Award) => ({
+  id: a.id.toString(), reference: a.reference, programme: a.programme, article: a.article, beneficiary_id: a.beneficiaryId.toString(), item: a.item, year: a.year,
+  basis_amount: a.basisAmount.toString(), rate_bp: a.rateBp, amount: a.amount.toString(), breakdown: a.breakdown, status: a.status, reason: a.reason,
+});
+const ApplicationBody = z
+  .object({
+    programme: z.enum(PROGRAMMES.map((p) => p.code) as [string, ...string[]]),
+    reference: z.string().min(1).max(100),
+    beneficiary_id: Id.optional().openapi({ description: 'Treasury entering an award names its beneficiary' }),
+    item: z.string().min(1).max(200).openapi({ description: 'What the award is for: a loan (loan:42), a listing (listing), a year\'s business (year:2026)' }),
+    year: Year,
+    basis_amount: Fen.openapi({ description: 'The measured basis in fen (0 for a fixed award)' }),
+    rate_bp: z.number().int().min(0).max(10_000).optional().openapi({ description: 'For a range of rates: the rate chosen within it' }),
+    subkind: z.string().min(1).max(50).optional().openapi({ description: 'e.g. pure_credit for an Art. 5 pure-credit guarantee' }),
+    guide_fund_stake_bp: z.number().int().min(0).max(10_000).optional(),
+  })
+  .openapi('AwardApplication');
+
+export function incentiveRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/incentive-programmes', tags: ['incentives'], summary: 'The incentive programmes (the seed policy, one per article and award)',
+      request: { params: PoolParam },
+      responses: { 200: { description: 'The programmes', content: json(z.object({ data: z.array(z.record(z.string(), z.unknown())) })) }, ...errorResponses },
+    }),
+    (c) => {
+      authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      return c.json({ data: PROGRAMMES.map((p) => ({ ...p })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/award-budget', tags: ['incentives'], summary: 'Fund the award budget (treasury): award budget cash / fund capital',
+      request: { params: PoolParam, body: { content: json(z.object({ reference: z.string().min(1).max(100), amount: PositiveFen, on: Day })), required: true } },
+      responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const b = c.req.valid('json');
+      const tx = await fundAwardBudget(c.var.db, c.var.deps.ledger, c.var.principal, poolId, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
+      return c.json({ transaction_id: tx.id.toString() }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/awards', tags: ['incentives'],
+      summary: 'Apply for an award (a bank, guarantee institution or enterprise for itself; treasury for any beneficiary): computed with its breakdown',
+      request: { params: PoolParam, body: { content: json(ApplicationBody), required: true } },
+      responses: { 201: { description: 'Submitted (the same reference again: the same award)', content: json(AwardOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury', 'bank', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const b = c.req.valid('json');
+      const award = await applyForAward(c.var.db, c.var.principal, poolId, {
+        programme: b.programme, reference: b.reference, beneficiaryId: b.beneficiary_id === undefined ? undefined : BigInt(b.beneficiary_id), item: b.item, year: b.year,
+        basisAmount: BigInt(b.basis_amount), rateBp: b.rate_bp, subkind: b.subkind, guideFundStakeBp: b.guide_fund_stake_bp,
+      });
+      return c.json(awardOut(award), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/award-rounds', tags: ['incentives'],
+      summary: 'Run an award round (treasury), e.g. Art. 3 over each bank\'s new credit-type loans of a year; running it again changes nothing; late loans of the year before are adjusted',
+      request: { params: PoolParam, body: { content: json(z.object({ programme: z.string().min(1).max(100), year: Year })), required: true } },
+      responses: { 200: { description: 'The round\'s awards', content: json(z.object({ data: z.array(AwardOut) })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const awards = await runAwardRound(c.var.db, c.var.principal, poolId, c.req.valid('json'));
+      return c.json({ data: awards.map(awardOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/awards/{award_id}/{action}', tags: ['incentives'],
+      summary: 'Treasury\'s step on an award, with a reason: approve (recomputed; books the expense), reject, pay (from the award budget)',
+      request: { params: PoolParam.extend({ award_id: Id, action: z.enum(['approve', 'reject', 'pay']) }), body: { content: json(z.object({ reason: z.string().min(1).max(1000) })), required: true } },
+      responses: { 200: { description: 'The award after the step', content: json(AwardOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, award_id, action } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      const award = await decideAward(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(award_id), action as AwardAction, c.req.valid('json').reason);
+      return c.json(awardOut(award), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/awards', tags: ['incentives'], summary: 'Awards in id order (a beneficiary its own)',
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), programme: z.string().max(100).optional(), year: z.coerce.number().int().min(2000).max(2200).optional() }) },
+      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(AwardOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const q = c.req.valid('query');
+      const awards = await listAwards(c.var.db, c.var.principal, poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), programme: q.programme, year: q.year });
+      return c.json({ data: awards.map(awardOut), next_cursor: awards.length === q.limit ? awards.at(-1)!.id.toString() : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/awards/{award_id}', tags: ['incentives'], summary: 'An award (its beneficiary, treasury and auditors)',
+      request: { params: PoolParam.extend({ award_id: Id }) },
+      responses: { 200: { description: 'The award', content: json(AwardOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, award_id } = c.req.valid('param');
+      const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
+      return c.json(awardOut(await getAward(c.var.db, c.var.principal, poolId, BigInt(award_id))), 200);
+    },
+  );
+  return app;
+}
