@@ -308,7 +308,46 @@ export interface AwardsTable {
   created_at: Timestamp;
 }
 
+export interface StatementImportsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  sha256: Buffer;
+  lines: number;
+  new_lines: number;
+  by_key: Int8;
+  created_at: Timestamp;
+}
+
+export interface StatementLinesTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  import_id: Int8;
+  line_no: number;
+  booked_on: Day;
+  bank_ref: string;
+  amount: Int8;
+  counterparty: string;
+  balance: Int8;
+  memo: string;
+  matched_tx: ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
+  created_at: Timestamp;
+}
+
+export interface StatementMatchesTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  line_id: Int8;
+  tx_id: Int8;
+  action: 'match' | 'unmatch';
+  by_key: Int8 | null;
+  reason: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  statement_imports: StatementImportsTable;
+  statement_lines: StatementLinesTable;
+  statement_matches: StatementMatchesTable;
   awards: AwardsTable;
   appropriations: AppropriationsTable;
   claims: ClaimsTable;

@@ -12,6 +12,7 @@ import { IdempotencyStore } from '../db/idempotency.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { claimRoutes } from './routes/claims.js';
 import { incentiveRoutes } from './routes/incentives.js';
+import { statementRoutes } from './routes/statements.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
 import { moneyRoutes } from './routes/money.js';
 import { loanRoutes } from './routes/loans.js';
@@ -22,9 +23,9 @@ import { poolRoutes } from './routes/pools.js';
 import { systemRoutes } from './routes/system.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-/** Loan tapes carry up to 100,000 rows. */
+/** Loan tapes carry up to 100,000 rows; bank statements come as whole files too. */
 const MAX_TAPE_BYTES = 64 * 1024 * 1024;
-const TAPE_PATH = /^\/v1\/pools\/[^/]+\/loan(-report)?-tapes$/;
+const TAPE_PATH = /^\/v1\/pools\/[^/]+\/(loan(-report)?-tapes|bank-statements)$/;
 
 /**
  * The whole HTTP API, built the same way for the Node server, the Worker and the tests.
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', moneyRoutes());
   app.route('/v1', claimRoutes());
   app.route('/v1', incentiveRoutes());
+  app.route('/v1', statementRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { parse } from 'csv-parse/sync';
+import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut, type StatementRow } from '../../pool/reconciliation.js';
+import { isDay } from '../../ledger/validate.js';
+import { ProblemError } from '../problem.js';
+import { routeGroup } from '../route-group.js';
+import { Day, Id, Limit, PoolParam } from '../wire.js';
+import { authorize, errorResponses, json, READERS } from './common.js';
+
+/**
+ * The bank statement format read here: the pool account's export as CSV (UTF-8), one line per booking, in
+ * booking order, with these columns (Chinese as exported, or the English names):
+ * 交易日期 date (YYYY-MM-DD or YYYYMMDD), 交易流水号 reference (the bank's, unique), 借贷标志 direction (贷/C: into
+ * the account, 借/D: out of it), 交易金额 amount (yuan, e.g. 1,234.56), 对方户名 counterparty, 账户余额 balance
+ * (yuan, after the line), 摘要 memo. `samples/bank-statement.csv` is an example.
+ */
+const COLUMNS: Record<string, keyof Omit<StatementRow, 'line' | 'amount'> | 'amount' | 'direction'> = {
+  交易日期: 'bookedOn', date: 'bookedOn', 交易流水号: 'bankRef', reference: 'bankRef', 借贷标志: 'direction', direction: 'direction', 交易金额: 'amount', amount: 'amount',
+  对方户名: 'counterparty', counterparty: 'counterparty', 账户余额: 'balance', balance: 'balance', 摘要: 'memo', memo: 'memo',
+};
+
+/** Yuan as written by a bank ("1,234.56", "-12.5") to fen, exactly: never through a float. */
+export function yuanToFen(text: string): bigint | null {
+  const m = /^(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
+  if (!m) return null;
+  const fen = BigInt(m[2]!.replace(/,/g, '')) * 100n + BigInt((m[3] ?? '').padEnd(2, '0') || '0');
+  return m[1] ? -fen : fen;
+}
+
+function readStatement(body: string): StatementRow[] {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(body, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }) as unknown as typeof records;
+  } catch (err) {
+    throw new ProblemError('validation', { detail: `the statement cannot be read as CSV: ${(err as Error).message}`, errors: [{ path: 'body', message: 'not CSV' }] });
+  }
+  const [head, ...rest] = records;
+  if (!head) throw new ProblemError('validation', { detail: 'the statement is empty', errors: [{ path: 'body', message: 'empty' }] });
+  const fields = head.record.map((name) => COLUMNS[name.replace(/\s+/g, '')] ?? COLUMNS[name.toLowerCase()]);
+  const missing = ['bookedOn', 'bankRef', 'direction', 'amount', 'balance'].filter((f) => !fields.includes(f as never));
+  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
+  const bad = (line: number, message: string) => new ProblemError('validation', { detail: `line ${line}: ${message}`, errors: [{ path: `body.line.${line}`, message }] });
+  return rest.map(({ record, info }) => {
+    const cell = (f: string) => record[fields.indexOf(f as never)] ?? '';
+    const line = info.lines;
+    const day = cell('bookedOn').replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
+    if (!isDay(day)) throw bad(line, `the date ${cell('bookedOn')} is not a calendar day`);
+    const amount = yuanToFen(cell('amount'));
+    if (amount === null || amount <= 0n) throw bad(line, `the amount ${cell('amount')} is not a positive amount in yuan`);
+    const direction = cell('direction').toUpperCase();
+    const sign = direction === '贷' || direction === 'C' || direction === 'CR' ? 1n : direction === '借' || direction === 'D' || direction === 'DR' ? -1n : 0n;
+    if (sign === 0n) throw bad(line, `the direction ${cell('direction')} is neither 贷 (in) nor 借 (out)`);
+    const balance = yuanToFen(cell('balance'));
+    if (balance === null) throw bad(line, `the balance ${cell('balance')} is not an amount in yuan`);
+    const bankRef = cell('bankRef');
+    if (bankRef.length < 1 || bankRef.length > 100) throw bad(line, 'the reference is 1 to 100 characters');
+    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty: cell('counterparty'), balance, memo: cell('memo') };
+  });
+}
+
+const LineOut = z
+  .object({ id: Id, booked_on: Day, reference: z.string(), amount: z.string(), counterparty: z.string(), balance: z.string(), memo: z.string(), matched_transaction: Id.nullable() })
+  .openapi('StatementLine', { description: 'amount in fen, signed: into the pool account positive' });
+const lineOut = (l: StatementLineOut) => ({
+  id: l.id.toString(), booked_on: l.bookedOn, reference: l.bankRef, amount: l.amount.toString(), counterparty: l.counterparty, balance: l.balance.toString(), memo: l.memo,
+  matched_transaction: l.matchedTx?.toString() ?? null,
+});
+const LineParam = PoolParam.extend({ line_id: Id });
+
+export function statementRoutes() {
+  const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/bank-statements', tags: ['reconciliation'],
+      summary: 'Import the pool account\'s bank statement (treasury): new lines only, then automatic matching; refused at the first line whose running balance does not add up',
+      request: { params: PoolParam, body: { content: { 'text/csv': { schema: z.string().openapi({ description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)' }) } }, required: true } },
+      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const body = await c.req.text();
+      const r = await importStatement(c.var.db, c.var.deps.ledger, c.var.principal, poolId, readStatement(body), createHash('sha256').update(body).digest());
+      return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/bank-statements/lines', tags: ['reconciliation'], summary: 'Statement lines in id order (unmatched=true: those not matched)',
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), unmatched: z.enum(['true', 'false']).optional() }) },
+      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LineOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+    }),
+    async (c) => {
+      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const q = c.req.valid('query');
+      const lines = await listLines(c.var.db, c.var.principal, poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
+      return c.json({ data: lines.map(lineOut), next_cursor: lines.length === q.limit ? lines.at(-1)!.id.toString() : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/match', tags: ['reconciliation'],
+      summary: 'Match a line to a pool cash posting of the same amount by hand (treasury), saying why',
+      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: z.string().min(1).max(500) })), required: true } },
+      responses: { 200: { description: 'Matched', content: json(LineOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, line_id } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      const b = c.req.valid('json');
+      return c.json(lineOut(await matchLine(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/unmatch', tags: ['reconciliation'],
+      summary: 'Undo a line\'s match (treasury), saying why',
+      request: { params: LineParam, body: { content: json(z.object({ reason: z.string().min(1).max(500) })), required: true } },
+      responses: { 200: { description: 'Unmatched', content: json(LineOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, line_id } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      return c.json(lineOut(await unmatchLine(c.var.db, c.var.principal, poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
+    },
+  );
+
+  const Posting = z.object({ transaction_id: Id, external_id: z.string(), effective_date: Day, amount: z.string(), description: z.string() });
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/reconciliation', tags: ['reconciliation'],
+      summary: 'Reconciliation at the end of a day: statement balance against ledger cash, unmatched lines and postings, the difference explained to the fen (format=csv for CSV)',
+      request: { params: PoolParam, query: z.object({ as_of: Day, format: z.enum(['json', 'csv']).default('json') }) },
+      responses: {
+        200: {
+          description: 'The reconciliation',
+          content: {
+            ...json(z.object({
+              as_of: Day, statement_balance: z.string(), ledger_cash: z.string(), difference: z.string(), opening_balance: z.string(), explained: z.string(),
+              reconciled: z.boolean(), unmatched_lines: z.array(LineOut), unmatched_postings: z.array(Posting),
+            }).openapi('Reconciliation')),
+            'text/csv': { schema: z.string() },
+          },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const { as_of, format } = c.req.valid('query');
+      const r = await reconcile(c.var.db, c.var.deps.ledger, c.var.principal, poolId, as_of);
+      const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
+      if (format === 'csv') {
+        const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+        const rows = [
+          'item,date,reference,amount_fen,detail',
+          `statement_balance,${r.asOf},,${r.statementBalance},`,
+          `ledger_cash,${r.asOf},,${r.ledgerCash},`,
+          `difference,${r.asOf},,${r.difference},`,
+          `opening_balance,,,${r.openingBalance},`,
+          ...r.unmatchedLines.map((l) => `unmatched_statement_line,${l.bookedOn},${q(l.bankRef)},${l.amount},${q(l.memo)}`),
+          ...r.unmatchedPostings.map((p) => `unmatched_posting,${p.effectiveDate},${q(p.externalId)},${p.amount},${q(p.description)}`),
+          `explained,${r.asOf},,${r.explained},${r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'}`,
+        ];
+        return c.body(rows.join('\n') + '\n', 200, { 'content-type': 'text/csv; charset=utf-8' });
+      }
+      return c.json(
+        {
+          as_of: r.asOf, statement_balance: r.statementBalance.toString(), ledger_cash: r.ledgerCash.toString(), difference: r.difference.toString(),
+          opening_balance: r.openingBalance.toString(), explained: r.explained.toString(), reconciled: r.reconciled, unmatched_lines: r.unmatchedLines.map(lineOut),
+          unmatched_postings: postings,
+        },
+        200,
+      );
+    },
+  );
+  return app;
+}
