@@ -344,7 +344,18 @@ export interface StatementMatchesTable {
   created_at: Timestamp;
 }
 
+export interface PeriodClosesTable {
+  pool_id: Int8;
+  through: Day;
+  trial_balance: ColumnType<unknown[], unknown[], never>;
+  chain_seq: Int8;
+  chain_hash: string;
+  by_key: Int8;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  period_closes: PeriodClosesTable;
   statement_imports: StatementImportsTable;
   statement_lines: StatementLinesTable;
   statement_matches: StatementMatchesTable;

@@ -61,6 +61,8 @@ export interface ApplyState {
   refs: Map<string, RefInfo>;
   /** Transaction ids allocated for this batch, taken in order. */
   nextId: () => bigint;
+  /** The last day of each pool's closed periods: nothing may be dated on or before it. */
+  closedThrough: Map<bigint, string>;
 }
 
 export type UnitResult = { ok: true; planned: PlannedTransaction[] } | { ok: false; refusals: Refusal[] };
@@ -159,6 +161,10 @@ function accountById(state: ApplyState, poolId: bigint, id: bigint): Account {
 
 function plan(state: ApplyState, request: PostingRequest): PlannedTransaction {
   const { poolId } = request;
+  const closed = state.closedThrough.get(poolId);
+  if (closed !== undefined && request.effectiveDate <= closed) {
+    refuse('period_closed', `the books are closed through ${closed}; date the posting after it (corrections go into the open period)`);
+  }
   let kind: TransactionKind;
   let refersTo: bigint | null = null;
   let entries: PlannedEntry[];

@@ -5,6 +5,7 @@ import { createAccount, getAccount, listAccounts, openBook } from './accounts.js
 import { getBalance, statement, trialBalance, type StatementCursor, type StatementPage, type TrialBalance } from './balances.js';
 import { digest, seal, verify, type Digest, type VerifyResult } from './chain.js';
 import { LedgerError } from './errors.js';
+import { isDay } from './validate.js';
 import { AccountCache, loadTransactions } from './store.js';
 import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Transaction } from './types.js';
 import { Writer, type WriterOptions } from './writer.js';
@@ -33,6 +34,13 @@ export interface Ledger {
   sealAvailable(poolId: bigint): Promise<number>;
   verify(poolId: bigint, upTo?: bigint): Promise<VerifyResult>;
   digest(poolId: bigint, seq?: bigint): Promise<Digest | null>;
+  /**
+   * Closes the books through a day: from then on nothing may be dated on or before it. Waits for postings
+   * in flight; closing through a day already closed changes nothing. Answers the day closed through.
+   */
+  closeThrough(poolId: bigint, through: Day): Promise<Day>;
+  /** The last day of the closed periods, or null. */
+  closedThrough(poolId: bigint): Promise<Day | null>;
 }
 
 export interface LedgerDeps {
@@ -77,5 +85,14 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
       return verify(sql, poolId, upTo);
     },
     digest: (poolId, seq) => digest(sql, poolId, seq),
+    async closeThrough(poolId, through) {
+      if (!isDay(through)) throw new LedgerError('invalid_posting', `${through} is not a calendar day`);
+      const [row] = await sql<[{ through: string }]>`SELECT ledger_close_through(${poolId.toString()}::int8, ${through}::date)::text AS through`;
+      return row.through;
+    },
+    async closedThrough(poolId) {
+      const [row] = await sql<[{ through: string | null }]>`SELECT max(through)::text AS through FROM ledger_closes WHERE pool_id = ${poolId.toString()}::int8`;
+      return row.through;
+    },
   };
 }

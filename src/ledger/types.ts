@@ -104,7 +104,8 @@ export type RefusalType =
   | 'post_exceeds_pending'
   | 'not_reversible'
   | 'already_reversed'
-  | 'batch_refused';
+  | 'batch_refused'
+  | 'period_closed';
 
 export interface Refusal {
   type: RefusalType;

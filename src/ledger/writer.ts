@@ -180,8 +180,9 @@ export class Writer {
     refInfos: RefInfo[],
     resolvedRows: { pool_id: bigint; refers_to: bigint }[],
     ids: bigint[],
+    closedThrough: Map<bigint, string>,
   ): ApplyState {
-    const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids) };
+    const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(ids), closedThrough };
     for (const a of touched.values()) {
       state.accounts.set(accountKey(a.poolId, a.code), a);
       state.accounts.set(accountIdKey(a.poolId, a.id), a);
@@ -278,7 +279,8 @@ export class Writer {
       // has committed), the earlier outcomes of these ids, and fresh ids.
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
-      const [, balances, resolutions, earlier, [allocated]] = await Promise.all([
+      const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
+      const [, balances, resolutions, earlier, [allocated], closedRows] = await Promise.all([
         begun,
         lockOrRead(mode === 'locked'),
         readResolutions(),
@@ -290,12 +292,17 @@ export class Writer {
           SELECT now() AS now,
                  ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
                  ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
+        // Closed periods (read without a lock: a close waits for in-flight postings, and a posting that
+        // still slips past a close that committed meanwhile is stopped by the database and retried).
+        tx<{ pool_id: bigint; closed_through: string }[]>`
+          SELECT pool_id, max(through)::text AS closed_through FROM ledger_closes WHERE pool_id = ANY(${pools}::int8[]) GROUP BY pool_id`,
       ]);
+      const closedThrough = new Map(closedRows.map((r) => [r.pool_id, r.closed_through]));
       const ids = allocated.transactions.map(BigInt);
       const entryIds = allocated.entries.map(BigInt);
       const earlierById = new Map(earlier.map((e) => [`${e.pool_id}:${e.external_id}`, e]));
       const decideAll = (rows: BalanceRow[], resolvedRows: { pool_id: bigint; refers_to: bigint }[]) => {
-        const state = this.state(touched, codes, rows, refInfos, resolvedRows, ids);
+        const state = this.state(touched, codes, rows, refInfos, resolvedRows, ids, closedThrough);
         const before = new Map([...state.balances].map(([k, b]) => [k, { ...b }]));
         const decided = batch.map((unit) => decide(unit, state, earlierById));
         return { decided, before, after: state.balances };

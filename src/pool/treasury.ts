@@ -36,6 +36,7 @@ export async function postMoney(ledger: Ledger, request: PostingRequest): Promis
     if (outcome.refusal.type === 'insufficient_funds') {
       throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
     }
+    if (outcome.refusal.type === 'period_closed') throw new DomainError('refused', 'period-closed', outcome.refusal.detail);
     throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
   }
 }

@@ -69,4 +69,24 @@ describe('bank statement and reconciliation', () => {
     expect((await upload(changed)).status).toBe(409);
     expect((await upload('date,reference\n2026-01-01,x')).status).toBe(400);
   });
+
+  it('closes a month: postings dated into it are refused, and a later check proves it unchanged until someone tampers with it', async () => {
+    const close = expectStatus(await post('/periods/2026-03/close', {}), 200);
+    expect(close).toMatchObject({ month: '2026-03', through: '2026-03-31' });
+    expect(close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash')).toMatchObject({ debit: '1001234567' });
+    expect(expectStatus(await post('/periods/2026-03/close', {}), 200).chain_hash).toBe(close.chain_hash);
+    const late = await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-03-30' });
+    expect([late.status, late.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);
+    const entry = { effective_date: '2026-02-10', entries: [{ account: 'pool_cash', debit: '1' }, { account: 'fund_capital', credit: '1' }] };
+    expect((await post('/transactions', entry)).status).toBe(422);
+    expect((await post('/transactions', { ...entry, effective_date: '2026-04-10' })).status).toBe(201);
+    expect((await post('/periods/2026-02/close', {})).status).toBe(409);
+    expect((await post('/periods/2099-01/close', {})).body.details).toEqual({ field: 'month' });
+    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: true, trial_balance_unchanged: true, chain_unchanged: true });
+    // Behind the application's back, an entry of March is changed: the check finds it.
+    await api.db.owner.unsafe('ALTER TABLE entries DISABLE TRIGGER entries_append_only');
+    await api.db.owner`UPDATE entries SET amount = amount + 1 WHERE pool_id = ${t.poolId} AND effective_date = '2026-03-21' AND amount > 0`;
+    await api.db.owner.unsafe('ALTER TABLE entries ENABLE TRIGGER entries_append_only');
+    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: false, chain_unchanged: false });
+  });
 });

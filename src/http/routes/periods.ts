@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { checkMonth, closeMonth, type PeriodClose } from '../../pool/periods.js';
+import { routeGroup } from '../route-group.js';
+import { Day, PoolParam } from '../wire.js';
+import { authorize, errorResponses, json, READERS } from './common.js';
+
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM').openapi({ example: '2026-03' });
+const CloseOut = z
+  .object({
+    month: Month, through: Day, trial_balance: z.array(z.object({ account: z.string(), debit: z.string(), credit: z.string() })),
+    chain_seq: z.string(), chain_hash: z.string(), closed_at: z.string(),
+  })
+  .openapi('PeriodClose');
+const closeOut = (p: PeriodClose) => ({
+  month: p.month, through: p.through, trial_balance: p.trialBalance, chain_seq: p.chainSeq.toString(), chain_hash: p.chainHash, closed_at: p.closedAt.toISOString(),
+});
+const MonthParam = PoolParam.extend({ month: Month });
+
+export function periodRoutes() {
+  const app = routeGroup();
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/pools/{pool_id}/periods/{month}/close', tags: ['reconciliation'],
+      summary: 'Close a month (treasury): postings dated into it are refused from then on; its trial balance is stored with the hash-chain head',
+      request: { params: MonthParam, body: { content: json(z.object({}).passthrough()), required: false } },
+      responses: { 200: { description: 'Closed (closing again answers the same close)', content: json(CloseOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const { pool_id, month } = c.req.valid('param');
+      const poolId = authorize(c, ['treasury'], pool_id);
+      return c.json(closeOut(await closeMonth(c.var.db, c.var.deps.ledger, c.var.principal, poolId, month)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/periods/{month}', tags: ['reconciliation'],
+      summary: 'A closed month, checked: its trial balance recomputed and the hash chain verified up to the head stored at close',
+      request: { params: MonthParam },
+      responses: {
+        200: { description: 'The close and the check', content: json(z.object({ close: CloseOut, trial_balance_unchanged: z.boolean(), chain_unchanged: z.boolean(), unchanged: z.boolean() })) },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { pool_id, month } = c.req.valid('param');
+      const poolId = authorize(c, READERS, pool_id);
+      const r = await checkMonth(c.var.db, c.var.deps.ledger, c.var.principal, poolId, month);
+      return c.json({ close: closeOut(r.close), trial_balance_unchanged: r.trialBalanceUnchanged, chain_unchanged: r.chainUnchanged, unchanged: r.unchanged }, 200);
+    },
+  );
+  return app;
+}

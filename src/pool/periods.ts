@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Ledger, TrialBalance } from '../ledger/index.js';
+import { requireRole, scopePool, type Principal } from './access.js';
+import { todayInChina } from './claim-amount.js';
+import { DomainError, invalidField, notFound } from './errors.js';
+import { appendEvent } from './events.js';
+
+/**
+ * Period close (月结): treasury closes a month; postings dated into it are refused from then on (corrections
+ * go into the open month). The close stores the month's trial balance with the hash-chain head that covers
+ * every posting of the month, so a later check recomputes both and proves the month unchanged.
+ */
+export interface PeriodClose {
+  month: string;
+  through: string;
+  trialBalance: { account: string; debit: string; credit: string }[];
+  chainSeq: bigint;
+  chainHash: string;
+  closedAt: Date;
+}
+
+const lastDay = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+};
+const lines = (tb: TrialBalance) => tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
+
+export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string): Promise<PeriodClose> {
+  requireRole(principal, ['treasury']);
+  scopePool(principal, poolId);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
+  const through = lastDay(month);
+  if (through >= todayInChina()) throw invalidField('month', `${month} has not ended yet`);
+  const stored = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', through).executeTakeFirst();
+  if (stored) return toClose(month, stored);
+  const closed = await ledger.closedThrough(poolId);
+  if (closed !== null && closed > through) throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
+  // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
+  await ledger.closeThrough(poolId, through);
+  await ledger.seal(poolId);
+  const head = await ledger.digest(poolId);
+  const trial = lines(await ledger.trialBalance(poolId, through));
+  const row = await db
+    .insertInto('period_closes')
+    .values({ pool_id: poolId, through, trial_balance: trial, chain_seq: head?.seq ?? 0n, chain_hash: head?.hash ?? '', by_key: principal.keyId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await appendEvent(db, { poolId, type: 'period.closed', subject: `period/${month}`, data: { through, chain_seq: row.chain_seq.toString() } });
+  return toClose(month, row);
+}
+
+const toClose = (month: string, r: { through: string; trial_balance: unknown[]; chain_seq: bigint; chain_hash: string; created_at: Date }): PeriodClose => ({
+  month, through: r.through, trialBalance: r.trial_balance as PeriodClose['trialBalance'], chainSeq: r.chain_seq, chainHash: r.chain_hash, closedAt: r.created_at,
+});
+
+/** A closed month, checked again: its trial balance recomputed, and the chain verified up to its head. */
+export async function checkMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string) {
+  requireRole(principal, ['admin', 'treasury', 'auditor']);
+  scopePool(principal, poolId);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
+  const row = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', lastDay(month)).executeTakeFirst();
+  if (!row) throw notFound(`a close of ${month}`);
+  const close = toClose(month, row);
+  const now = lines(await ledger.trialBalance(poolId, close.through));
+  const verified = close.chainSeq > 0n ? await ledger.verify(poolId, close.chainSeq) : null;
+  const head = close.chainSeq > 0n ? await ledger.digest(poolId, close.chainSeq) : null;
+  const canonical = (tb: PeriodClose['trialBalance']) => JSON.stringify(tb.map((l) => [l.account, l.debit, l.credit]));
+  const trialBalanceUnchanged = canonical(now) === canonical(close.trialBalance);
+  const chainUnchanged = close.chainSeq === 0n || (verified?.ok === true && head?.hash === close.chainHash);
+  return { close, trialBalanceUnchanged, chainUnchanged, unchanged: trialBalanceUnchanged && chainUnchanged, verify: verified };
+}
