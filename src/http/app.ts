@@ -14,6 +14,7 @@ import { claimRoutes } from './routes/claims.js';
 import { incentiveRoutes } from './routes/incentives.js';
 import { statementRoutes } from './routes/statements.js';
 import { periodRoutes } from './routes/periods.js';
+import { reportRoutes } from './routes/reports.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
 import { moneyRoutes } from './routes/money.js';
 import { loanRoutes } from './routes/loans.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', incentiveRoutes());
   app.route('/v1', statementRoutes());
   app.route('/v1', periodRoutes());
+  app.route('/v1', reportRoutes());
   app.route('/v1', eventRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });

@@ -181,4 +181,23 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
     expect(detail.steps.map((s: { status: string }) => s.status)).toEqual(['submitted', 'approved', 'paid']);
     expect(expectStatus(await get(t.treasury, '/claims?overdue=true'), 200).data).toEqual([]);
   });
+
+  it('reports agreements, the claims pipeline and the pool cash by day, as JSON and CSV', async () => {
+    const agreements = expectStatus(await get(t.auditor, '/reports/agreements?year=2026'), 200).rows;
+    expect(agreements).toHaveLength(3);
+    const third = agreements[2];
+    // Bank three: 3 of its 60 loans defaulted, 3,600,000,000 of 3,657,000,000 fen enrolled: far past 3 %.
+    expect(third).toMatchObject({ loans_defaulted: 3, loans_active: 57, defaulted_in_year: '3600000000', enrolled_in_year: '3657000000', suspension_threshold_bp: 300, suspended: false });
+    expect(third.loss_ratio_bp).toBe(Number((3_600_000_000n * 10_000n) / 3_657_000_000n));
+    const pipeline = expectStatus(await get(t.treasury, '/reports/claims'), 200).rows;
+    expect(pipeline.find((r: { status: string }) => r.status === 'paid')).toMatchObject({ claims: 8, amount: '2880000000', overdue: 0 });
+    expect(pipeline.find((r: { status: string }) => r.status === 'rejected')).toMatchObject({ claims: 2 });
+    const csv = await get(t.treasury, '/reports/agreements?year=2026&format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(csv.text.split('\n')[0]).toMatch(/^agreement_id,name,bank_id,bank,insurer_id,credit_line,exposure_used/);
+    const cash = expectStatus(await get(t.treasury, '/reports/cash'), 200).rows;
+    expect(cash[0]).toEqual({ day: '2026-01-10', balance: FUNDS.toString() });
+    expect(cash.at(-1).balance).toBe(expectStatus(await get(t.treasury, '/position'), 200).cash);
+    expect((await get(t.bank, '/reports/claims')).status).toBe(403);
+  });
 });

@@ -1,0 +1,64 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { stringify } from 'csv-stringify/sync';
+import { agreementsReport, cashByDay, claimsPipeline, incentivesByArticle } from '../../pool/reports.js';
+import { poolPosition } from '../../pool/treasury.js';
+import { routeGroup } from '../route-group.js';
+import { Day, PoolParam } from '../wire.js';
+import { authorize, errorResponses, json, READERS } from './common.js';
+
+const REPORTS = ['position', 'agreements', 'claims', 'incentives', 'cash'] as const;
+
+export function reportRoutes() {
+  const app = routeGroup();
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/pools/{pool_id}/reports/{report}', tags: ['reports'],
+      summary: 'Treasury reports as rows (JSON, or CSV with format=csv): position (as_of), agreements (year: exposure against the line, loans by state, loss ratio against the suspension threshold), claims (pipeline by status with ages and overdue steps), incentives (paid by article; year optional), cash (pool cash by day, from/to)',
+      request: {
+        params: PoolParam.extend({ report: z.enum(REPORTS) }),
+        query: z.object({
+          format: z.enum(['json', 'csv']).default('json'), as_of: Day.optional(), from: Day.optional(), to: Day.optional(),
+          year: z.coerce.number().int().min(2000).max(2200).optional(),
+        }),
+      },
+      responses: {
+        200: { description: 'The report', content: { ...json(z.object({ report: z.enum(REPORTS), rows: z.array(z.record(z.string(), z.unknown())) })), 'text/csv': { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { pool_id, report } = c.req.valid('param');
+      const poolId = authorize(c, READERS, pool_id);
+      const q = c.req.valid('query');
+      const { db, principal } = c.var;
+      const ledger = c.var.deps.ledger;
+      const year = q.year ?? Number(new Date().toISOString().slice(0, 4));
+      let rows: Record<string, unknown>[];
+      switch (report) {
+        case 'position': {
+          const p = await poolPosition(ledger, principal, poolId, q.as_of);
+          rows = [Object.fromEntries(Object.entries(p).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), typeof v === 'bigint' ? v.toString() : v]))];
+          break;
+        }
+        case 'agreements':
+          rows = (await agreementsReport(db, principal, poolId, year)) as unknown as Record<string, unknown>[];
+          break;
+        case 'claims':
+          rows = (await claimsPipeline(db, principal, poolId)) as unknown as Record<string, unknown>[];
+          break;
+        case 'incentives':
+          rows = (await incentivesByArticle(db, principal, poolId, q.year)) as unknown as Record<string, unknown>[];
+          break;
+        case 'cash':
+          rows = (await cashByDay(ledger, principal, poolId, q.from, q.to)) as unknown as Record<string, unknown>[];
+          break;
+      }
+      if (q.format === 'csv') {
+        const csv = rows.length ? stringify(rows, { header: true, cast: { boolean: (b) => (b ? 'true' : 'false') } }) : '';
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${report}.csv"` });
+      }
+      return c.json({ report, rows }, 200);
+    },
+  );
+  return app;
+}
