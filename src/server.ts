@@ -10,6 +10,7 @@ import { createDb, createSql, type Db, type Sql } from './db/client.js';
 import { EmbeddedStartError, startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { purgeExpired } from './db/idempotency.js';
 import { enableAppLogin, migrate, MigrationError, readMigrations } from './db/migrate.js';
+import { loadDashboardAssets } from './dashboard-assets.js';
 import { createApp } from './http/app.js';
 import { createLedger, type Ledger } from './ledger/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -73,7 +74,9 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
     process.stdout.write(`\nFirst admin API key (shown once, keep it safe):\n\n  ${admin.key}\n\n`);
   }
 
-  const app = createApp({ db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0, idempotencyLease_ms: config.IDEMPOTENCY_LEASE_MS });
+  const app = createApp({
+    db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0, idempotencyLease_ms: config.IDEMPOTENCY_LEASE_MS, dashboard: loadDashboardAssets(),
+  });
   running.http = await listen(app.fetch, config);
   logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'pool ledger listening');
 

@@ -83,6 +83,12 @@ export function createApp(deps: AppDeps) {
     security: [{ bearerAuth: [] }],
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Pool ledger API' }));
+  // The dashboard: a page that asks for a treasury or auditor key and draws the reports with Chart.js.
+  const dashboard = deps.dashboard;
+  const noDashboard = (c: Parameters<typeof problem>[0]) => problem(c, 'not-found', { detail: 'the dashboard is served by the Node server (npm start)' });
+  app.get('/dashboard', (c) => (dashboard ? c.html(dashboard.html) : noDashboard(c)));
+  app.get('/dashboard/chart.js', (c) =>
+    dashboard ? c.body(dashboard.chartJs, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }) : noDashboard(c));
 
   app.notFound((c) => problem(c, 'not-found', { detail: `no route for ${c.req.method} ${c.req.path}` }));
   app.onError((err, c) => {

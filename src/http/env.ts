@@ -18,6 +18,8 @@ export interface AppDeps {
   latestMigration: number;
   /** How long an Idempotency-Key stays claimed by a request before a retry may take it over. */
   idempotencyLease_ms?: number;
+  /** The dashboard's page and its charting library, where the entry point can read them (the Node server). */
+  dashboard?: { html: string; chartJs: string };
 }
 
 export type AppEnv = {
