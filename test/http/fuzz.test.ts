@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
-import { newCreditCode } from '../support/credit-codes.js';
+import { registerEnterprise, signAgreement } from '../support/domain.js';
 
 /**
  * Every write route gets arbitrary bodies, headers and ids: it never answers 5xx, every refusal is
@@ -12,7 +12,7 @@ let t: Tenant;
 let txId: string;
 let agreementId: string;
 let loanId: string;
-const borrower = newCreditCode();
+let borrower: string;
 
 beforeAll(async () => {
   api = await apiFixture();
@@ -25,25 +25,10 @@ beforeAll(async () => {
     }),
     201,
   ).id;
-  agreementId = expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/agreements`, {
-      key: t.treasury,
-      body: {
-        bank_id: t.bankId, insurer_id: t.insurerId, name: 'Loans', effective_from: '2026-01-01',
-        terms: {
-          pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
-          credit_line: '100000000000', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '100000000', max_term_months: 36, suspension_loss_bp: 10000,
-        },
-      },
-    }),
-    201,
-  ).id;
-  expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/participants`, {
-      key: t.treasury, body: { kind: 'enterprise', name: 'Borrower', credit_code: borrower, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-01-01' } },
-    }),
-    201,
-  );
+  agreementId = await signAgreement(api, t, {
+    name: 'Loans', terms: { per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1', credit_line: '100000000000', eligible_kinds: ['credit'], max_principal: '100000000', max_term_months: 36, suspension_loss_bp: 10000 },
+  });
+  borrower = await registerEnterprise(api, t);
   loanId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: validLoan('FUZZ-0') }), 201).id;
 });
 afterAll(() => api.close());

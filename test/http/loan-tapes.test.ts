@@ -2,15 +2,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
+import { registerEnterprise, signAgreement } from '../support/domain.js';
 
 let api: ApiFixture;
-
-const terms = {
-  pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000,
-  per_loan_cap: '100000000', per_enterprise_year_cap: '200000000', per_bank_year_cap: '1000000000',
-  credit_line: '1000000', filing_window_days: 180, eligible_kinds: ['credit', 'performance_bond_insured'],
-  max_principal: '500000', max_term_months: 24, suspension_loss_bp: 300,
-};
 
 interface Setup {
   t: Tenant;
@@ -20,18 +14,8 @@ interface Setup {
 
 async function setup(over: Record<string, unknown> = {}): Promise<Setup> {
   const t = await api.tenant();
-  const agreementId = expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: { bank_id: t.bankId, insurer_id: t.insurerId, name: 'line', effective_from: '2026-01-01', terms: { ...terms, ...over } } }),
-    201,
-  ).id;
-  const borrower = newCreditCode();
-  expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/participants`, {
-      key: t.treasury,
-      body: { kind: 'enterprise', name: `Tech ${borrower}`, credit_code: borrower, enterprise: { in_zone: true, tech_sme_certificate: 'GR2026', tech_sme_expires: '2028-12-31' } },
-    }),
-    201,
-  );
+  const agreementId = await signAgreement(api, t, { name: 'line', terms: { filing_window_days: 180, ...over } });
+  const borrower = await registerEnterprise(api, t, { tech_sme_expires: '2028-12-31' });
   return { t, agreementId, borrower };
 }
 

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
+import { terms as termsWith } from '../support/domain.js';
 
 let api: ApiFixture;
 let t: Tenant;
 let agreementId: string;
 let borrower: string;
 
-const terms = {
-  pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, public_ceiling_bp: 8000,
-  per_loan_cap: '100000000', per_enterprise_year_cap: '200000000', per_bank_year_cap: '1000000000',
-  credit_line: '1000000', filing_window_days: 180, eligible_kinds: ['credit', 'performance_bond_insured'],
-  max_principal: '500000', max_term_months: 24, suspension_loss_bp: 1000,
-};
+const terms = termsWith({ suspension_loss_bp: 1000, filing_window_days: 180 });
 
 async function enterprise(profile: Record<string, unknown>): Promise<string> {
   const code = newCreditCode();

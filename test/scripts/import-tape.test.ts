@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
-import { newCreditCode } from '../support/credit-codes.js';
+import { registerEnterprise, signAgreement } from '../support/domain.js';
 import { freePort } from '../support/ports.js';
 
 let api: ApiFixture;
@@ -14,7 +14,7 @@ let server: ServerType;
 let base: string;
 let dir: string;
 let agreementId: string;
-const borrower = newCreditCode();
+let borrower: string;
 
 beforeAll(async () => {
   api = await apiFixture();
@@ -23,25 +23,10 @@ beforeAll(async () => {
   server = serve({ fetch: api.app.fetch, port, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${port}`;
   dir = mkdtempSync(join(tmpdir(), 'import-tape-'));
-  agreementId = expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/agreements`, {
-      key: t.treasury,
-      body: {
-        bank_id: t.bankId, name: 'Tape', effective_from: '2026-01-01',
-        terms: {
-          pool_share_bp: 5000, insurer_share_bp: 0, bank_share_bp: 5000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
-          credit_line: '100000000', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36, suspension_loss_bp: 300,
-        },
-      },
-    }),
-    201,
-  ).id;
-  expectStatus(
-    await api.call('POST', `/v1/pools/${t.poolId}/participants`, {
-      key: t.treasury, body: { kind: 'enterprise', name: 'Borrower', credit_code: borrower, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-01-01' } },
-    }),
-    201,
-  );
+  agreementId = await signAgreement(api, t, {
+    insurer: false, name: 'Tape', terms: { per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1', credit_line: '100000000', eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36 },
+  });
+  borrower = await registerEnterprise(api, t);
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
