@@ -35,7 +35,7 @@ beforeAll(async () => {
     );
     const agreementId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: agreement(t, 'Matrix') }), 201).id;
     const spareBankId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/participants`, { key: t.treasury, body: { kind: 'bank', name: 'Spare bank', credit_code: newCreditCode() } }), 201).id;
-    const book = { agreementId, borrower, loanId: '', loanRef: `M-${t.poolId}`, spareBankId, defaultedId: '', claimId: '' };
+    const book = { agreementId, borrower, loanId: '', loanRef: `M-${t.poolId}`, spareBankId, defaultedId: '', claimId: '', awardId: '' };
     books.set(t.poolId, book);
     book.loanId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, book.loanRef) }), 201).id;
     // Two defaulted loans: one already claimed on (for the claim routes), one for a new claim.
@@ -48,10 +48,12 @@ beforeAll(async () => {
     const claimed = await defaultedLoan(`D1-${t.poolId}`);
     book.defaultedId = await defaultedLoan(`D2-${t.poolId}`);
     book.claimId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/claims`, { key: t.bank, body: claim(claimed) }), 201).id;
+    expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/appropriations`, { key: t.treasury, body: { reference: 'AP-1', amount: '100', notified_on: '2026-03-01' } }), 201);
+    book.awardId = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/awards`, { key: t.treasury, body: award(t.bankId) }), 201).id;
   }
 });
 
-interface Book { agreementId: string; borrower: string; loanId: string; loanRef: string; spareBankId: string; defaultedId: string; claimId: string }
+interface Book { agreementId: string; borrower: string; loanId: string; loanRef: string; spareBankId: string; defaultedId: string; claimId: string; awardId: string }
 const books = new Map<string, Book>();
 const book = (t: Tenant) => books.get(t.poolId)!;
 const agreement = (t: Tenant, name: string) => ({
@@ -66,6 +68,10 @@ const loan = (t: Tenant, reference = `M-${Math.random()}`) => ({
 });
 const csv = { 'content-type': 'text/csv' };
 const claim = (loanId: string) => ({ loan_id: loanId, loss_principal: '1000', documents: [{ name: 'notice.pdf', sha256: 'b'.repeat(64) }] });
+const award = (beneficiary?: string) => ({
+  programme: 'art1_innovation', reference: `AW-${Math.random()}`, ...(beneficiary ? { beneficiary_id: beneficiary } : {}), item: 'year:2026', year: 2026, basis_amount: '0',
+});
+const statementCsv = () => `date,reference,direction,amount,balance\n2026-03-05,S-${Math.random()},C,1.00,1.00`;
 const money = () => ({ reference: `M-${Math.random()}`, amount: '100', on: '2026-03-05' });
 const loanTape = (t: Tenant) => `agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on\n${Object.values(loan(t)).join(',')}`;
 const reportTape = (t: Tenant) => `reference,month,outstanding,overdue_principal,overdue_interest,days_past_due,classification\n${book(t).loanRef},2026-04-01,800,0,0,0,normal`;
@@ -140,6 +146,23 @@ const routes: Route[] = [
   { name: 'run award round', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/award-rounds`, body: () => ({ programme: 'art3_innovation', year: 2026 }), ...treasuryWrite(200) },
   { name: 'list awards', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/awards`, own: all(200), other: all(404, { admin: 200 }) },
   { name: 'incentive programmes', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/incentive-programmes`, own: all(200), other: all(404, { admin: 200 }) },
+  { name: 'receive appropriation', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/appropriations/AP-1/receipt`, body: () => ({ received_on: '2026-03-02' }), ...treasuryWrite(200) },
+  { name: 'return to treasury', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/returns`, body: money, ...treasuryWrite(201) },
+  { name: 'receive recovery', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).defaultedId}/recoveries/R-1/receipt`, body: () => ({ received_on: '2026-05-02' }), ...treasuryWrite(404) },
+  {
+    name: 'apply for award', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/awards`, body: (t) => award(t.bankId),
+    own: all(403, { treasury: 201, bank: 201 }), other: all(403, { treasury: 404, bank: 404 }),
+  },
+  { name: 'read award', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/awards/${book(t).awardId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
+  { name: 'approve award', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/awards/${book(t).awardId}/approve`, body: () => ({ reason: 'matrix' }), ...treasuryWrite(200) },
+  { name: 'import bank statement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/bank-statements`, body: statementCsv, headers: csv, ...treasuryWrite(200) },
+  { name: 'statement lines', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/bank-statements/lines`, ...readers },
+  { name: 'match statement line', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/bank-statements/lines/999999/match`, body: () => ({ transaction_id: '1', reason: 'x' }), ...treasuryWrite(404) },
+  { name: 'unmatch statement line', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/bank-statements/lines/999999/unmatch`, body: () => ({ reason: 'x' }), ...treasuryWrite(404) },
+  { name: 'reconciliation', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/reconciliation?as_of=2026-12-31`, ...readers },
+  { name: 'report', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/reports/claims`, ...readers },
+  { name: 'close month', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/periods/2026-01/close`, body: () => ({}), ...treasuryWrite(200) },
+  { name: 'check month', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/periods/2026-01`, own: all(200, { bank: 403, insurer: 403 }), other: all(404, { bank: 403, insurer: 403 }) },
   { name: 'suspend agreement', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/suspension`, body: () => ({ suspended: true, reason: 'matrix' }), ...treasuryWrite(200) },
 ];
 
