@@ -7,7 +7,7 @@ import { digest, seal, verify, type Digest, type VerifyResult } from './chain.js
 import { LedgerError } from './errors.js';
 import { isDay } from './validate.js';
 import { AccountCache, loadTransactions } from './store.js';
-import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Transaction } from './types.js';
+import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction } from './types.js';
 import { Writer, type WriterOptions } from './writer.js';
 
 export * from './types.js';
@@ -41,6 +41,8 @@ export interface Ledger {
   closeThrough(poolId: bigint, through: Day): Promise<Day>;
   /** The last day of the closed periods, or null. */
   closedThrough(poolId: bigint): Promise<Day | null>;
+  /** What became of an external id: its transaction, its refusal, or null if it was never posted. */
+  outcomeOf(poolId: bigint, externalId: string): Promise<PostingOutcome | null>;
 }
 
 export interface LedgerDeps {
@@ -89,6 +91,16 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
       if (!isDay(through)) throw new LedgerError('invalid_posting', `${through} is not a calendar day`);
       const [row] = await sql<[{ through: string }]>`SELECT ledger_close_through(${poolId.toString()}::int8, ${through}::date)::text AS through`;
       return row.through;
+    },
+    async outcomeOf(poolId, externalId) {
+      const [row] = await sql<{ transaction_id: bigint | null; refusal_type: string | null; refusal_detail: string | null }[]>`
+        SELECT transaction_id, refusal_type, refusal_detail FROM ledger_requests WHERE pool_id = ${poolId.toString()}::int8 AND external_id = ${externalId}`;
+      if (!row) return null;
+      if (row.transaction_id === null) {
+        return { status: 'refused', replayed: true, externalId, refusal: { type: row.refusal_type as Refusal['type'], detail: row.refusal_detail ?? '' } };
+      }
+      const [tx] = await loadTransactions(sql, [[poolId, row.transaction_id]]);
+      return { status: 'posted', replayed: true, transaction: tx! };
     },
     async closedThrough(poolId) {
       const [row] = await sql<[{ through: string | null }]>`SELECT max(through)::text AS through FROM ledger_closes WHERE pool_id = ${poolId.toString()}::int8`;

@@ -8,7 +8,7 @@ import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
 import { ensureAccounts, postingFor } from './posting-rules.js';
-import { postMoney } from './treasury.js';
+import { postedAs, postOnce } from './treasury.js';
 
 /**
  * Claims (DESIGN.md §4): a bank's compensation claim or an insurer's performance-bond claim on a defaulted
@@ -180,9 +180,10 @@ export async function decideClaim(
         throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
       }
       if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
-      const reservation = postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } });
-      set.reserve_tx = (await postMoney(ledger, reservation)).id;
-      set.amount = amount.amount;
+      // A reservation posted by an approval that crashed before recording it stands, with its amount.
+      const reservation = await postOnce(ledger, postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } }));
+      set.reserve_tx = reservation.id;
+      set.amount = -reservation.entries.filter((e) => e.account === 'pool_cash').reduce((s, e) => s + e.amount, 0n);
       set.breakdown = breakdownOf(amount);
       set.due_by = addWorkingDays(today, terms.stepDeadlineDays);
       status = 'approved';
@@ -192,15 +193,19 @@ export async function decideClaim(
       status = 'deferred';
       set.due_by = null;
       break;
-    case 'reject':
-      if (row.status === 'approved' && row.reserve_tx !== null) {
-        await postMoney(ledger, { type: 'void_pending', poolId, externalId: `claim:${row.id}:void`, effectiveDate: today, pending: { id: row.reserve_tx } });
+    case 'reject': {
+      // An approved claim holds a reservation; so may one whose approval posted it and then crashed before
+      // the claim recorded it. Either is voided.
+      const reservation = row.reserve_tx ?? (await postedAs(ledger, poolId, `claim:${row.id}:reserve`))?.id ?? null;
+      if (reservation !== null) {
+        await postOnce(ledger, { type: 'void_pending', poolId, externalId: `claim:${row.id}:void`, effectiveDate: today, pending: { id: reservation } });
       }
       status = 'rejected';
       set.due_by = null;
       break;
+    }
     case 'pay':
-      await postMoney(ledger, { type: 'post_pending', poolId, externalId: `claim:${row.id}:pay`, effectiveDate: today, pending: { id: row.reserve_tx! } });
+      await postOnce(ledger, { type: 'post_pending', poolId, externalId: `claim:${row.id}:pay`, effectiveDate: today, pending: { id: row.reserve_tx! } });
       status = 'paid';
       set.due_by = null;
       break;

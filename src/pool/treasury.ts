@@ -41,6 +41,27 @@ export async function postMoney(ledger: Ledger, request: PostingRequest): Promis
   }
 }
 
+/**
+ * The transaction a money event was posted as, if it was (whichever attempt of postMoney posted it): for
+ * undoing a step whose posting committed but whose business record did not (a crash between the two).
+ */
+export async function postedAs(ledger: Ledger, poolId: bigint, externalId: string): Promise<Transaction | null> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await ledger.outcomeOf(poolId, attempt === 0 ? externalId : `${externalId}:retry-${attempt}`);
+    if (outcome === null) return null;
+    if (outcome.status === 'posted') return outcome.transaction;
+  }
+}
+
+/**
+ * Posts a step of a record (a claim's reservation, payment or release; an award's booking) once: when an
+ * earlier attempt already posted it (its record then lost in a crash), that posting stands, whatever day
+ * the step is taken again on.
+ */
+export async function postOnce(ledger: Ledger, request: PostingRequest): Promise<Transaction> {
+  return (await postedAs(ledger, request.poolId, request.externalId)) ?? postMoney(ledger, request);
+}
+
 export interface Appropriation {
   id: bigint;
   reference: string;

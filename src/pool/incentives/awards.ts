@@ -5,7 +5,7 @@ import { requireRole, scopePool, seesWholePool, type Principal } from '../access
 import { DomainError, invalidField, notFound } from '../errors.js';
 import { appendEvent } from '../events.js';
 import { ensureAccounts, postingFor, refKey } from '../posting-rules.js';
-import { postMoney } from '../treasury.js';
+import { postedAs, postMoney, postOnce } from '../treasury.js';
 import { todayInChina } from '../claim-amount.js';
 import { computeAward, programme as findProgramme, PROGRAMMES, type AwardAsk, type AwardHistory, type Programme } from './engine.js';
 
@@ -232,16 +232,21 @@ export async function decideAward(
     breakdown = breakdownOf(p, out);
     if (amount > 0n) {
       await ensureAccounts(ledger, poolId, parties);
-      await postMoney(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
+      const booked = await postOnce(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
+      // What an approval that crashed before recording it booked is what stands.
+      amount = booked.entries.filter((e) => e.amount > 0n).reduce((s, e) => s + e.amount, 0n);
     }
     status = 'approved';
   } else if (action === 'pay') {
     if (amount > 0n) {
       await ensureAccounts(ledger, poolId, parties);
-      await postMoney(ledger, postingFor('award_paid', { poolId, externalId: `award:${row.id}:paid`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
+      await postOnce(ledger, postingFor('award_paid', { poolId, externalId: `award:${row.id}:paid`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
     }
     status = 'paid';
   } else {
+    // An approval that booked the award and crashed before the award recorded it is reversed.
+    const booked = await postedAs(ledger, poolId, `award:${row.id}:approved`);
+    if (booked) await postOnce(ledger, { type: 'reverse', poolId, externalId: `award:${row.id}:rejected`, effectiveDate: today, transaction: { id: booked.id } });
     status = 'rejected';
   }
   const updated = await db.updateTable('awards').set({ status, amount, breakdown, reason }).where('pool_id', '=', poolId).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
