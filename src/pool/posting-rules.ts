@@ -27,6 +27,7 @@ export const CHART = {
   interest_income: { name: '利息收入 Interest income', type: 'income' },
   // Incentive awards are paid from their own budget, apart from the risk pool's cash.
   award_budget_cash: { name: '奖补资金 Award budget cash', type: 'asset', noNegative: true },
+  award_budget_capital: { name: '奖补资金拨款 Award budget appropriations', type: 'net_assets' },
 } as const satisfies Record<string, ChartAccount>;
 
 /** An account of the chart, or one of a party's or an article's own. */
@@ -90,7 +91,7 @@ export const POSTING_RULES: Record<MoneyEvent, PostingRule> = {
   claim_approved: { debit: 'compensation_expense', credit: 'pool_cash', pending: true, description: 'claim approved: compensation reserved' },
   recovery_reported: { debit: 'recovery_receivable', credit: 'recovery_income', description: 'recovery reported: the pool\'s part receivable from the bank' },
   recovery_received: { debit: 'pool_cash', credit: 'recovery_receivable', description: 'recovery received from the bank' },
-  award_budget_funded: { debit: 'award_budget_cash', credit: 'fund_capital', description: 'award budget funded' },
+  award_budget_funded: { debit: 'award_budget_cash', credit: 'award_budget_capital', description: 'award budget funded' },
   award_approved: { debit: 'incentive_expense', credit: 'awards_payable', description: 'incentive award approved' },
   award_paid: { debit: 'awards_payable', credit: 'award_budget_cash', description: 'incentive award paid from the award budget' },
 };

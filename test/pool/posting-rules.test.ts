@@ -23,7 +23,7 @@ const EXPECTED: Record<MoneyEvent, Record<string, bigint>> = {
   claim_approved: {},
   recovery_reported: { [`recovery_receivable:${BANK}`]: 100n, recovery_income: 100n },
   recovery_received: { pool_cash: 100n, [`recovery_receivable:${BANK}`]: -100n },
-  award_budget_funded: { award_budget_cash: 100n, fund_capital: 100n },
+  award_budget_funded: { award_budget_cash: 100n, award_budget_capital: 100n },
   award_approved: { 'incentive_expense:art3': 100n, [`awards_payable:${FIRM}`]: 100n },
   award_paid: { [`awards_payable:${FIRM}`]: -100n, award_budget_cash: -100n },
 };

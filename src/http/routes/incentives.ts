@@ -49,7 +49,7 @@ export function incentiveRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/award-budget', tags: ['incentives'], summary: 'Fund the award budget (treasury): award budget cash / fund capital',
+      method: 'post', path: '/pools/{pool_id}/award-budget', tags: ['incentives'], summary: 'Fund the award budget (treasury): award budget cash / award budget appropriations, apart from the risk pool',
       request: { params: PoolParam, body: { content: json(z.object({ reference: z.string().min(1).max(100), amount: PositiveFen, on: Day })), required: true } },
       responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
     }),
