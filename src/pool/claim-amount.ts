@@ -5,7 +5,8 @@ import { minOf, splitByLargestRemainder } from './money.js';
 /**
  * The pool's share of a loss (DESIGN.md §4): loss base × (the pool's share + bonuses, capped at the ceiling
  * on public money), split with the insurer's and the bank's shares by largest remainder so that the three
- * parts add up to the loss exactly; then the per-loan cap, what is left of the enterprise's and the bank's
+ * parts add up to the loss exactly; less what the pool already granted on the loan (its share is borne once,
+ * to the bank or the insurer); then the per-loan cap, what is left of the enterprise's and the bank's
  * yearly caps, and what the pool has available. Pure: every input is given, every step is shown.
  */
 export interface ClaimInputs {
@@ -24,7 +25,7 @@ export interface ClaimInputs {
 }
 
 export interface ClaimStep {
-  step: 'share' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
+  step: 'share' | 'loan_already_granted' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
   /** The limit this step applies (for `share`, the pool's part of the loss). */
   limit: string;
   /** The amount after this step. */
@@ -58,6 +59,8 @@ export function claimAmount(x: ClaimInputs): ClaimAmount {
     steps.push({ step, limit: positive(limit).toString(), amount: next.toString(), bit: next < amount });
     amount = next;
   };
+  // The pool bears its share of a loan's loss once, whichever claimant (the bank or the insurer) claims it.
+  cap('loan_already_granted', pool - x.loanGranted);
   cap('per_loan_cap', t.perLoanCap - x.loanGranted);
   cap('enterprise_year_cap', t.perEnterpriseYearCap - x.enterpriseYearGranted);
   cap('bank_year_cap', t.perBankYearCap - x.bankYearGranted);

@@ -8,7 +8,7 @@ import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
 import { ensureAccounts, postingFor } from './posting-rules.js';
-import { postedAs, postOnce } from './treasury.js';
+import { postedAs, postMoney, postOnce } from './treasury.js';
 
 /**
  * Claims (DESIGN.md §4): a bank's compensation claim or an insurer's performance-bond claim on a defaulted
@@ -174,14 +174,19 @@ export async function decideClaim(
         set.due_by = null;
         break;
       }
+      // A reservation posted by an approval that crashed before recording it stands, with its amount: it is
+      // already counted against the available balance and the caps, so they are not applied to it again.
+      const earlier = await postedAs(ledger, poolId, `claim:${row.id}:reserve`);
       const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: row.loss_principal, lossInterest: row.loss_interest, year: row.loss_year, except: row.id });
-      const capped = amount.steps.filter((s) => s.bit).map((s) => s.step);
-      if (capped.includes('available')) {
-        throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
+      let reservation = earlier;
+      if (!reservation) {
+        const capped = amount.steps.filter((s) => s.bit).map((s) => s.step);
+        if (capped.includes('available')) {
+          throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
+        }
+        if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
+        reservation = await postMoney(ledger, postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } }));
       }
-      if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
-      // A reservation posted by an approval that crashed before recording it stands, with its amount.
-      const reservation = await postOnce(ledger, postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } }));
       set.reserve_tx = reservation.id;
       set.amount = -reservation.entries.filter((e) => e.account === 'pool_cash').reduce((s, e) => s + e.amount, 0n);
       set.breakdown = breakdownOf(amount);

@@ -331,6 +331,12 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
            AS t(id, outstanding, state, defaulted_month, defaulted_outstanding)
       WHERE loans.pool_id = ${poolId.toString()}::int8 AND loans.id = t.id`.execute(db);
   }
+  // The exposure rows this tape moves (repayments, the loss rule) are locked once, in agreement order, as
+  // every enrolment locks them: two tapes never wait on each other in a circle.
+  const touched = [...new Set([...repaid.keys(), ...defaulted.map((d) => d.loan.agreement_id)])].sort((a, b) => (a < b ? -1 : 1));
+  if (touched.length > 0) {
+    await db.selectFrom('agreement_exposure').select('agreement_id').where('pool_id', '=', poolId).where('agreement_id', 'in', touched).orderBy('agreement_id').forUpdate().execute();
+  }
   await giveBackExposure(db, poolId, repaid);
   for (const { loan, report } of defaulted) {
     await appendEvent(db, { poolId, type: 'loan.defaulted', subject: `loan/${loan.id}`, participantId: bankId, data: { days_past_due: report.daysPastDue, claimable_from: report.month } });

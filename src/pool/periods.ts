@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Ledger, TrialBalance } from '../ledger/index.js';
 import { requireRole, scopePool, type Principal } from './access.js';
-import { todayInChina } from './claim-amount.js';
+import { addDays, todayInChina } from './claim-amount.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
@@ -36,6 +36,9 @@ export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal
   if (stored) return toClose(month, stored);
   const closed = await ledger.closedThrough(poolId);
   if (closed !== null && closed > through) throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
+  // Months close in order, each with its record: after the first close, the next is the month that follows.
+  const next = closed === null ? null : lastDay(addDays(closed, 1).slice(0, 7));
+  if (next !== null && next !== through) throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
   // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
   await ledger.closeThrough(poolId, through);
   await ledger.seal(poolId);
@@ -65,7 +68,8 @@ export async function checkMonth(db: Kysely<Database>, ledger: Ledger, principal
   const now = lines(await ledger.trialBalance(poolId, close.through));
   const verified = close.chainSeq > 0n ? await ledger.verify(poolId, close.chainSeq) : null;
   const head = close.chainSeq > 0n ? await ledger.digest(poolId, close.chainSeq) : null;
-  const canonical = (tb: PeriodClose['trialBalance']) => JSON.stringify(tb.map((l) => [l.account, l.debit, l.credit]));
+  // Accounts opened after the close (a new bank's receivable) add zero lines: only balances count.
+  const canonical = (tb: PeriodClose['trialBalance']) => JSON.stringify(tb.filter((l) => l.debit !== '0' || l.credit !== '0').map((l) => [l.account, l.debit, l.credit]));
   const trialBalanceUnchanged = canonical(now) === canonical(close.trialBalance);
   const chainUnchanged = close.chainSeq === 0n || (verified?.ok === true && head?.hash === close.chainHash);
   return { close, trialBalanceUnchanged, chainUnchanged, unchanged: trialBalanceUnchanged && chainUnchanged, verify: verified };

@@ -89,10 +89,11 @@ export async function importStatement(
     .values({ pool_id: poolId, sha256, lines: rows.length, new_lines: fresh.length, by_key: principal.keyId })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (fresh.length > 0) {
+  // In parts of 5,000 lines: a statement may be long, and one statement takes at most 65,535 parameters.
+  for (let i = 0; i < fresh.length; i += 5_000) {
     await db
       .insertInto('statement_lines')
-      .values(fresh.map((r) => ({
+      .values(fresh.slice(i, i + 5_000).map((r) => ({
         pool_id: poolId, import_id: imported.id, line_no: r.line, booked_on: r.bookedOn, bank_ref: r.bankRef, amount: r.amount, counterparty: r.counterparty, balance: r.balance, memo: r.memo,
       })))
       .execute();

@@ -55,6 +55,8 @@ export async function reportRecovery(
   scopePool(principal, poolId);
   const loan = await getLoan(db, principal, poolId, loanId);
   if (loan.bankId !== principal.participantId) throw notFound(`loan ${loanId}`);
+  // One recovery of a loan at a time: each is capped by what the others already gave back.
+  await db.selectFrom('loans').select('id').where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().execute();
   if (spec.costs > spec.gross) throw invalidField('costs', 'collection costs cannot pass the gross amount recovered');
   const paid = await db
     .selectFrom('claims')

@@ -27,6 +27,9 @@ export async function postMoney(ledger: Ledger, request: PostingRequest): Promis
       outcome = await ledger.post({ ...request, externalId });
     } catch (err) {
       if (err instanceof LedgerError && err.type === 'idempotency_conflict') {
+        // Another request under this id: a refusal (say, dated into a closed month) gives way to the next
+        // attempt; a posting stands, and this request conflicts with it.
+        if ((await ledger.outcomeOf(request.poolId, externalId))?.status === 'refused') continue;
         throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
       }
       throw err;
@@ -131,8 +134,11 @@ export async function recordCashEvent(
   treasuryOnly(principal, poolId);
   await ensureAccounts(ledger, poolId);
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
-  const tx = await postMoney(ledger, postingFor(event, { poolId, externalId: `${prefix}:${refKey(spec.reference)}`, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
-  await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  const externalId = `${prefix}:${refKey(spec.reference)}`;
+  const before = await postedAs(ledger, poolId, externalId);
+  const tx = await postMoney(ledger, postingFor(event, { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  // The same reference again is the same event: said once in the feed.
+  if (!before) await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
   return tx;
 }
 

@@ -103,6 +103,8 @@ describe('applications and 从高不重复', () => {
     // BBB, and a pool loan: half the fee.
     expect(expectStatus(await fee(firm.key, 'R-firm'), 201).amount).toBe('1000000');
     expect((await fee(t.treasury, 'R-bank', t.bankId)).body.details).toEqual({ rule: 'beneficiary' });
+    // A round's references are the round's: nobody can take one ahead of it.
+    expect((await fee(firm.key, 'round:art3_innovation:2028')).body.details).toEqual({ field: 'reference' });
     expect((await post(t.treasury, '/awards', { programme: 'art3_innovation', reference: 'x', beneficiary_id: t.bankId, item: 'year:2026', year: 2026, basis_amount: '1' })).body.details).toEqual({ rule: 'award_round' });
   });
 });

@@ -77,11 +77,15 @@ describe('bank statement and reconciliation', () => {
     expect(expectStatus(await post('/periods/2026-03/close', {}), 200).chain_hash).toBe(close.chain_hash);
     const late = await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-03-30' });
     expect([late.status, late.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);
+    // The refusal does not hold the reference: dated into the open month, it posts.
+    expect((await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-04-02' })).status).toBe(201);
+    expect((await post('/interest', { reference: 'INT-LATE', amount: '2', on: '2026-04-02' })).status).toBe(409);
     const entry = { effective_date: '2026-02-10', entries: [{ account: 'pool_cash', debit: '1' }, { account: 'fund_capital', credit: '1' }] };
     expect((await post('/transactions', entry)).status).toBe(422);
     expect((await post('/transactions', { ...entry, effective_date: '2026-04-10' })).status).toBe(201);
     expect((await post('/periods/2026-02/close', {})).status).toBe(409);
     expect((await post('/periods/2099-01/close', {})).body.details).toEqual({ field: 'month' });
+    expect((await post('/periods/2026-05/close', {})).body.detail).toMatch(/close 2026-04 first/);
     expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: true, trial_balance_unchanged: true, chain_unchanged: true });
     // Behind the application's back, an entry of March is changed: the check finds it.
     await api.db.owner.unsafe('ALTER TABLE entries DISABLE TRIGGER entries_append_only');

@@ -32,7 +32,10 @@ describe('the pool\'s share of a claim', () => {
 
   it('applies each cap in turn and names the one that bit', () => {
     expect(bitten(claimAmount(inputs({ terms: { ...terms, perLoanCap: 200_000n } })))).toEqual(['per_loan_cap']);
-    expect(claimAmount(inputs({ terms: { ...terms, perLoanCap: 300_000n }, loanGranted: 200_000n })).amount).toBe(100_000n);
+    // What was granted on the loan to another claimant comes off the share (borne once) and off the cap.
+    const second = claimAmount(inputs({ terms: { ...terms, perLoanCap: 240_000n }, loanGranted: 200_000n }));
+    expect([second.amount, bitten(second)]).toEqual([40_000n, ['loan_already_granted', 'per_loan_cap']]);
+    expect(claimAmount(inputs({ loanGranted: 250_000n })).amount).toBe(0n);
     const enterprise = claimAmount(inputs({ terms: { ...terms, perEnterpriseYearCap: 1_000_000n }, enterpriseYearGranted: 900_000n }));
     expect([enterprise.amount, bitten(enterprise)]).toEqual([100_000n, ['enterprise_year_cap']]);
     const bank = claimAmount(inputs({ terms: { ...terms, perBankYearCap: 1_000_000n }, bankYearGranted: 1_200_000n }));

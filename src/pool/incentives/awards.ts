@@ -107,6 +107,7 @@ export async function applyForAward(db: Kysely<Database>, principal: Principal, 
     throw refuse('beneficiary', `${p.name} is for ${p.beneficiary === 'financial_firm' ? 'financial firms' : `${p.beneficiary}s`}, not a ${participant.kind}`);
   }
   if (p.basis === 'new_credit_loans') throw refuse('award_round', `${p.name} is computed by an award round over the bank's loans (POST /award-rounds)`);
+  if (a.reference.startsWith('round:')) throw invalidField('reference', 'references beginning with round: are the award rounds\'');
   return insertAward(db, poolId, p, beneficiaryId, { ...a, facts: await factsOf(db, poolId, beneficiaryId, a.guideFundStakeBp) });
 }
 
@@ -123,11 +124,11 @@ async function insertAward(
       pool_id: poolId, reference: a.reference, programme: p.code, article: p.article, beneficiary_id: beneficiaryId, item: a.item, year: a.year, basis_amount: a.basisAmount,
       rate_bp: out.rateBp, subkind: a.subkind ?? null, facts: a.facts as Record<string, unknown>, amount: out.amount, breakdown: breakdownOf(p, out),
     })
-    .onConflict((oc) => oc.columns(['pool_id', 'reference']).doNothing())
+    .onConflict((oc) => oc.columns(['pool_id', 'beneficiary_id', 'reference']).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (!inserted) {
-    const existing = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('reference', '=', a.reference).executeTakeFirstOrThrow();
+    const existing = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('beneficiary_id', '=', beneficiaryId).where('reference', '=', a.reference).executeTakeFirstOrThrow();
     const same = existing.programme === p.code && existing.beneficiary_id === beneficiaryId && existing.item === a.item && existing.year === a.year && existing.basis_amount === a.basisAmount;
     if (!same) throw new DomainError('conflict', 'conflict', `award reference ${a.reference} was used for another award`, { field: 'reference' });
     return toAward(existing);
@@ -152,12 +153,13 @@ export async function runAwardRound(db: Kysely<Database>, principal: Principal, 
   const out: Award[] = [];
   for (const { id: bankId } of banks) {
     const basis = (year: number) => newLoanBasis(db, poolId, p, bankId, year);
-    const reference = `${p.code}:${bankId}:${spec.year}`;
-    const ran = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).executeTakeFirst();
+    const reference = `round:${p.code}:${spec.year}`;
+    const mine = (ref: string) => db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('beneficiary_id', '=', bankId).where('reference', '=', ref).executeTakeFirst();
+    const ran = await mine(reference);
     if (ran) {
       // The round ran before: its awards stand as they are (late loans wait for the next round).
       out.push(toAward(ran));
-      const adjusted = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('reference', '=', `${p.code}:${bankId}:${spec.year - 1}:adjusted-in-${spec.year}`).executeTakeFirst();
+      const adjusted = await mine(`round:${p.code}:${spec.year - 1}:adjusted-in-${spec.year}`);
       if (adjusted) out.push(toAward(adjusted));
       continue;
     }
@@ -175,7 +177,7 @@ export async function runAwardRound(db: Kysely<Database>, principal: Principal, 
     const counted = before.filter((b) => b.status !== 'rejected').reduce((s, b) => s + b.basis_amount, 0n);
     const extra = (await basis(spec.year - 1)) - counted;
     if (extra <= 0n) continue;
-    const adjustment = `${p.code}:${bankId}:${spec.year - 1}:adjusted-in-${spec.year}`;
+    const adjustment = `round:${p.code}:${spec.year - 1}:adjusted-in-${spec.year}`;
     out.push(await insertAward(db, poolId, p, bankId, { programme: p.code, reference: adjustment, item: `year:${spec.year - 1}`, year: spec.year - 1, basisAmount: extra, facts: {} }));
   }
   return out;
@@ -200,8 +202,10 @@ export async function fundAwardBudget(db: Kysely<Database>, ledger: Ledger, prin
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
   await ensureAccounts(ledger, poolId);
-  const tx = await postMoney(ledger, postingFor('award_budget_funded', { poolId, externalId: `award-budget:${refKey(spec.reference)}`, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
-  await appendEvent(db, { poolId, type: 'money.award_budget', subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  const externalId = `award-budget:${refKey(spec.reference)}`;
+  const before = await postedAs(ledger, poolId, externalId);
+  const tx = await postMoney(ledger, postingFor('award_budget_funded', { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  if (!before) await appendEvent(db, { poolId, type: 'money.award_budget', subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
   return tx;
 }
 
@@ -230,11 +234,12 @@ export async function decideAward(
     if (!out.ok) throw refuse(out.rule, out.message);
     amount = out.amount;
     breakdown = breakdownOf(p, out);
-    if (amount > 0n) {
+    // What an approval that crashed before recording it booked is what stands, whatever the award computes to now.
+    const earlier = await postedAs(ledger, poolId, `award:${row.id}:approved`);
+    if (earlier) amount = earlier.entries.filter((e) => e.amount > 0n).reduce((s, e) => s + e.amount, 0n);
+    else if (amount > 0n) {
       await ensureAccounts(ledger, poolId, parties);
-      const booked = await postOnce(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
-      // What an approval that crashed before recording it booked is what stands.
-      amount = booked.entries.filter((e) => e.amount > 0n).reduce((s, e) => s + e.amount, 0n);
+      await postMoney(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
     }
     status = 'approved';
   } else if (action === 'pay') {
