@@ -280,7 +280,7 @@ export class Writer {
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
       const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
-      const [, balances, resolutions, earlier, [allocated], closedRows] = await Promise.all([
+      const [, balances, resolutions, earlier, [allocated], closedRows] = await pipelined([
         begun,
         lockOrRead(mode === 'locked'),
         readResolutions(),
@@ -336,13 +336,13 @@ export class Writer {
       if (planned.length === 0 && refused.length === 0) {
         await tx`COMMIT`;
       } else if (mode === 'locked') {
-        await Promise.all([writeJournal(tx, batch, decided, planned, refused), writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
+        await pipelined([writeJournal(tx, batch, decided, planned, refused), writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
       } else {
-        const [, lockedRows, resolvedNow] = await Promise.all([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), readResolutions()]);
+        const [, lockedRows, resolvedNow] = await pipelined([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), readResolutions()]);
         const again = decideAll(lockedRows, resolvedNow);
         if (signature(again.decided) !== signature(decided)) throw new Reconsider();
         ({ before, after } = again);
-        await Promise.all([writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
+        await pipelined([writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
       }
       finished = true;
       committed = { decided, createdAt };
@@ -380,6 +380,18 @@ export class Writer {
 }
 
 type UnitOutcome = { ok: true; outcomes: PostingOutcome[] } | { ok: false; error: unknown };
+
+/**
+ * Awaits statements pipelined on one transaction. When one fails, those after it fail with 25P02 (the
+ * transaction is aborted), and their rejections may be seen first: the error that counts is the first
+ * one that is not 25P02, so that a duplicate key, a deadlock or a serialization failure is retried as such.
+ */
+async function pipelined<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(statements);
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as { code?: string }] : []));
+  if (failures.length > 0) throw failures.find((e) => e?.code !== '25P02') ?? failures[0];
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
 
 /** The outcomes of a unit decided in this batch (not a replay). */
 function newOutcomes(d: Extract<Decided, { kind: 'planned' | 'refused' }>, unit: Unit, createdAt: Date): PostingOutcome[] {
