@@ -8,11 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { creditCodeCheck } from '../src/pool/credit-code.js';
+import { freePort } from '../test/support/ports.js';
 
 type Json = Record<string, any>;
 
@@ -174,15 +174,6 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   console.log(`  treasury key: ${treasury}\n`);
   return { ok: balanced && verify.ok && explained };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 async function main() {
   const { values } = parseArgs({ options: { url: { type: 'string' }, exit: { type: 'boolean', default: false } } });

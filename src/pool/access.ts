@@ -27,5 +27,11 @@ export function requireRole(principal: Principal, roles: readonly ApiRole[]): vo
   }
 }
 
+/** The role check, then the pool the principal may address (another pool answers 404). */
+export function authorizeIn(principal: Principal, roles: readonly ApiRole[], poolId: bigint): bigint {
+  requireRole(principal, roles);
+  return scopePool(principal, poolId);
+}
+
 /** Treasury and auditor see the whole pool; banks, insurers and the rest only what concerns them. */
 export const seesWholePool = (p: Principal) => p.role === 'admin' || p.role === 'treasury' || p.role === 'auditor';

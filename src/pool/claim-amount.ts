@@ -67,27 +67,3 @@ export function claimAmount(x: ClaimInputs): ClaimAmount {
   if (x.available !== null) cap('available', x.available);
   return { base, poolBp, split: { pool, insurer, bank }, amount, steps };
 }
-
-/** The working day `days` working days after `day` (Saturdays and Sundays are not working days). */
-export function addWorkingDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  let left = days;
-  while (left > 0) {
-    d.setUTCDate(d.getUTCDate() + 1);
-    const weekday = d.getUTCDay();
-    if (weekday !== 0 && weekday !== 6) left--;
-  }
-  return d.toISOString().slice(0, 10);
-}
-
-/** Today in China (UTC+8), the calendar the programme's deadlines and filing windows run on. */
-export function todayInChina(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-/** A day plus calendar days. */
-export function addDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Ledger, TrialBalance } from '../ledger/index.js';
 import { requireRole, scopePool, type Principal } from './access.js';
-import { addDays, todayInChina } from './claim-amount.js';
+import { addDays, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 

@@ -1,12 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, StatementLinesTable } from '../db/schema.js';
-import type { Ledger, StatementLine } from '../ledger/index.js';
-import { requireRole, scopePool, type Principal } from './access.js';
-import { addDays } from './claim-amount.js';
+import type { Ledger } from '../ledger/index.js';
+import { authorizeIn, type Principal } from './access.js';
+import { addDays } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { sumOf } from './money.js';
 import { ensureAccounts, refKey } from './posting-rules.js';
+import { cashPostings } from './treasury.js';
 
 /**
  * The treasury's proof that the ledger and the pool's bank account (专户) agree. The bank's statement is
@@ -44,11 +45,6 @@ const toLine = (r: Selectable<StatementLinesTable>): StatementLineOut => ({
   id: r.id, bookedOn: r.booked_on, bankRef: r.bank_ref, amount: r.amount, counterparty: r.counterparty, balance: r.balance, memo: r.memo, matchedTx: r.matched_tx,
 });
 
-const treasuryOnly = (principal: Principal, poolId: bigint) => {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
-};
-
 /** The first line whose balance is not the previous balance plus its amount, or null. */
 export function firstBadBalance(rows: StatementRow[]): { line: number; message: string } | null {
   for (let i = 1; i < rows.length; i++) {
@@ -65,7 +61,7 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
 export async function importStatement(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, rows: StatementRow[], sha256: Buffer,
 ): Promise<{ lines: number; newLines: number; matched: number }> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   const bad = firstBadBalance(rows);
   if (bad) throw new DomainError('refused', 'statement-refused', `the running balances do not add up at ${bad.message}`, { line: bad.line });
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
@@ -101,18 +97,6 @@ export async function importStatement(
   const matched = await autoMatch(db, ledger, poolId);
   await appendEvent(db, { poolId, type: 'statement.imported', subject: `statement/${imported.id}`, data: { lines: rows.length, new_lines: fresh.length, matched } });
   return { lines: rows.length, newLines: fresh.length, matched };
-}
-
-/** The pool cash's posted lines between two days, every page. */
-async function cashPostings(ledger: Ledger, poolId: bigint, from?: string, to?: string): Promise<StatementLine[]> {
-  const out: StatementLine[] = [];
-  let cursor;
-  do {
-    const page = await ledger.statement(poolId, 'pool_cash', { from, to, limit: 1000, cursor });
-    out.push(...page.lines);
-    cursor = page.next ?? undefined;
-  } while (cursor);
-  return out;
 }
 
 /**
@@ -159,7 +143,7 @@ async function recordMatch(db: Kysely<Database>, poolId: bigint, lineId: bigint,
 
 /** Treasury matches a line to a pool cash posting of the same amount by hand, saying why. */
 export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, lineId: bigint, txId: bigint, reason: string): Promise<StatementLineOut> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
   const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
@@ -180,7 +164,7 @@ export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal:
 
 /** Treasury undoes a match, saying why. */
 export async function unmatchLine(db: Kysely<Database>, principal: Principal, poolId: bigint, lineId: bigint, reason: string): Promise<StatementLineOut> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
   if (line.matched_tx === null) throw new DomainError('conflict', 'conflict', 'the line is not matched');
@@ -190,8 +174,7 @@ export async function unmatchLine(db: Kysely<Database>, principal: Principal, po
 }
 
 export async function listLines(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { unmatched?: boolean; after?: bigint; limit: number }): Promise<StatementLineOut[]> {
-  requireRole(principal, ['admin', 'treasury', 'auditor']);
-  scopePool(principal, poolId);
+  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
   let q = db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (options.unmatched) q = q.where('matched_tx', 'is', null);
   if (options.after !== undefined) q = q.where('id', '>', options.after);
@@ -213,8 +196,7 @@ export interface Reconciliation {
 
 /** The reconciliation at the end of a day. */
 export async function reconcile(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, asOf: string): Promise<Reconciliation> {
-  requireRole(principal, ['admin', 'treasury', 'auditor']);
-  scopePool(principal, poolId);
+  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
   await ensureAccounts(ledger, poolId);
   const lines = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('booked_on', '<=', asOf).orderBy('booked_on').orderBy('import_id').orderBy('line_no').execute();
   const postings = await cashPostings(ledger, poolId, undefined, asOf);

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AppropriationsTable, Database } from '../db/schema.js';
-import { LedgerError, type Ledger, type PostingOutcome, type PostingRequest, type Transaction } from '../ledger/index.js';
-import { requireRole, scopePool, type Principal } from './access.js';
+import { LedgerError, type Ledger, type PostingOutcome, type PostingRequest, type StatementLine, type Transaction } from '../ledger/index.js';
+import { authorizeIn, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { ensureAccounts, postingFor, refKey, type MoneyEvent } from './posting-rules.js';
@@ -77,16 +77,11 @@ const toAppropriation = (r: Selectable<AppropriationsTable>): Appropriation => (
   id: r.id, reference: r.reference, amount: r.amount, notifiedOn: r.notified_on, receivedOn: r.received_on,
 });
 
-const treasuryOnly = (principal: Principal, poolId: bigint) => {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
-};
-
 /** Records an appropriation the treasury has been notified of (拨款通知): receivable, and fund capital. */
 export async function notifyAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; notifiedOn: string },
 ): Promise<Appropriation> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   const inserted = await db
     .insertInto('appropriations')
     .values({ pool_id: poolId, reference: spec.reference, amount: spec.amount, notified_on: spec.notifiedOn })
@@ -109,7 +104,7 @@ export async function notifyAppropriation(
 export async function receiveAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, reference: string, receivedOn: string,
 ): Promise<Appropriation> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   const row = await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`appropriation ${reference}`);
   if (row.received_on !== null && row.received_on !== receivedOn) {
@@ -131,7 +126,7 @@ export async function recordCashEvent(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
   event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>, spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
-  treasuryOnly(principal, poolId);
+  authorizeIn(principal, ['treasury'], poolId);
   await ensureAccounts(ledger, poolId);
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
   const externalId = `${prefix}:${refKey(spec.reference)}`;
@@ -140,6 +135,18 @@ export async function recordCashEvent(
   // The same reference again is the same event: said once in the feed.
   if (!before) await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
   return tx;
+}
+
+/** The pool cash's posted lines between two days, every page. */
+export async function cashPostings(ledger: Ledger, poolId: bigint, from?: string, to?: string): Promise<StatementLine[]> {
+  const out: StatementLine[] = [];
+  let cursor;
+  do {
+    const page = await ledger.statement(poolId, 'pool_cash', { from, to, limit: 1000, cursor });
+    out.push(...page.lines);
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return out;
 }
 
 export interface PoolPosition {
@@ -163,8 +170,7 @@ export interface PoolPosition {
  * pending claims now: the ledger's as-of balances are of posted money.
  */
 export async function poolPosition(ledger: Ledger, principal: Principal, poolId: bigint, asOf?: string): Promise<PoolPosition> {
-  requireRole(principal, ['admin', 'treasury', 'auditor']);
-  scopePool(principal, poolId);
+  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
   await ensureAccounts(ledger, poolId);
   const balance = (code: string) => ledger.balance(poolId, code, asOf);
   const [cash, capital, receivable, expense, recovery, interest, trial] = await Promise.all([

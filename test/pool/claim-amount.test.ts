@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, claimAmount, type ClaimInputs } from '../../src/pool/claim-amount.js';
+import { claimAmount, type ClaimInputs } from '../../src/pool/claim-amount.js';
+import { addWorkingDays } from '../../src/pool/days.js';
 
 const terms: ClaimInputs['terms'] = {
   poolShareBp: 2500, insurerShareBp: 4500, bonusBp: { credit: 500, ip_pledge: 1000, first_loan: 300 }, publicCeilingBp: 3500,

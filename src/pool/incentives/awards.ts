@@ -6,7 +6,7 @@ import { DomainError, invalidField, notFound } from '../errors.js';
 import { appendEvent } from '../events.js';
 import { ensureAccounts, postingFor, refKey } from '../posting-rules.js';
 import { postedAs, postMoney, postOnce } from '../treasury.js';
-import { todayInChina } from '../claim-amount.js';
+import { todayInChina } from '../days.js';
 import { computeAward, programme as findProgramme, PROGRAMMES, type AwardAsk, type AwardHistory, type Programme } from './engine.js';
 
 /**
