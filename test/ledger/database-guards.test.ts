@@ -42,7 +42,7 @@ async function insertRaw(entries: [bigint, bigint, string][], options: { phase?:
              AS x(account, amount, currency, phase)`;
 }
 
-describe('double entry, enforced at commit', () => {
+describe('double entry, enforced by the statement that writes the transaction', () => {
   it('refuses an unbalanced transaction inserted with plain SQL', async () => {
     await expect(insertRaw([[cash, 100n, 'CNY'], [capital, -99n, 'CNY']])).rejects.toThrow(/does not balance/);
   });
@@ -78,13 +78,20 @@ describe('double entry, enforced at commit', () => {
     ).rejects.toThrow(/must be inserted by the command that creates their transaction/);
   });
 
-  it('refuses entries added by a later command of the same database transaction', async () => {
+  it('refuses entries added by a later command of the same database transaction, even balanced ones', async () => {
     const sql = f.db.app.sql;
     await expect(
       sql.begin(async (tx) => {
         const [{ id }] = await tx<[{ id: bigint }]>`
-          INSERT INTO transactions (pool_id, external_id, kind, effective_date)
-          VALUES (${pool.toString()}, 'two-commands', 'posted', '2026-02-02') RETURNING id`;
+          WITH t AS (
+            INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+            VALUES (${pool.toString()}, 'two-commands', 'posted', '2026-02-02') RETURNING id
+          ), e AS (
+            INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+            SELECT ${pool.toString()}, t.id, x.a, x.amt, 'CNY', '2026-02-02', 'posted'
+              FROM t, (VALUES (${cash.toString()}::int8, 10::int8), (${capital.toString()}::int8, -10::int8)) AS x(a, amt)
+          )
+          SELECT id FROM t`;
         await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
           (${pool.toString()}, ${id.toString()}, ${cash.toString()}, 10, 'CNY', '2026-02-02', 'posted'),
           (${pool.toString()}, ${id.toString()}, ${capital.toString()}, -10, 'CNY', '2026-02-02', 'posted')`;
@@ -92,18 +99,35 @@ describe('double entry, enforced at commit', () => {
     ).rejects.toThrow(/must be inserted by the command that creates their transaction/);
   });
 
-  it('refuses entries slipped in after the check was brought forward, even within one message of several statements', async () => {
+  it('refuses an unbalanced entry slipped in by a later statement of the same message', async () => {
     // Statements sent together in one simple-query message share their statement time; command ids differ.
     const message = `
       WITH t AS (
-        INSERT INTO transactions (pool_id, id, external_id, kind, effective_date) VALUES (${pool}, 900000001, 'early-check', 'posted', '2026-02-02') RETURNING id
+        INSERT INTO transactions (pool_id, id, external_id, kind, effective_date) VALUES (${pool}, 900000001, 'slipped-in', 'posted', '2026-02-02') RETURNING id
       )
       INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
         SELECT ${pool}, t.id, x.a, x.amt, 'CNY', '2026-02-02', 'posted' FROM t, (VALUES (${cash}::int8, 10::int8), (${capital}::int8, -10::int8)) AS x(a, amt);
-      SET CONSTRAINTS transaction_balanced IMMEDIATE;
       INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
         VALUES (${pool}, 900000001, ${cash}, 5, 'CNY', '2026-02-02', 'posted');`;
     await expect(f.db.app.sql.begin((tx) => tx.unsafe(message))).rejects.toThrow(/must be inserted by the command that creates their transaction/);
+  });
+
+  it('checks every transaction a statement inserts, not only the first', async () => {
+    const sql = f.db.app.sql;
+    const rows = [
+      [cash, 100n], [capital, -100n], // balanced
+      [cash, 100n], [capital, -99n], // not
+    ];
+    await expect(sql`
+      WITH t AS (
+        INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+        SELECT ${pool.toString()}, 'many-' || n || '-' || ${String(Math.random())}, 'posted', '2026-02-02' FROM generate_series(1, 2) n
+        RETURNING id
+      ), numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM t)
+      INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+      SELECT ${pool.toString()}, numbered.id, x.account, x.amount, 'CNY', '2026-02-02', 'posted'
+        FROM unnest(${rows.map(([a]) => a!.toString())}::int8[], ${rows.map(([, amt]) => amt!.toString())}::int8[]) WITH ORDINALITY AS x(account, amount, i)
+        JOIN numbered ON numbered.n = (x.i + 1) / 2`).rejects.toThrow(/does not balance \(CNY posted 1\)/);
   });
 
   it('does not let the client choose the commit-order stamp of a transaction', async () => {

@@ -65,10 +65,10 @@ describe('hash chain', () => {
     const [cash, capital] = await Promise.all([f.ledger.getAccount(pool, 'cash'), f.ledger.getAccount(pool, 'capital')]);
     // Only the owner can stamp a transaction with an old xid; the application role cannot (see database-guards).
     await f.db.owner.begin(async (tx) => {
+      await tx`SET LOCAL session_replication_role = replica`;
       const [{ id }] = await tx<[{ id: bigint }]>`
         INSERT INTO transactions (pool_id, external_id, kind, effective_date, tx_xid)
         VALUES (${pool.toString()}, 'behind', 'posted', '2026-03-01', '3') RETURNING id`;
-      await tx`SET LOCAL session_replication_role = replica`;
       await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
         (${pool.toString()}, ${id.toString()}, ${cash.id.toString()}, 7, 'CNY', '2026-03-01', 'posted'),
         (${pool.toString()}, ${id.toString()}, ${capital.id.toString()}, -7, 'CNY', '2026-03-01', 'posted')`;

@@ -66,10 +66,18 @@ describe('closing a period', () => {
   it('has the database stop a posting into a closed period that bypasses the writer', async () => {
     const p = await pool();
     await f.ledger.closeThrough(p, '2026-06-30');
-    await expect(
-      f.db.app.sql.begin((tx) => tx`INSERT INTO transactions (pool_id, id, external_id, kind, effective_date, description, metadata)
-        VALUES (${p.toString()}, nextval('transactions_id_seq'), 'sneak', 'posted', '2026-06-01', '', '{}')`),
-    ).rejects.toThrow(/closed through 2026-06-30/);
+    const [cash, capital] = await Promise.all([f.ledger.getAccount(p, 'cash'), f.ledger.getAccount(p, 'capital')]);
+    // A whole, balanced transaction, so that the closed period is the only thing wrong with it.
+    const sneak = (day: string) =>
+      f.db.app.sql`
+        WITH t AS (
+          INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${p.toString()}, ${'sneak-' + day}, 'posted', ${day}) RETURNING id
+        )
+        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+        SELECT ${p.toString()}, t.id, x.a, x.amt, 'CNY', ${day}, 'posted'
+          FROM t, (VALUES (${cash.id.toString()}::int8, 10::int8), (${capital.id.toString()}::int8, -10::int8)) AS x(a, amt)`;
+    await expect(sneak('2026-06-01')).rejects.toThrow(/closed through 2026-06-30/);
+    await expect(sneak('2026-07-01')).resolves.toBeDefined();
     await expect(f.db.app.sql`INSERT INTO ledger_closes (pool_id, through) VALUES (${p.toString()}, '2026-01-31')`).rejects.toThrow(/permission denied/);
   });
 });
