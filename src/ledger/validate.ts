@@ -108,8 +108,9 @@ export function canonicalRequest(request: PostingRequest): Record<string, unknow
   }
 }
 
-export function requestHash(canonical: Record<string, unknown>): Buffer {
-  return createHash('sha256').update(JSON.stringify(canonical)).digest();
+/** The SHA-256 of a canonical request's JSON text (JSON.stringify of canonicalRequest). */
+export function requestHash(canonicalJson: string): Buffer {
+  return createHash('sha256').update(canonicalJson).digest();
 }
 
 /** Names the top-level fields in which two canonical requests differ. */

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostingOutcome, PostingRequest } from '../../src/ledger/index.js';
+import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+
+/**
+ * The writer decides against balances read without a lock and locks them only to write. These tests move
+ * money in between, on purpose: a transaction of their own holds the pool's cash row, lets the writer read
+ * and decide, waits until the writer queues on that row, then takes money out and commits.
+ */
+
+let f: LedgerFixture;
+beforeAll(async () => {
+  f = await ledgerFixture();
+});
+afterAll(() => f.db.close());
+
+async function poolWithCash(amount: bigint): Promise<{ pool: bigint; cash: bigint; capital: bigint }> {
+  const pool = await f.newPool();
+  const cash = (await f.ledger.createAccount(pool, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY', noNegative: true })).id;
+  const capital = (await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' })).id;
+  await f.ledger.post({ type: 'post', poolId: pool, externalId: 'fund', effectiveDate: '2026-03-01', entries: [{ account: 'cash', amount }, { account: 'capital', amount: -amount }] });
+  return { pool, cash, capital };
+}
+
+const move = (pool: bigint, externalId: string, cash: bigint): PostingRequest => ({
+  type: 'post', poolId: pool, externalId, effectiveDate: '2026-03-02',
+  entries: [{ account: 'cash', amount: cash }, { account: 'capital', amount: -cash }],
+});
+
+/** Posts `requests` (one unit each) while `amount` leaves the cash account between the writer's read and its write. */
+async function withMoneyLeavingMeanwhile(p: { pool: bigint; cash: bigint; capital: bigint }, amount: bigint, requests: PostingRequest[]) {
+  const pool = p.pool.toString();
+  let outcomes: Promise<PostingOutcome[]> | undefined;
+  await f.db.app.sql.begin(async (tx) => {
+    await tx`SELECT 1 FROM account_balances WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()} FOR UPDATE`;
+    outcomes = Promise.all(requests.map((r) => f.ledger.post(r)));
+    for (let i = 0; ; i++) {
+      const [{ n }] = await f.db.owner<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      if (n > 0) break;
+      if (i > 500) throw new Error('the writer never queued on the cash row');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // A whole posting, written the way the writer writes one.
+    await tx`
+      WITH t AS (
+        INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${pool}, 'meanwhile', 'posted', '2026-03-02') RETURNING id
+      ), e AS (
+        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+        SELECT ${pool}, t.id, x.a, x.amt, 'CNY', '2026-03-02', 'posted'
+          FROM t, (VALUES (${p.cash.toString()}::int8, ${(-amount).toString()}::int8), (${p.capital.toString()}::int8, ${amount.toString()}::int8)) AS x(a, amt)
+      )
+      SELECT 1`;
+    await tx`UPDATE account_balances SET posted_credits = posted_credits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()}`;
+    await tx`UPDATE account_balances SET posted_debits = posted_debits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.capital.toString()}`;
+  });
+  return (await outcomes!).flat();
+}
+
+describe('decisions taken before the lock', () => {
+  it('refuses a payment the cash no longer covers once the balance is locked', async () => {
+    const p = await poolWithCash(150n);
+    const [outcome] = await withMoneyLeavingMeanwhile(p, 100n, [move(p.pool, 'pay', -100n)]);
+    expect(outcome).toMatchObject({ status: 'refused', refusal: { type: 'insufficient_funds' } });
+    expect((await f.ledger.balance(p.pool, 'cash')).available).toBe(50n);
+  });
+
+  it('refuses a payment that would overdraw the cash for a moment, even when a later deposit in the same batch makes up for it', async () => {
+    const p = await poolWithCash(150n);
+    // Both are decided in one batch, in this order: the payment first, then the deposit.
+    const outcomes = await withMoneyLeavingMeanwhile(p, 100n, [move(p.pool, 'pay', -100n), move(p.pool, 'deposit', 100n)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['refused', 'posted']);
+    expect((await f.ledger.balance(p.pool, 'cash')).available).toBe(150n);
+  });
+
+  it('posts what the cash still covers', async () => {
+    const p = await poolWithCash(150n);
+    const outcomes = await withMoneyLeavingMeanwhile(p, 100n, [move(p.pool, 'pay', -50n)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['posted']);
+    expect((await f.ledger.balance(p.pool, 'cash')).available).toBe(0n);
+  });
+});
