@@ -1,5 +1,6 @@
 import type { Queryable, Sql } from '../db/client.js';
 import { nextTurn } from '../db/next-turn.js';
+import { arrayLiteral } from '../db/pg-array.js';
 import {
   accountIdKey,
   accountKey,
@@ -557,7 +558,7 @@ function toTransaction(p: PlannedTransaction, createdAt: Date): Transaction {
 
 /**
  * Inserts the batch's journal rows (transactions, entries, outcomes) in one statement. Rows travel as one
- * array per column: a fraction of the bytes of JSON records, and cheap for PostgreSQL to read.
+ * array literal per column: a fraction of the bytes of JSON records, and cheap for PostgreSQL to read.
  */
 async function writeJournal(
   tx: Queryable,
@@ -582,28 +583,29 @@ async function writeJournal(
   // Sorted so that two processes inserting overlapping ids wait on each other in the same order.
   requests.sort((a, b) => compare(a.poolId, b.poolId) || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
+  const a = arrayLiteral;
   await tx`
     WITH t AS (
       INSERT INTO transactions (pool_id, id, external_id, kind, effective_date, refers_to, description, metadata)
       SELECT * FROM unnest(
-        ${planned.map((p) => p.poolId.toString())}::int8[], ${planned.map((p) => p.id.toString())}::int8[],
-        ${planned.map((p) => p.externalId)}::text[], ${planned.map((p) => p.kind)}::text[],
-        ${planned.map((p) => p.effectiveDate)}::text[]::date[], ${planned.map((p) => p.refersTo?.toString() ?? null)}::int8[],
-        ${planned.map((p) => p.description)}::text[], ${planned.map((p) => JSON.stringify(p.metadata))}::text[]::jsonb[])
+        ${a(planned.map((p) => p.poolId))}::int8[], ${a(planned.map((p) => p.id))}::int8[],
+        ${a(planned.map((p) => p.externalId))}::text[], ${a(planned.map((p) => p.kind))}::text[],
+        ${a(planned.map((p) => p.effectiveDate))}::date[], ${a(planned.map((p) => p.refersTo))}::int8[],
+        ${a(planned.map((p) => p.description))}::text[], ${a(planned.map((p) => JSON.stringify(p.metadata)))}::jsonb[])
     ), e AS (
       INSERT INTO entries (pool_id, id, transaction_id, account_id, amount, currency, effective_date, phase)
       SELECT * FROM unnest(
-        ${entries.map(({ p }) => p.poolId.toString())}::int8[], ${entries.map(({ id }) => id.toString())}::int8[],
-        ${entries.map(({ p }) => p.id.toString())}::int8[], ${entries.map(({ e }) => e.account.id.toString())}::int8[],
-        ${entries.map(({ e }) => e.amount.toString())}::int8[], ${entries.map(({ e }) => e.account.currency)}::text[],
-        ${entries.map(({ p }) => p.effectiveDate)}::text[]::date[], ${entries.map(({ e }) => e.phase)}::text[])
+        ${a(entries.map(({ p }) => p.poolId))}::int8[], ${a(entries.map(({ id }) => id))}::int8[],
+        ${a(entries.map(({ p }) => p.id))}::int8[], ${a(entries.map(({ e }) => e.account.id))}::int8[],
+        ${a(entries.map(({ e }) => e.amount))}::int8[], ${a(entries.map(({ e }) => e.account.currency))}::text[],
+        ${a(entries.map(({ p }) => p.effectiveDate))}::date[], ${a(entries.map(({ e }) => e.phase))}::text[])
     ), r AS (
       INSERT INTO ledger_requests (pool_id, external_id, request_hash, transaction_id, refusal_type, refusal_detail, request)
       SELECT * FROM unnest(
-        ${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[],
-        ${requests.map((r) => '\\x' + r.hash.toString('hex'))}::text[]::bytea[], ${requests.map((r) => r.transactionId?.toString() ?? null)}::int8[],
-        ${requests.map((r) => r.refusal?.type ?? null)}::text[], ${requests.map((r) => r.refusal?.detail ?? null)}::text[],
-        ${requests.map((r) => r.json)}::text[]::jsonb[])
+        ${a(requests.map((r) => r.poolId))}::int8[], ${a(requests.map((r) => r.externalId))}::text[],
+        ${a(requests.map((r) => '\\x' + r.hash.toString('hex')))}::bytea[], ${a(requests.map((r) => r.transactionId))}::int8[],
+        ${a(requests.map((r) => r.refusal?.type ?? null))}::text[], ${a(requests.map((r) => r.refusal?.detail ?? null))}::text[],
+        ${a(requests.map((r) => r.json))}::jsonb[])
     )
     SELECT 1`;
 }
@@ -623,22 +625,22 @@ async function writeBalances(tx: Queryable, planned: PlannedTransaction[], befor
     if (d.pd !== 0n || d.pc !== 0n || d.nd !== 0n || d.nc !== 0n) moved.push(d);
   }
   const days = dayDeltas(planned);
-  const text = (xs: bigint[]) => xs.map((x) => x.toString());
+  const a = arrayLiteral;
 
   await tx`
     WITH b AS (
       UPDATE account_balances ab
          SET posted_debits = ab.posted_debits + x.pd, posted_credits = ab.posted_credits + x.pc,
              pending_debits = ab.pending_debits + x.nd, pending_credits = ab.pending_credits + x.nc
-        FROM unnest(${text(moved.map((m) => m.account.poolId))}::int8[], ${text(moved.map((m) => m.account.id))}::int8[],
-                    ${text(moved.map((m) => m.pd))}::int8[], ${text(moved.map((m) => m.pc))}::int8[],
-                    ${text(moved.map((m) => m.nd))}::int8[], ${text(moved.map((m) => m.nc))}::int8[]) AS x(pool_id, account_id, pd, pc, nd, nc)
+        FROM unnest(${a(moved.map((m) => m.account.poolId))}::int8[], ${a(moved.map((m) => m.account.id))}::int8[],
+                    ${a(moved.map((m) => m.pd))}::int8[], ${a(moved.map((m) => m.pc))}::int8[],
+                    ${a(moved.map((m) => m.nd))}::int8[], ${a(moved.map((m) => m.nc))}::int8[]) AS x(pool_id, account_id, pd, pc, nd, nc)
        WHERE ab.pool_id = x.pool_id AND ab.account_id = x.account_id
     ), d AS (
       INSERT INTO account_days AS ad (pool_id, account_id, day, posted_debits, posted_credits, pending_debits, pending_credits)
-      SELECT * FROM unnest(${text(days.map((d) => d.poolId))}::int8[], ${text(days.map((d) => d.accountId))}::int8[],
-                           ${days.map((d) => d.day)}::text[]::date[], ${text(days.map((d) => d.pd))}::int8[],
-                           ${text(days.map((d) => d.pc))}::int8[], ${text(days.map((d) => d.nd))}::int8[], ${text(days.map((d) => d.nc))}::int8[])
+      SELECT * FROM unnest(${a(days.map((d) => d.poolId))}::int8[], ${a(days.map((d) => d.accountId))}::int8[],
+                           ${a(days.map((d) => d.day))}::date[], ${a(days.map((d) => d.pd))}::int8[],
+                           ${a(days.map((d) => d.pc))}::int8[], ${a(days.map((d) => d.nd))}::int8[], ${a(days.map((d) => d.nc))}::int8[])
       ON CONFLICT (pool_id, account_id, day) DO UPDATE
          SET posted_debits = ad.posted_debits + excluded.posted_debits, posted_credits = ad.posted_credits + excluded.posted_credits,
              pending_debits = ad.pending_debits + excluded.pending_debits, pending_credits = ad.pending_credits + excluded.pending_credits
