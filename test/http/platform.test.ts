@@ -205,6 +205,26 @@ describe('validation', () => {
     expect(paths).toEqual(expect.arrayContaining(['json.kind', 'json.name']));
   });
 
+  it('refuses a body over 1 MiB, whether its length is declared or it arrives in chunks', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024) });
+    const declared = await api.call('POST', '/v1/pools', { body: big, headers: { 'content-length': String(Buffer.byteLength(big)) } });
+    expect(declared.status).toBe(413);
+    isProblem(declared);
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode(big.slice(i * 300_000, (i + 1) * 300_000)));
+        controller.close();
+      },
+    });
+    const res = await api.app.request('/v1/pools', {
+      method: 'POST', body: chunks, duplex: 'half',
+      headers: { authorization: `Bearer ${api.adminKey}`, 'idempotency-key': 'chunked-' + Math.random(), 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    const small = await api.call('POST', '/v1/pools', { body: { name: 'declared' }, headers: { 'content-length': String(Buffer.byteLength(JSON.stringify({ name: 'declared' }))) } });
+    expect(small.status).toBe(201);
+  });
+
   it('answers a body that is not JSON with a problem, not a 500', async () => {
     const r = await api.call('POST', '/v1/pools', { body: '{not json', headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(400);
