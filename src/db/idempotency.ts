@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Sql } from './client.js';
+import { arrayLiteral } from './pg-array.js';
 import type { Database } from './schema.js';
 import { TickBatcher } from './tick-batcher.js';
 
@@ -57,6 +58,32 @@ export function finishQuery(
   response: { status: number; body: string },
 ): CompiledQuery {
   return sql`SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(db);
+}
+
+/** A request's answer, to record with its effect. */
+export interface Answer {
+  apiKeyId: bigint;
+  key: string;
+  leaseToken: string;
+  status: number;
+  body: string;
+}
+
+/**
+ * The statement that records many answers at once (in the transaction of their effects); it fails with
+ * SQLSTATE PLK01, naming a key, when any lease was lost.
+ */
+export function finishManyQuery(answers: readonly Answer[]): { sql: string; parameters: string[] } {
+  return {
+    sql: 'SELECT idempotency_finish_many($1::int8[], $2::text[], $3::uuid[], $4::int4[], $5::text[])',
+    parameters: [
+      arrayLiteral(answers.map((a) => a.apiKeyId)),
+      arrayLiteral(answers.map((a) => a.key)),
+      arrayLiteral(answers.map((a) => a.leaseToken)),
+      arrayLiteral(answers.map((a) => BigInt(a.status))),
+      arrayLiteral(answers.map((a) => a.body)),
+    ],
+  };
 }
 
 export const LEASE_LOST = 'PLK01';

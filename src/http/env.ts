@@ -1,8 +1,8 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { Db } from '../db/client.js';
 import type { Database } from '../db/schema.js';
-import type { Ledger } from '../ledger/index.js';
+import type { Companion, Ledger } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../pool/access.js';
 import type { KeyCache } from '../pool/keys.js';
@@ -38,7 +38,7 @@ export type AppEnv = {
      * The statement that records this request's answer, for a handler whose effect commits elsewhere (a
      * ledger posting): run in that transaction, the answer commits with the effect.
      */
-    recordAnswer: ((answer: { status: number; body: string }) => CompiledQuery) | undefined;
+    recordAnswer: ((answer: { status: number; body: string }) => Companion) | undefined;
     /** Set by a handler once its answer was committed through recordAnswer. */
     recorded: boolean | undefined;
   };

@@ -118,13 +118,27 @@ export interface CompanionStatement {
   parameters: readonly unknown[];
 }
 
+/**
+ * A row a caller writes in the database transaction that commits its posting. The writer gathers the rows
+ * of all the postings of a batch that share a `writer` and sends them as one statement.
+ */
+export interface Companion<T = unknown> {
+  writer: CompanionWriter<T>;
+  row: T;
+}
+
+export interface CompanionWriter<T> {
+  /** One statement for all the rows; it must fail (failing the batch) when any row cannot be written. */
+  statement(rows: T[]): CompanionStatement;
+}
+
 export interface PostOptions {
   /**
-   * A statement to run in the database transaction that commits the posting, built from its outcome: a
+   * A row to write in the database transaction that commits the posting, built from its outcome: a
    * caller's record of what it answered commits with the effect it answers for. Not called when the
    * outcome is a replay of an earlier one.
    */
-  alsoWrite?: (outcomes: PostingOutcome[]) => CompanionStatement;
+  alsoWrite?: (outcomes: PostingOutcome[]) => Companion;
 }
 
 export type PostingOutcome =

@@ -15,7 +15,7 @@ import {
 } from './apply.js';
 import { LedgerError } from './errors.js';
 import { AccountCache, loadRefs, loadTransactions } from './store.js';
-import type { Account, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction, TransactionRef } from './types.js';
+import type { Account, CompanionWriter, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction, TransactionRef } from './types.js';
 import { canonicalRequest, differences, requestHash, validateRequest } from './validate.js';
 
 /**
@@ -331,14 +331,23 @@ export class Writer {
 
       // now() is the transaction's start: every posting of the batch carries it as its creation time.
       const createdAt = allocated.now;
-      // Callers' companion statements, built from the outcomes decided here, commit with them.
-      const companions = () =>
-        decided.flatMap((d, i) => {
+      // Callers' companion rows, built from the outcomes decided here, commit with them: one statement for
+      // each kind of row in the batch.
+      const companions = () => {
+        const rows = new Map<CompanionWriter<unknown>, unknown[]>();
+        decided.forEach((d, i) => {
           const unit = batch[i]!;
-          if (!unit.alsoWrite || (d.kind !== 'planned' && d.kind !== 'refused')) return [];
-          const statement = unit.alsoWrite(newOutcomes(d, unit, createdAt));
-          return [tx.unsafe(statement.sql, [...statement.parameters] as never[], { prepare: true })];
+          if (!unit.alsoWrite || (d.kind !== 'planned' && d.kind !== 'refused')) return;
+          const { writer, row } = unit.alsoWrite(newOutcomes(d, unit, createdAt));
+          const list = rows.get(writer);
+          if (list) list.push(row);
+          else rows.set(writer, [row]);
         });
+        return [...rows].map(([writer, rowsOf]) => {
+          const statement = writer.statement(rowsOf);
+          return tx.unsafe(statement.sql, [...statement.parameters] as never[], { prepare: true });
+        });
+      };
       if (planned.length === 0 && refused.length === 0) {
         await tx`COMMIT`;
       } else if (mode === 'locked') {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { finishQuery, LEASE_LOST, releaseKey } from '../../db/idempotency.js';
+import { finishManyQuery, finishQuery, LEASE_LOST, releaseKey, type Answer } from '../../db/idempotency.js';
 import { RequestTransaction } from '../../db/request-transaction.js';
+import type { CompanionWriter } from '../../ledger/index.js';
 import { sortKeys } from '../../ledger/validate.js';
 import type { AppEnv } from '../env.js';
 import { problem } from '../problem.js';
@@ -51,7 +52,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   const lease = claim.leaseToken;
   const tx = new RequestTransaction(db.sql);
   c.set('db', tx.kysely);
-  c.set('recordAnswer', (answer) => finishQuery(db.kysely, principal.keyId, key, lease, answer));
+  c.set('recordAnswer', (answer) => ({ writer: answers, row: { apiKeyId: principal.keyId, key, leaseToken: lease, ...answer } }));
   try {
     await next();
   } catch (err) {
@@ -96,6 +97,9 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
     c.res = leaseLost(c, key);
   }
 });
+
+/** Answers recorded with ledger postings: the writer sends those of a batch as one statement. */
+const answers: CompanionWriter<Answer> = { statement: finishManyQuery };
 
 const leaseLost = (c: Parameters<typeof problem>[0], key: string) =>
   problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });

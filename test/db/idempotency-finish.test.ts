@@ -1,0 +1,54 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishManyQuery, IdempotencyStore, type Answer } from '../../src/db/idempotency.js';
+import { testDatabase, type TestDatabase } from '../support/db.js';
+
+/** Answers recorded together, as the ledger writer records those of a batch of requests. */
+
+let db: TestDatabase;
+let store: IdempotencyStore;
+let apiKeyId: bigint;
+beforeAll(async () => {
+  db = await testDatabase();
+  store = new IdempotencyStore(db.app.sql, db.app.kysely);
+  [{ id: apiKeyId }] = await db.owner<[{ id: bigint }]>`
+    INSERT INTO api_keys (prefix, secret_hash, role) VALUES (${randomBytes(4).toString('hex')}, ${randomBytes(32)}, 'admin') RETURNING id`;
+});
+afterAll(() => db.close());
+
+async function leased(n: number): Promise<Answer[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const key = randomUUID();
+      const claim = await store.claim(apiKeyId, key, randomBytes(32), 30_000);
+      if (claim.kind !== 'acquired') throw new Error(`claim ${claim.kind}`);
+      return { apiKeyId, key, leaseToken: claim.leaseToken, status: 201, body: `{"n":${i},"text":"a \\"quoted\\" body"}` };
+    }),
+  );
+}
+
+const run = (answers: Answer[]) => {
+  const q = finishManyQuery(answers);
+  return db.app.sql.unsafe(q.sql, q.parameters);
+};
+const stored = (answers: Answer[]) =>
+  db.app.sql<{ key: string; status: number | null; body: string | null; lease_token: string | null }[]>`
+    SELECT key, status, body, lease_token FROM idempotency_keys WHERE api_key_id = ${apiKeyId.toString()} AND key = ANY(${answers.map((a) => a.key)}::text[]) ORDER BY key`;
+
+describe('recording many answers in one statement', () => {
+  it('records every answer and ends every lease', async () => {
+    const answers = await leased(3);
+    await run(answers);
+    const rows = await stored(answers);
+    expect(rows).toEqual(
+      [...answers].sort((a, b) => (a.key < b.key ? -1 : 1)).map((a) => ({ key: a.key, status: 201, body: a.body, lease_token: null })),
+    );
+  });
+
+  it('fails as a whole, naming the key, when one lease was lost', async () => {
+    const answers = await leased(3);
+    const lost = { ...answers[1]!, leaseToken: randomUUID() };
+    await expect(run([answers[0]!, lost, answers[2]!])).rejects.toMatchObject({ code: 'PLK01', message: expect.stringContaining(lost.key) });
+    expect((await stored(answers)).every((r) => r.status === null && r.lease_token !== null)).toBe(true);
+  });
+});
