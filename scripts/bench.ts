@@ -4,7 +4,7 @@
  * (an owner URL of a database it may fill). BENCH_SECONDS sets the length of each timed phase (default 5);
  * BENCH_ONLY=http skips the engine's phases.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { enableAppLogin, migrate } from '../src/db/migrate.js';
 import { createLedger, type Ledger, type PostingRequest } from '../src/ledger/index.js';
 import { creditCodeCheck } from '../src/pool/credit-code.js';
 import { freePort } from '../test/support/ports.js';
+import type { LoadJob } from './http-load.js';
 import { importTape } from './import-tape.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -232,25 +233,28 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
       if (m) peakRss = Math.max(peakRss, Number(m[1]) / 1024);
     }, 200);
-    const load = (opts: autocannon.Options) =>
-      new Promise<autocannon.Result>((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
-    const writeOptions = (duration: number): autocannon.Options => ({
+    // The load comes from a process of its own (scripts/http-load.ts), with a heap of its own.
+    const load = (job: LoadJob) =>
+      new Promise<autocannon.Result>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/http-load.ts', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as autocannon.Result) : reject(new Error(`load generator exited with ${code}`))));
+      });
+    const writeOptions = (seconds: number): LoadJob => ({
       url: `${base}/v1/pools/${pool.id}/transactions`,
       connections: 64,
-      duration,
-      requests: [
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${treasury}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ effective_date: '2026-06-30', entries: [{ account: 'pool_cash', debit: '100' }, { account: 'fund_capital', credit: '100' }] }),
-          setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }),
-        },
-      ],
+      seconds,
+      method: 'POST',
+      headers: { authorization: `Bearer ${treasury}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ effective_date: '2026-06-30', entries: [{ account: 'pool_cash', debit: '100' }, { account: 'fund_capital', credit: '100' }] }),
+      idempotencyKeys: true,
     });
-    const readOptions = (duration: number): autocannon.Options => ({
+    const readOptions = (seconds: number): LoadJob => ({
       url: `${base}/v1/pools/${pool.id}/accounts/pool_cash/balance`,
       connections: 64,
-      duration,
+      seconds,
       headers: { authorization: `Bearer ${treasury}` },
     });
     // Each route is warmed up first (JIT, prepared statements, connections), then measured.
