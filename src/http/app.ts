@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     const { response, unexpected } = errorToProblem(c, err);
     if (unexpected) {
-      deps.logger.error({ request_id: c.var.requestId, err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'unexpected error');
+      deps.logger.error({ request_id: c.get('requestId'), err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'unexpected error');
     }
     return response;
   });

@@ -22,6 +22,7 @@ export interface AppDeps {
   dashboard?: { html: string; chartJs: string };
 }
 
+/** Read a variable with `c.get(name)`: hono's `c.var` copies every variable into a new object on each access. */
 export type AppEnv = {
   Variables: RequestIdVariables & {
     deps: AppDeps;

@@ -7,7 +7,7 @@ import { problem } from '../problem.js';
 export const bearerAuth = createMiddleware<AppEnv>(async function bearerAuth(c, next) {
   const header = c.req.header('authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const principal = match ? await authenticate(c.var.deps.db.kysely, match[1]!, c.var.keys) : null;
+  const principal = match ? await authenticate(c.get('deps').db.kysely, match[1]!, c.get('keys')) : null;
   if (!principal) {
     return problem(c, 'unauthorized', {
       detail: match ? 'the API key is unknown or revoked' : 'send Authorization: Bearer <key>',

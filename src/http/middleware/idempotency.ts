@@ -21,18 +21,18 @@ const DEFAULT_LEASE_MS = 30_000;
  * keyed by the Idempotency-Key themselves, so a retry after a crash between the two finishes the job once.
  */
 export const idempotency = createMiddleware<AppEnv>(async function idempotency(c, next) {
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   if (c.req.method !== 'POST') return next();
   const key = c.req.header('idempotency-key');
   if (key === undefined) return problem(c, 'idempotency-key-missing', { detail: 'send an Idempotency-Key header (e.g. a UUID) with every POST' });
   if (!KEY.test(key)) return problem(c, 'validation', { detail: 'Idempotency-Key must be 1 to 255 printable ASCII characters', errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
   c.set('idempotencyKey', key);
 
-  const principal = c.var.principal;
+  const principal = c.get('principal');
   const url = new URL(c.req.url);
   const fingerprint = fingerprintOf(c.req.method, url.pathname + url.search, await c.req.text());
-  const store = c.var.idempotency;
-  const claim = await store.claim(principal.keyId, key, fingerprint, c.var.deps.idempotencyLease_ms ?? DEFAULT_LEASE_MS);
+  const store = c.get('idempotency');
+  const claim = await store.claim(principal.keyId, key, fingerprint, c.get('deps').idempotencyLease_ms ?? DEFAULT_LEASE_MS);
   switch (claim.kind) {
     case 'replay':
       return new Response(claim.body, {
@@ -40,7 +40,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
         headers: {
           'content-type': claim.status >= 400 ? 'application/problem+json' : 'application/json',
           'idempotent-replayed': 'true',
-          'x-request-id': c.var.requestId,
+          'x-request-id': c.get('requestId'),
         },
       });
     case 'other-body':
@@ -61,7 +61,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
     throw err;
   }
   const status = c.res.status;
-  if (c.var.recorded && status < 500) {
+  if (c.get('recorded') && status < 500) {
     // The answer was recorded in the transaction of the handler's posting, which has committed.
     await tx.rollback();
     return;
@@ -84,7 +84,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
     }
     return;
   }
-  const stored = { status, body: c.var.replayBody ?? body };
+  const stored = { status, body: c.get('replayBody') ?? body };
   try {
     if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, stored));
     else await store.finish(principal.keyId, key, lease, stored);

@@ -9,16 +9,16 @@ import type { AppEnv } from '../env.js';
 export const requestLog = createMiddleware<AppEnv>(async function requestLog(c, next) {
   const started = performance.now();
   await next();
-  const principal = c.var.principal;
+  const principal = c.get('principal');
   const line = {
-    request_id: c.var.requestId,
+    request_id: c.get('requestId'),
     method: c.req.method,
     route: routePath(c, -1),
     status: c.res.status,
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
     ...(principal ? { key: principal.keyPrefix, role: principal.role, pool_id: principal.poolId?.toString(), participant_id: principal.participantId?.toString() } : {}),
   };
-  const logger = c.var.deps.logger;
+  const logger = c.get('deps').logger;
   if (c.res.status >= 500) logger.error(line, 'request failed');
   else logger.info(line, 'request');
 });

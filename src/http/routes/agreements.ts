@@ -97,7 +97,7 @@ export function agreementRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const agreement = await createAgreement(c.var.db, c.var.principal, poolId, {
+      const agreement = await createAgreement(c.get('db'), c.get('principal'), poolId, {
         bankId: BigInt(b.bank_id), insurerId: b.insurer_id === undefined ? null : BigInt(b.insurer_id), name: b.name, effectiveFrom: b.effective_from, terms: termsIn(b.terms),
       });
       return c.json(agreementOut(agreement, b.effective_from), 201);
@@ -114,7 +114,7 @@ export function agreementRoutes() {
       const { pool_id, agreement_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
       const b = c.req.valid('json');
-      const agreement = await addTermsVersion(c.var.db, c.var.principal, poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
+      const agreement = await addTermsVersion(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
       return c.json(agreementOut(agreement, b.effective_from), 201);
     },
   );
@@ -129,7 +129,7 @@ export function agreementRoutes() {
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      const agreement = await setSuspended(c.var.db, c.var.principal, poolId, BigInt(agreement_id), c.req.valid('json'));
+      const agreement = await setSuspended(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id), c.req.valid('json'));
       return c.json(agreementOut(agreement, today()), 200);
     },
   );
@@ -143,7 +143,7 @@ export function agreementRoutes() {
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
-      const agreement = await getAgreement(c.var.db, c.var.principal, poolId, BigInt(agreement_id));
+      const agreement = await getAgreement(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id));
       return c.json(agreementOut(agreement, c.req.valid('query').on ?? today()), 200);
     },
   );

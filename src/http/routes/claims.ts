@@ -61,7 +61,7 @@ export function claimRoutes() {
     async (c) => {
       const poolId = authorize(c, ['bank', 'insurer'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const claim = await fileClaim(c.var.db, c.var.deps.ledger, c.var.principal, poolId, {
+      const claim = await fileClaim(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, {
         loanId: BigInt(b.loan_id), lossPrincipal: BigInt(b.loss_principal), lossInterest: BigInt(b.loss_interest),
         paidToBank: b.paid_to_bank === undefined ? undefined : BigInt(b.paid_to_bank), documents: b.documents,
       });
@@ -79,7 +79,7 @@ export function claimRoutes() {
     async (c) => {
       const { pool_id, claim_id, action } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      const claim = await decideClaim(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(claim_id), action as ClaimAction, c.req.valid('json').reason);
+      const claim = await decideClaim(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(claim_id), action as ClaimAction, c.req.valid('json').reason);
       return c.json(claimOut(claim), 200);
     },
   );
@@ -94,7 +94,7 @@ export function claimRoutes() {
     async (c) => {
       const poolId = authorize(c, [...READERS, 'bank', 'insurer'], c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const claims = await listClaims(c.var.db, c.var.principal, poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), status: q.status, overdue: q.overdue === 'true' });
+      const claims = await listClaims(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), status: q.status, overdue: q.overdue === 'true' });
       return c.json({ data: claims.map(claimOut), next_cursor: claims.length === q.limit ? claims.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -108,7 +108,7 @@ export function claimRoutes() {
     async (c) => {
       const { pool_id, claim_id } = c.req.valid('param');
       const poolId = authorize(c, [...READERS, 'bank', 'insurer'], pool_id);
-      return c.json(claimOut(await getClaim(c.var.db, c.var.principal, poolId, BigInt(claim_id))), 200);
+      return c.json(claimOut(await getClaim(c.get('db'), c.get('principal'), poolId, BigInt(claim_id))), 200);
     },
   );
 
@@ -126,7 +126,7 @@ export function claimRoutes() {
       const { pool_id, loan_id } = c.req.valid('param');
       const poolId = authorize(c, ['bank'], pool_id);
       const b = c.req.valid('json');
-      const r = await reportRecovery(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(loan_id), { reference: b.reference, recoveredOn: b.recovered_on, gross: BigInt(b.gross), costs: BigInt(b.costs) });
+      const r = await reportRecovery(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(loan_id), { reference: b.reference, recoveredOn: b.recovered_on, gross: BigInt(b.gross), costs: BigInt(b.costs) });
       return c.json(recoveryOut(r), 201);
     },
   );
@@ -141,7 +141,7 @@ export function claimRoutes() {
     async (c) => {
       const { pool_id, loan_id, reference } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      const r = await receiveRecovery(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(loan_id), reference, c.req.valid('json').received_on);
+      const r = await receiveRecovery(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(loan_id), reference, c.req.valid('json').received_on);
       return c.json(recoveryOut(r), 200);
     },
   );

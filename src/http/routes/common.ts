@@ -23,7 +23,7 @@ export const errorResponses = {
 
 /** Role check, then the pool the caller may address (another pool answers 404). */
 export function authorize(c: Context<AppEnv>, roles: readonly ApiRole[], poolId?: string): bigint {
-  const principal = c.var.principal;
+  const principal = c.get('principal');
   requireRole(principal, roles);
   return poolId === undefined ? (principal.poolId ?? 0n) : scopePool(principal, BigInt(poolId));
 }

@@ -30,13 +30,13 @@ export function eventRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const principal = c.var.principal;
+      const principal = c.get('principal');
       const requested = q.pool_id ?? principal.poolId?.toString();
       if (requested === undefined) throw new ProblemError('validation', { detail: 'an admin key must name the pool with pool_id', errors: [{ path: 'query.pool_id', message: 'required' }] });
       const poolId = scopePool(principal, BigInt(requested));
       const after = q.after === undefined ? undefined : feedCursor.decode(q.after);
       if (after === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.after', message: 'invalid' }] });
-      const page = await readFeed(c.var.db, principal, poolId, { after, limit: q.limit });
+      const page = await readFeed(c.get('db'), principal, poolId, { after, limit: q.limit });
       return c.json(
         {
           data: page.events.map((e) => ({

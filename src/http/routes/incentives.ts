@@ -56,7 +56,7 @@ export function incentiveRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const tx = await fundAwardBudget(c.var.db, c.var.deps.ledger, c.var.principal, poolId, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
+      const tx = await fundAwardBudget(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
       return c.json({ transaction_id: tx.id.toString() }, 201);
     },
   );
@@ -71,7 +71,7 @@ export function incentiveRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury', 'bank', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const award = await applyForAward(c.var.db, c.var.principal, poolId, {
+      const award = await applyForAward(c.get('db'), c.get('principal'), poolId, {
         programme: b.programme, reference: b.reference, beneficiaryId: b.beneficiary_id === undefined ? undefined : BigInt(b.beneficiary_id), item: b.item, year: b.year,
         basisAmount: BigInt(b.basis_amount), rateBp: b.rate_bp, subkind: b.subkind, guideFundStakeBp: b.guide_fund_stake_bp,
       });
@@ -88,7 +88,7 @@ export function incentiveRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
-      const awards = await runAwardRound(c.var.db, c.var.principal, poolId, c.req.valid('json'));
+      const awards = await runAwardRound(c.get('db'), c.get('principal'), poolId, c.req.valid('json'));
       return c.json({ data: awards.map(awardOut) }, 200);
     },
   );
@@ -103,7 +103,7 @@ export function incentiveRoutes() {
     async (c) => {
       const { pool_id, award_id, action } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      const award = await decideAward(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(award_id), action as AwardAction, c.req.valid('json').reason);
+      const award = await decideAward(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(award_id), action as AwardAction, c.req.valid('json').reason);
       return c.json(awardOut(award), 200);
     },
   );
@@ -117,7 +117,7 @@ export function incentiveRoutes() {
     async (c) => {
       const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const awards = await listAwards(c.var.db, c.var.principal, poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), programme: q.programme, year: q.year });
+      const awards = await listAwards(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), programme: q.programme, year: q.year });
       return c.json({ data: awards.map(awardOut), next_cursor: awards.length === q.limit ? awards.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -131,7 +131,7 @@ export function incentiveRoutes() {
     async (c) => {
       const { pool_id, award_id } = c.req.valid('param');
       const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
-      return c.json(awardOut(await getAward(c.var.db, c.var.principal, poolId, BigInt(award_id))), 200);
+      return c.json(awardOut(await getAward(c.get('db'), c.get('principal'), poolId, BigInt(award_id))), 200);
     },
   );
   return app;

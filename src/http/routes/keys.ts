@@ -25,8 +25,8 @@ export function keyRoutes() {
     async (c) => {
       authorize(c, ['admin', 'treasury']);
       const body = c.req.valid('json');
-      const poolId = body.pool_id === undefined ? null : scopePool(c.var.principal, BigInt(body.pool_id));
-      const issued = await issueKey(c.var.db, c.var.principal, {
+      const poolId = body.pool_id === undefined ? null : scopePool(c.get('principal'), BigInt(body.pool_id));
+      const issued = await issueKey(c.get('db'), c.get('principal'), {
         role: body.role,
         poolId,
         participantId: body.participant_id === undefined ? null : BigInt(body.participant_id),
@@ -52,7 +52,7 @@ export function keyRoutes() {
     async (c) => {
       authorize(c, ['admin', 'treasury']);
       const { key_id } = c.req.valid('param');
-      await revokeKey(c.var.db, c.var.principal, BigInt(key_id), c.var.keys);
+      await revokeKey(c.get('db'), c.get('principal'), BigInt(key_id), c.get('keys'));
       return c.json({ id: key_id, revoked: true as const }, 200);
     },
   );

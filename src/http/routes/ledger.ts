@@ -56,7 +56,7 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const accounts = await c.var.deps.ledger.listAccounts(poolId, { after, limit });
+      const accounts = await c.get('deps').ledger.listAccounts(poolId, { after, limit });
       return c.json({ data: accounts.map(accountOut), next_cursor: accounts.length === limit ? accounts.at(-1)!.code : null }, 200);
     },
   );
@@ -70,7 +70,7 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const account = await c.var.deps.ledger.createAccount(poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
+      const account = await c.get('deps').ledger.createAccount(poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
       return c.json(accountOut(account), 201);
     },
   );
@@ -85,7 +85,7 @@ export function ledgerRoutes() {
       const { pool_id, code } = c.req.valid('param');
       const poolId = authorize(c, READERS, pool_id);
       const { as_of } = c.req.valid('query');
-      return c.json(balanceOut(await c.var.deps.ledger.balance(poolId, code, as_of), as_of), 200);
+      return c.json(balanceOut(await c.get('deps').ledger.balance(poolId, code, as_of), as_of), 200);
     },
   );
 
@@ -104,7 +104,7 @@ export function ledgerRoutes() {
       const q = c.req.valid('query');
       const cursor = q.cursor === undefined ? undefined : statementCursor.decode(q.cursor);
       if (cursor === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.cursor', message: 'invalid' }] });
-      const page = await c.var.deps.ledger.statement(poolId, code, { from: q.from, to: q.to, limit: q.limit, cursor });
+      const page = await c.get('deps').ledger.statement(poolId, code, { from: q.from, to: q.to, limit: q.limit, cursor });
       const cur = page.account.currency;
       return c.json(
         {
@@ -130,9 +130,9 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const outcome = await c.var.deps.ledger.post(
+      const outcome = await c.get('deps').ledger.post(
         {
-          type: 'post', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date, description: b.description,
+          type: 'post', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date, description: b.description,
           entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
         },
         recordWithPosting(c),
@@ -151,7 +151,7 @@ export function ledgerRoutes() {
     async (c) => {
       const { pool_id, transaction_id } = c.req.valid('param');
       const poolId = authorize(c, READERS, pool_id);
-      return c.json(transactionOut(await c.var.deps.ledger.getTransaction(poolId, BigInt(transaction_id))), 200);
+      return c.json(transactionOut(await c.get('deps').ledger.getTransaction(poolId, BigInt(transaction_id))), 200);
     },
   );
 
@@ -166,10 +166,10 @@ export function ledgerRoutes() {
       const poolId = authorize(c, ['treasury'], pool_id);
       const b = c.req.valid('json');
       // The original must exist in this pool: a missing one is 404, not a remembered refusal.
-      await c.var.deps.ledger.getTransaction(poolId, BigInt(transaction_id));
-      const outcome = await c.var.deps.ledger.post(
+      await c.get('deps').ledger.getTransaction(poolId, BigInt(transaction_id));
+      const outcome = await c.get('deps').ledger.post(
         {
-          type: 'reverse', poolId, externalId: postingId(c.var.principal.keyId, c.var.idempotencyKey!), effectiveDate: b.effective_date,
+          type: 'reverse', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date,
           description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
         },
         recordWithPosting(c),
@@ -194,7 +194,7 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { as_of } = c.req.valid('query');
-      const tb = await c.var.deps.ledger.trialBalance(poolId, as_of);
+      const tb = await c.get('deps').ledger.trialBalance(poolId, as_of);
       return c.json(
         {
           as_of: tb.asOf,
@@ -221,7 +221,7 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { up_to } = c.req.valid('query');
-      const r = await c.var.deps.ledger.verify(poolId, up_to === undefined ? undefined : BigInt(up_to));
+      const r = await c.get('deps').ledger.verify(poolId, up_to === undefined ? undefined : BigInt(up_to));
       return c.json(
         r.ok
           ? { ok: true, checked: r.checked.toString(), broken_at: null, reason: null, head: { seq: r.head.seq.toString(), hash: r.head.hash }, unsealed: r.unsealed.toString() }
@@ -240,7 +240,7 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { seq } = c.req.valid('query');
-      const ledger = c.var.deps.ledger;
+      const ledger = c.get('deps').ledger;
       // The head as sealed so far: what is committed but not yet sealed appears in a later digest.
       if (seq === undefined) await ledger.sealAvailable(poolId);
       const d = await ledger.digest(poolId, seq === undefined ? undefined : BigInt(seq));
@@ -274,7 +274,7 @@ function posted(outcome: PostingOutcome): Transaction {
  * handler then sends (the transaction, or the refusal's problem), so a replay answers it byte for byte.
  */
 function recordWithPosting(c: Context<AppEnv>): PostOptions {
-  const record = c.var.recordAnswer;
+  const record = c.get('recordAnswer');
   if (!record) return {};
   return {
     alsoWrite: ([outcome]) =>

@@ -102,7 +102,7 @@ export function loanTapeRoutes() {
       const { mode } = c.req.valid('query');
       const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf);
       if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => enrolLoanTape(c.var.db, c.var.principal, poolId, rows, mode));
+      const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
       return c.json(tapeOut(result), 200);
     },
   );
@@ -121,7 +121,7 @@ export function loanTapeRoutes() {
       const { mode } = c.req.valid('query');
       const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf);
       if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => reportLoanTape(c.var.db, c.var.principal, poolId, rows, mode));
+      const result = await refusedAsProblem(() => reportLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
       return c.json(tapeOut(result), 200);
     },
   );

@@ -66,7 +66,7 @@ export function loanRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
-      const loan = await enrolLoan(c.var.db, c.var.principal, poolId, loanSpec(c.req.valid('json')));
+      const loan = await enrolLoan(c.get('db'), c.get('principal'), poolId, loanSpec(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
@@ -81,7 +81,7 @@ export function loanRoutes() {
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
       const poolId = authorize(c, ['bank'], pool_id);
-      const loan = await reportLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id), monthlyReport(c.req.valid('json')));
+      const loan = await reportLoan(c.get('db'), c.get('principal'), poolId, BigInt(loan_id), monthlyReport(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
@@ -95,7 +95,7 @@ export function loanRoutes() {
     async (c) => {
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const loans = await listLoans(c.var.db, c.var.principal, poolId, { after: after === undefined ? undefined : BigInt(after), limit });
+      const loans = await listLoans(c.get('db'), c.get('principal'), poolId, { after: after === undefined ? undefined : BigInt(after), limit });
       return c.json({ data: loans.map(loanOut), next_cursor: loans.length === limit ? loans.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -109,7 +109,7 @@ export function loanRoutes() {
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
-      return c.json(loanOut(await getLoan(c.var.db, c.var.principal, poolId, BigInt(loan_id))), 200);
+      return c.json(loanOut(await getLoan(c.get('db'), c.get('principal'), poolId, BigInt(loan_id))), 200);
     },
   );
   return app;

@@ -34,7 +34,7 @@ export function moneyRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const a = await notifyAppropriation(c.var.db, c.var.deps.ledger, c.var.principal, poolId, { reference: b.reference, amount: BigInt(b.amount), notifiedOn: b.notified_on });
+      const a = await notifyAppropriation(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, { reference: b.reference, amount: BigInt(b.amount), notifiedOn: b.notified_on });
       return c.json(appropriationOut(a), 201);
     },
   );
@@ -49,7 +49,7 @@ export function moneyRoutes() {
     async (c) => {
       const { pool_id, reference } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      const a = await receiveAppropriation(c.var.db, c.var.deps.ledger, c.var.principal, poolId, reference, c.req.valid('json').received_on);
+      const a = await receiveAppropriation(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, reference, c.req.valid('json').received_on);
       return c.json(appropriationOut(a), 200);
     },
   );
@@ -67,7 +67,7 @@ export function moneyRoutes() {
       async (c) => {
         const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
         const b = c.req.valid('json');
-        const tx = await recordCashEvent(c.var.db, c.var.deps.ledger, c.var.principal, poolId, event, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
+        const tx = await recordCashEvent(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, event, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
         return c.json({ transaction_id: tx.id.toString(), reference: b.reference, amount: b.amount, on: b.on }, 201);
       },
     );
@@ -82,7 +82,7 @@ export function moneyRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['admin', 'treasury', 'auditor'], c.req.valid('param').pool_id);
-      const p = await poolPosition(c.var.deps.ledger, c.var.principal, poolId, c.req.valid('query').as_of);
+      const p = await poolPosition(c.get('deps').ledger, c.get('principal'), poolId, c.req.valid('query').as_of);
       return c.json(
         {
           as_of: p.asOf, cash: p.cash.toString(), reserved: p.reserved.toString(), available: p.available.toString(), appropriated: p.appropriated.toString(),

@@ -28,7 +28,7 @@ export function periodRoutes() {
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      return c.json(closeOut(await closeMonth(c.var.db, c.var.deps.ledger, c.var.principal, poolId, month)), 200);
+      return c.json(closeOut(await closeMonth(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, month)), 200);
     },
   );
   app.openapi(
@@ -44,7 +44,7 @@ export function periodRoutes() {
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
       const poolId = authorize(c, READERS, pool_id);
-      const r = await checkMonth(c.var.db, c.var.deps.ledger, c.var.principal, poolId, month);
+      const r = await checkMonth(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, month);
       return c.json({ close: closeOut(r.close), trial_balance_unchanged: r.trialBalanceUnchanged, chain_unchanged: r.chainUnchanged, unchanged: r.unchanged }, 200);
     },
   );

@@ -50,7 +50,7 @@ export function poolRoutes() {
     }),
     async (c) => {
       authorize(c, ['admin']);
-      const pool = await createPool(c.var.db, c.var.deps.ledger, c.req.valid('json'));
+      const pool = await createPool(c.get('db'), c.get('deps').ledger, c.req.valid('json'));
       return c.json(poolOut(pool), 201);
     },
   );
@@ -63,7 +63,7 @@ export function poolRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
-      return c.json(poolOut(await getPool(c.var.db, c.var.principal, poolId)), 200);
+      return c.json(poolOut(await getPool(c.get('db'), c.get('principal'), poolId)), 200);
     },
   );
 
@@ -76,7 +76,7 @@ export function poolRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const participant = await createParticipant(c.var.db, c.var.principal, poolId, {
+      const participant = await createParticipant(c.get('db'), c.get('principal'), poolId, {
         kind: b.kind,
         name: b.name,
         creditCode: b.credit_code,
@@ -100,7 +100,7 @@ export function poolRoutes() {
     async (c) => {
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const rows = await listParticipants(c.var.db, c.var.principal, poolId, { after: after ? BigInt(after) : undefined, limit });
+      const rows = await listParticipants(c.get('db'), c.get('principal'), poolId, { after: after ? BigInt(after) : undefined, limit });
       return c.json({ data: rows.map(participantOut), next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -114,7 +114,7 @@ export function poolRoutes() {
     async (c) => {
       const { pool_id, participant_id } = c.req.valid('param');
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
-      return c.json(participantOut(await getParticipant(c.var.db, c.var.principal, poolId, BigInt(participant_id))), 200);
+      return c.json(participantOut(await getParticipant(c.get('db'), c.get('principal'), poolId, BigInt(participant_id))), 200);
     },
   );
   return app;

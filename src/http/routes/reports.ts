@@ -30,8 +30,9 @@ export function reportRoutes() {
       const { pool_id, report } = c.req.valid('param');
       const poolId = authorize(c, READERS, pool_id);
       const q = c.req.valid('query');
-      const { db, principal } = c.var;
-      const ledger = c.var.deps.ledger;
+      const db = c.get('db');
+      const principal = c.get('principal');
+      const ledger = c.get('deps').ledger;
       const year = q.year ?? Number(new Date().toISOString().slice(0, 4));
       let rows: Record<string, unknown>[];
       switch (report) {

@@ -81,7 +81,7 @@ export function statementRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const body = await c.req.text();
-      const r = await importStatement(c.var.db, c.var.deps.ledger, c.var.principal, poolId, readStatement(body), createHash('sha256').update(body).digest());
+      const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, readStatement(body), createHash('sha256').update(body).digest());
       return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
     },
   );
@@ -95,7 +95,7 @@ export function statementRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const lines = await listLines(c.var.db, c.var.principal, poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
+      const lines = await listLines(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
       return c.json({ data: lines.map(lineOut), next_cursor: lines.length === q.limit ? lines.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -111,7 +111,7 @@ export function statementRoutes() {
       const { pool_id, line_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
       const b = c.req.valid('json');
-      return c.json(lineOut(await matchLine(c.var.db, c.var.deps.ledger, c.var.principal, poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
+      return c.json(lineOut(await matchLine(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
     },
   );
 
@@ -125,7 +125,7 @@ export function statementRoutes() {
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
-      return c.json(lineOut(await unmatchLine(c.var.db, c.var.principal, poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
+      return c.json(lineOut(await unmatchLine(c.get('db'), c.get('principal'), poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
     },
   );
 
@@ -152,7 +152,7 @@ export function statementRoutes() {
     async (c) => {
       const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
       const { as_of, format } = c.req.valid('query');
-      const r = await reconcile(c.var.db, c.var.deps.ledger, c.var.principal, poolId, as_of);
+      const r = await reconcile(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, as_of);
       const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
       if (format === 'csv') {
         const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

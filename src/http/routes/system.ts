@@ -27,10 +27,10 @@ export function systemRoutes() {
       },
     }),
     async (c) => {
-      const expected = c.var.deps.latestMigration;
+      const expected = c.get('deps').latestMigration;
       let current: number;
       try {
-        current = await currentMigration(c.var.deps.db.kysely);
+        current = await currentMigration(c.get('deps').db.kysely);
       } catch (err) {
         if (!isUnavailable(err)) throw err;
         throw new ProblemError('unavailable', { detail: 'the database cannot be reached', headers: { 'retry-after': '2' } });
