@@ -246,6 +246,7 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
       url: `${base}/v1/pools/${pool.id}/transactions`,
       connections: 64,
       seconds,
+      warmupSeconds: 3,
       method: 'POST',
       headers: { authorization: `Bearer ${treasury}`, 'content-type': 'application/json' },
       body: JSON.stringify({ effective_date: '2026-06-30', entries: [{ account: 'pool_cash', debit: '100' }, { account: 'fund_capital', credit: '100' }] }),
@@ -255,12 +256,12 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
       url: `${base}/v1/pools/${pool.id}/accounts/pool_cash/balance`,
       connections: 64,
       seconds,
+      warmupSeconds: 1,
       headers: { authorization: `Bearer ${treasury}` },
     });
-    // Each route is warmed up first (JIT, prepared statements, connections), then measured.
-    await load(writeOptions(2));
+    // Each route is warmed up first (JIT of server and load generator, prepared statements, connections),
+    // then measured.
     const write = await load(writeOptions(SECONDS));
-    await load(readOptions(1));
     const read = await load(readOptions(SECONDS));
     clearInterval(sampler);
     for (const [name, r] of [['write (journal entry)', write], ['read (balance)', read]] as const) {
