@@ -332,7 +332,7 @@ export class Writer {
       // now() is the transaction's start: every posting of the batch carries it as its creation time.
       const createdAt = allocated.now;
       // Callers' companion rows, built from the outcomes decided here, commit with them: one statement for
-      // each kind of row in the batch.
+      // each kind of row in the batch, sent before the hot rows are locked so as not to lengthen the lock.
       const companions = () => {
         const rows = new Map<CompanionWriter<unknown>, unknown[]>();
         decided.forEach((d, i) => {
@@ -351,7 +351,7 @@ export class Writer {
       if (planned.length === 0 && refused.length === 0) {
         await tx`COMMIT`;
       } else if (mode === 'locked') {
-        await pipelined([writeJournal(tx, batch, decided, planned, refused), writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
+        await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), writeBalances(tx, planned, before, after), tx`COMMIT`]);
       } else if (refused.length === 0 && guardsHoldAtTheEnd(planned)) {
         // Nothing refused, and no guarded balance dips lower during the batch than where it ends: the
         // decisions would be the same against any balances for which the database's own guard
@@ -359,17 +359,18 @@ export class Writer {
         // the hot rows are held only while PostgreSQL applies the totals and commits. Should money have
         // left in between so that the guard refuses, the batch runs again, locked, and decides anew.
         try {
-          await pipelined([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
+          await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), writeBalances(tx, planned, before, after), tx`COMMIT`]);
         } catch (err) {
           if ((err as { constraint_name?: string }).constraint_name === 'available_not_negative') throw new Reconsider();
           throw err;
         }
       } else {
-        const [, lockedRows, resolvedNow] = await pipelined([writeJournal(tx, batch, decided, planned, refused), lockOrRead(true), readResolutions()]);
+        const written = await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), readResolutions()]);
+        const [lockedRows, resolvedNow] = written.slice(-2) as unknown as [BalanceRow[], { pool_id: bigint; refers_to: bigint }[]];
         const again = decideAll(lockedRows, resolvedNow);
         if (signature(again.decided) !== signature(decided)) throw new Reconsider();
         ({ before, after } = again);
-        await pipelined([writeBalances(tx, planned, before, after), ...companions(), tx`COMMIT`]);
+        await pipelined([writeBalances(tx, planned, before, after), tx`COMMIT`]);
       }
       finished = true;
       committed = { decided, createdAt };
