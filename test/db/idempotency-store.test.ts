@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.js';
 import { finishManyQuery, IdempotencyStore, type Answer } from '../../src/db/idempotency.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 
-/** Answers recorded together, as the ledger writer records those of a batch of requests. */
+/** Claims and answers recorded together, as the HTTP layer and the ledger writer record those of many requests. */
 
 let db: TestDatabase;
 let store: IdempotencyStore;
@@ -50,5 +51,21 @@ describe('recording many answers in one statement', () => {
     const lost = { ...answers[1]!, leaseToken: randomUUID() };
     await expect(run([answers[0]!, lost, answers[2]!])).rejects.toMatchObject({ code: 'PLK01', message: expect.stringContaining(lost.key) });
     expect((await stored(answers)).every((r) => r.status === null && r.lease_token !== null)).toBe(true);
+  });
+});
+
+describe('claims', () => {
+  it('commit without waiting for the disk, and leave every later statement on the connection durable', async () => {
+    const one = createDb(db.appUrl, { max: 1 });
+    try {
+      const lone = new IdempotencyStore(one.sql, one.kysely);
+      const claim = await lone.claim(apiKeyId, randomUUID(), randomBytes(32), 30_000);
+      expect(claim.kind).toBe('acquired');
+      // The same (only) connection: a session-wide setting would make ledger postings on it non-durable.
+      const [{ synchronous_commit }] = await one.sql<[{ synchronous_commit: string }]>`SHOW synchronous_commit`;
+      expect(synchronous_commit).toBe('on');
+    } finally {
+      await one.close();
+    }
   });
 });
