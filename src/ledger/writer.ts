@@ -409,12 +409,19 @@ export class Writer {
 
 type UnitOutcome = { ok: true; outcomes: PostingOutcome[] } | { ok: false; error: unknown };
 
+/** A statement not sent yet (a postgres.js query runs when executed or awaited). */
+type Statement = { execute(): unknown } & PromiseLike<unknown>;
+
 /**
- * Awaits statements pipelined on one transaction. When one fails, those after it fail with 25P02 (the
- * transaction is aborted), and their rejections may be seen first: the error that counts is the first
- * one that is not 25P02, so that a duplicate key, a deadlock or a serialization failure is retried as such.
+ * Sends statements on one transaction in the order given, then awaits them all. The order is the one
+ * written: each statement is executed here, in turn (left to themselves, postgres.js queries start when
+ * first awaited, which is not the array's order once some are wrapped in promises). When one fails, those
+ * after it fail with 25P02 (the transaction is aborted), and their rejections may be seen first: the error
+ * that counts is the first one that is not 25P02, so that a duplicate key, a deadlock or a serialization
+ * failure is retried as such.
  */
 async function pipelined<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  for (const s of statements) (s as Partial<Statement>).execute?.();
   const settled = await Promise.allSettled(statements);
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as { code?: string }] : []));
   if (failures.length > 0) throw failures.find((e) => e?.code !== '25P02') ?? failures[0];
@@ -570,13 +577,13 @@ function toTransaction(p: PlannedTransaction, createdAt: Date): Transaction {
  * Inserts the batch's journal rows (transactions, entries, outcomes) in one statement. Rows travel as one
  * array literal per column: a fraction of the bytes of JSON records, and cheap for PostgreSQL to read.
  */
-async function writeJournal(
+function writeJournal(
   tx: Queryable,
   batch: Unit[],
   decided: Decided[],
   planned: PlannedTransaction[],
   refused: { unit: Unit; index: number; refusal: Refusal }[],
-): Promise<void> {
+): Statement {
   const entries = planned.flatMap((p) => p.entries.map((e, i) => ({ p, e, id: p.entryIds![i]! })));
   const requests: { poolId: bigint; externalId: string; hash: Buffer; transactionId: bigint | null; refusal: Refusal | null; json: string }[] = [];
   decided.forEach((d, i) => {
@@ -594,7 +601,7 @@ async function writeJournal(
   requests.sort((a, b) => compare(a.poolId, b.poolId) || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
   const a = arrayLiteral;
-  await tx`
+  return tx`
     WITH t AS (
       INSERT INTO transactions (pool_id, id, external_id, kind, effective_date, refers_to, description, metadata)
       SELECT * FROM unnest(
@@ -621,7 +628,7 @@ async function writeJournal(
 }
 
 /** Moves the running totals and the per-day movements by what the batch posted. */
-async function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map<string, BalanceState>, after: Map<string, BalanceState>): Promise<void> {
+function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map<string, BalanceState>, after: Map<string, BalanceState>): Statement {
   const moved: { account: Account; pd: bigint; pc: bigint; nd: bigint; nc: bigint }[] = [];
   for (const [key, b] of after) {
     const old = before.get(key)!;
@@ -637,7 +644,7 @@ async function writeBalances(tx: Queryable, planned: PlannedTransaction[], befor
   const days = dayDeltas(planned);
   const a = arrayLiteral;
 
-  await tx`
+  return tx`
     WITH b AS (
       UPDATE account_balances ab
          SET posted_debits = ab.posted_debits + x.pd, posted_credits = ab.posted_credits + x.pc,

@@ -80,3 +80,32 @@ describe('decisions taken before the lock', () => {
     expect((await f.ledger.balance(p.pool, 'cash')).available).toBe(0n);
   });
 });
+
+describe('the order of the write', () => {
+  it('waits for the hot rows in its sorted lock, after writing its journal, not in the statement that moves them', async () => {
+    const p = await poolWithCash(150n);
+    const pool = p.pool.toString();
+    let waiting: string | undefined;
+    let outcome: Promise<PostingOutcome> | undefined;
+    await f.db.app.sql.begin(async (tx) => {
+      await tx`SELECT 1 FROM account_balances WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()} FOR UPDATE`;
+      outcome = f.ledger.post(move(p.pool, 'ordered', -10n));
+      for (let i = 0; !waiting; i++) {
+        const rows = await f.db.owner<{ query: string }[]>`
+          SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        waiting = rows[0]?.query;
+        if (i > 500) throw new Error('the writer never queued on the cash row');
+        if (!waiting) await new Promise((r) => setTimeout(r, 10));
+      }
+      // Its journal is written already: the rows are there, uncommitted, for the transaction that waits.
+      const [{ n }] = await f.db.owner<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE a.datname = current_database() AND a.wait_event_type = 'Lock' AND l.locktype = 'relation'
+           AND l.relation = 'transactions'::regclass AND l.mode = 'RowExclusiveLock'`;
+      expect(n).toBe(1);
+    });
+    expect(waiting).toMatch(/FOR UPDATE/);
+    expect(waiting).not.toMatch(/UPDATE account_balances/);
+    expect((await outcome!).status).toBe('posted');
+  });
+});
