@@ -55,7 +55,7 @@ describe('recording many answers in one statement', () => {
 });
 
 describe('claims', () => {
-  it('commit without waiting for the disk, and leave every later statement on the connection durable', async () => {
+  it('leave every later statement on their connection durable (their own commit does not wait for the disk)', async () => {
     const one = createDb(db.appUrl, { max: 1 });
     try {
       const lone = new IdempotencyStore(one.sql, one.kysely);
