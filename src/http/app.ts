@@ -52,9 +52,12 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', async function limitBody(c, next) {
     const tape = TAPE_PATH.test(c.req.path);
     // A declared length is checked from the header (the HTTP parser delivers no more than it declares);
-    // only a chunked body is counted as it streams. hono's bodyLimit would first build the request's web
-    // stream for every request, GETs too: a tenth of the server's time under load.
+    // only a chunked body is counted as it streams. hono's bodyLimit alone would first build the request's
+    // web stream for every request, GETs too: a tenth of the server's time under load.
     const length = c.req.header('content-length');
+    if (length !== undefined && !/^\d+$/.test(length)) {
+      return problem(c, 'validation', { detail: 'Content-Length must be a number of bytes', errors: [{ path: 'header.Content-Length', message: 'invalid' }] });
+    }
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       const maxSize = tape ? MAX_TAPE_BYTES : MAX_BODY_BYTES;
       return Number(length) > maxSize ? tooLarge(c, maxSize) : next();

@@ -221,6 +221,10 @@ describe('validation', () => {
       headers: { authorization: `Bearer ${api.adminKey}`, 'idempotency-key': 'chunked-' + Math.random(), 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
     } as RequestInit);
     expect(res.status).toBe(413);
+    // A length that is not a plain number is refused, not half-read (Node's parser refuses it first; this is for any other host).
+    const odd = await api.call('POST', '/v1/pools', { body: big, headers: { 'content-length': '12abc' } });
+    expect(odd.status).toBe(400);
+    isProblem(odd);
     const small = await api.call('POST', '/v1/pools', { body: { name: 'declared' }, headers: { 'content-length': String(Buffer.byteLength(JSON.stringify({ name: 'declared' }))) } });
     expect(small.status).toBe(201);
   });
