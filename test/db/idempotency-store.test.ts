@@ -54,6 +54,45 @@ describe('recording many answers in one statement', () => {
   });
 });
 
+describe('a lease taken over while its answer waits to be recorded', () => {
+  /** Holds the key's row, lets `record` start and queue on it, hands the lease to another attempt, lets go. */
+  async function takenOverMeanwhile(answer: Answer, record: () => Promise<unknown>): Promise<unknown> {
+    const other = randomUUID();
+    let recording: Promise<unknown> | undefined;
+    await db.app.sql.begin(async (tx) => {
+      await tx`SELECT 1 FROM idempotency_keys WHERE api_key_id = ${apiKeyId.toString()} AND key = ${answer.key} FOR UPDATE`;
+      recording = record().then(
+        () => 'recorded',
+        (err: unknown) => err,
+      );
+      for (let i = 0; ; i++) {
+        const [{ n }] = await db.owner<[{ n: number }]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        if (n > 0) break;
+        if (i > 500) throw new Error('the answer never queued on the row');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await tx`UPDATE idempotency_keys SET lease_token = ${other} WHERE api_key_id = ${apiKeyId.toString()} AND key = ${answer.key}`;
+    });
+    const outcome = await recording;
+    // The other attempt's lease stands, and nothing was recorded under it.
+    const [row] = await stored([answer]);
+    expect(row).toMatchObject({ status: null, lease_token: other });
+    return outcome;
+  }
+
+  it('is not recorded over by the statement that records a batch with its postings', async () => {
+    const [answer] = await leased(1);
+    expect(await takenOverMeanwhile(answer!, () => run([answer!]))).toMatchObject({ code: 'PLK01' });
+  });
+
+  it('is not recorded over by the statement that records refusals', async () => {
+    const [answer] = await leased(1);
+    const outcome = await takenOverMeanwhile(answer!, () => store.finish(answer!.apiKeyId, answer!.key, answer!.leaseToken, { status: 422, body: '{}' }));
+    expect(outcome).toMatchObject({ code: 'PLK01' });
+  });
+});
+
 describe('claims', () => {
   it('leave every later statement on their connection durable (their own commit does not wait for the disk)', async () => {
     const one = createDb(db.appUrl, { max: 1 });
