@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+import { insertRawPosting } from '../support/raw-posting.js';
 
 /** Invariants 1 and 2 enforced by PostgreSQL itself: plain SQL that bypasses the engine is refused. */
 
@@ -24,22 +25,12 @@ beforeAll(async () => {
 });
 afterAll(() => f.db.close());
 
-/**
- * A transaction and its entries written with plain SQL, as the database requires: in one command (a
- * statement with a data-modifying CTE).
- */
+/** A transaction written by hand, on 2026-02-02: [account, amount, currency] per entry. */
 async function insertRaw(entries: [bigint, bigint, string][], options: { phase?: string[]; externalId?: string } = {}): Promise<void> {
-  const sql = f.db.app.sql;
-  await sql`
-    WITH t AS (
-      INSERT INTO transactions (pool_id, external_id, kind, effective_date)
-      VALUES (${pool.toString()}, ${options.externalId ?? 'raw-' + Math.random()}, 'posted', '2026-02-02') RETURNING id
-    )
-    INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
-    SELECT ${pool.toString()}, t.id, x.account, x.amount, x.currency, '2026-02-02', x.phase
-      FROM t, unnest(${entries.map(([a]) => a.toString())}::int8[], ${entries.map(([, amount]) => amount.toString())}::int8[],
-                     ${entries.map(([, , c]) => c)}::text[], ${entries.map((_, i) => options.phase?.[i] ?? 'posted')}::text[])
-             AS x(account, amount, currency, phase)`;
+  await insertRawPosting(f.db.app.sql, {
+    pool, externalId: options.externalId ?? 'raw-' + Math.random(), day: '2026-02-02',
+    entries: entries.map(([account, amount, currency], i) => ({ account, amount, currency, phase: options.phase?.[i] })),
+  });
 }
 
 describe('double entry, enforced by the statement that writes the transaction', () => {
@@ -82,16 +73,10 @@ describe('double entry, enforced by the statement that writes the transaction', 
     const sql = f.db.app.sql;
     await expect(
       sql.begin(async (tx) => {
-        const [{ id }] = await tx<[{ id: bigint }]>`
-          WITH t AS (
-            INSERT INTO transactions (pool_id, external_id, kind, effective_date)
-            VALUES (${pool.toString()}, 'two-commands', 'posted', '2026-02-02') RETURNING id
-          ), e AS (
-            INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
-            SELECT ${pool.toString()}, t.id, x.a, x.amt, 'CNY', '2026-02-02', 'posted'
-              FROM t, (VALUES (${cash.toString()}::int8, 10::int8), (${capital.toString()}::int8, -10::int8)) AS x(a, amt)
-          )
-          SELECT id FROM t`;
+        const id = await insertRawPosting(tx, {
+          pool, externalId: 'two-commands', day: '2026-02-02',
+          entries: [{ account: cash, amount: 10n }, { account: capital, amount: -10n }],
+        });
         await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
           (${pool.toString()}, ${id.toString()}, ${cash.toString()}, 10, 'CNY', '2026-02-02', 'posted'),
           (${pool.toString()}, ${id.toString()}, ${capital.toString()}, -10, 'CNY', '2026-02-02', 'posted')`;

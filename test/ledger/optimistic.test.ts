@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostingOutcome, PostingRequest } from '../../src/ledger/index.js';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+import { insertRawPosting } from '../support/raw-posting.js';
 
 /**
  * The writer decides against balances read without a lock and locks them only to write. These tests move
@@ -42,15 +43,10 @@ async function withMoneyLeavingMeanwhile(p: { pool: bigint; cash: bigint; capita
       await new Promise((r) => setTimeout(r, 10));
     }
     // A whole posting, written the way the writer writes one.
-    await tx`
-      WITH t AS (
-        INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${pool}, 'meanwhile', 'posted', '2026-03-02') RETURNING id
-      ), e AS (
-        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
-        SELECT ${pool}, t.id, x.a, x.amt, 'CNY', '2026-03-02', 'posted'
-          FROM t, (VALUES (${p.cash.toString()}::int8, ${(-amount).toString()}::int8), (${p.capital.toString()}::int8, ${amount.toString()}::int8)) AS x(a, amt)
-      )
-      SELECT 1`;
+    await insertRawPosting(tx, {
+      pool: p.pool, externalId: 'meanwhile', day: '2026-03-02',
+      entries: [{ account: p.cash, amount: -amount }, { account: p.capital, amount }],
+    });
     await tx`UPDATE account_balances SET posted_credits = posted_credits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()}`;
     await tx`UPDATE account_balances SET posted_debits = posted_debits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.capital.toString()}`;
   });

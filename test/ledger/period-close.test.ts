@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
 import { createLedger, type Ledger } from '../../src/ledger/index.js';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+import { insertRawPosting } from '../support/raw-posting.js';
 
 let f: LedgerFixture;
 let other: { db: Db; ledger: Ledger };
@@ -69,13 +70,10 @@ describe('closing a period', () => {
     const [cash, capital] = await Promise.all([f.ledger.getAccount(p, 'cash'), f.ledger.getAccount(p, 'capital')]);
     // A whole, balanced transaction, so that the closed period is the only thing wrong with it.
     const sneak = (day: string) =>
-      f.db.app.sql`
-        WITH t AS (
-          INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${p.toString()}, ${'sneak-' + day}, 'posted', ${day}) RETURNING id
-        )
-        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
-        SELECT ${p.toString()}, t.id, x.a, x.amt, 'CNY', ${day}, 'posted'
-          FROM t, (VALUES (${cash.id.toString()}::int8, 10::int8), (${capital.id.toString()}::int8, -10::int8)) AS x(a, amt)`;
+      insertRawPosting(f.db.app.sql, {
+        pool: p, externalId: `sneak-${day}`, day,
+        entries: [{ account: cash.id, amount: 10n }, { account: capital.id, amount: -10n }],
+      });
     await expect(sneak('2026-06-01')).rejects.toThrow(/closed through 2026-06-30/);
     await expect(sneak('2026-07-01')).resolves.toBeDefined();
     await expect(f.db.app.sql`INSERT INTO ledger_closes (pool_id, through) VALUES (${p.toString()}, '2026-01-31')`).rejects.toThrow(/permission denied/);
