@@ -489,7 +489,7 @@ interface EarlierRow {
   transaction_id: bigint | null;
   refusal_type: string | null;
   refusal_detail: string | null;
-  request: Record<string, unknown>;
+  request: string;
 }
 
 interface BalanceRow {
@@ -538,7 +538,7 @@ function decide(unit: Unit, state: ApplyState, earlierById: Map<string, EarlierR
         return { kind: 'error', error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was not part of the batch first posted with its batch-mates`, { externalId: request.externalId }) };
       }
       if (!e.request_hash.equals(unit.hashes[i]!)) {
-        const fields = differences(e.request, unit.canonical[i]!);
+        const fields = differences(JSON.parse(e.request) as Record<string, unknown>, unit.canonical[i]!);
         return {
           kind: 'error',
           error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was used before with a different ${fields.join(', ')}`, {
@@ -622,7 +622,7 @@ function writeJournal(
         ${a(requests.map((r) => r.poolId))}::int8[], ${a(requests.map((r) => r.externalId))}::text[],
         ${a(requests.map((r) => '\\x' + r.hash.toString('hex')))}::bytea[], ${a(requests.map((r) => r.transactionId))}::int8[],
         ${a(requests.map((r) => r.refusal?.type ?? null))}::text[], ${a(requests.map((r) => r.refusal?.detail ?? null))}::text[],
-        ${a(requests.map((r) => r.json))}::jsonb[])
+        ${a(requests.map((r) => r.json))}::text[])
     )
     SELECT 1`;
 }

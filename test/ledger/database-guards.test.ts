@@ -130,6 +130,22 @@ describe('double entry, enforced by the statement that writes the transaction', 
   });
 });
 
+describe('the request each external id was first posted with', () => {
+  it('is kept as the exact bytes whose SHA-256 is its request hash', async () => {
+    const rows = await f.db.app.sql<{ ok: boolean }[]>`
+      SELECT request_hash = sha256(convert_to(request, 'UTF8')) AS ok FROM ledger_requests WHERE pool_id = ${pool.toString()}`;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.ok)).toBe(true);
+  });
+
+  it('cannot be stored with a hash of something else', async () => {
+    await expect(
+      f.db.app.sql`INSERT INTO ledger_requests (pool_id, external_id, request_hash, refusal_type, refusal_detail, request)
+                   VALUES (${pool.toString()}, 'forged', sha256('{"a":1}'), 'insufficient_funds', 'x', '{"a":2}')`,
+    ).rejects.toThrow(/request_matches_hash/);
+  });
+});
+
 describe('append-only journal', () => {
   const journal = ['transactions', 'entries', 'ledger_requests', 'ledger_chain'];
 
