@@ -161,9 +161,12 @@ export class Writer {
 
   private async withRetry(batch: Unit[]): Promise<UnitOutcome[]> {
     let mode: Mode = batch.reduce((n, u) => n + u.requests.length, 0) >= this.optimisticFrom ? 'optimistic' : 'locked';
+    // External ids are new far more often than not: the first attempt does not look for earlier outcomes and
+    // lets the unique keys of the journal catch an id seen before (23505); the next attempt looks.
+    let lookUpEarlier = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.execute(batch, mode);
+        return await this.execute(batch, mode, lookUpEarlier);
       } catch (err) {
         if (err instanceof Reconsider) {
           mode = 'locked';
@@ -171,6 +174,11 @@ export class Writer {
         }
         const code = (err as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || attempt >= this.maxAttempts) throw err;
+        if (code === '23505' && !lookUpEarlier) {
+          // The row that collided has committed (a unique check waits for its writer): look it up at once.
+          lookUpEarlier = true;
+          continue;
+        }
         await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
       }
     }
@@ -223,7 +231,7 @@ export class Writer {
    * step only, while the next batch prepares its rows. If a decision changed (money moved in between), the
    * batch is thrown away and run again locked: lock first, decide once, write.
    */
-  private async execute(batch: Unit[], mode: Mode): Promise<UnitOutcome[]> {
+  private async execute(batch: Unit[], mode: Mode, lookUpEarlier: boolean): Promise<UnitOutcome[]> {
     const requests = batch.flatMap((u) => u.requests);
     const refs = requests.flatMap((r): [bigint, TransactionRef][] =>
       r.type === 'post_pending' || r.type === 'void_pending' ? [[r.poolId, r.pending]] : r.type === 'reverse' ? [[r.poolId, r.transaction]] : [],
@@ -282,7 +290,7 @@ export class Writer {
 
       // Pipelined on one round trip: the balances (locked, in the locked mode), whether the referenced
       // transactions were resolved (read after the locks, so after any batch that touched the same accounts
-      // has committed), the earlier outcomes of these ids, and fresh ids.
+      // has committed), the earlier outcomes of these ids (after a collision), and fresh ids.
       const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
       const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
       const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
@@ -290,10 +298,12 @@ export class Writer {
         begun,
         lockOrRead(mode === 'locked'),
         readResolutions(),
-        tx<EarlierRow[]>`
-          SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
-            FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
-            CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`,
+        lookUpEarlier
+          ? tx<EarlierRow[]>`
+              SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
+                FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
+                CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`
+          : Promise.resolve([] as EarlierRow[]),
         tx<[{ transactions: string[]; entries: string[]; now: Date }]>`
           SELECT now() AS now,
                  ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
