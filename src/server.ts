@@ -128,7 +128,8 @@ async function shutdown(running: Running, logger: Logger): Promise<void> {
 function explain(err: unknown): string {
   if (err instanceof ConfigError || err instanceof EmbeddedStartError || err instanceof MigrationError || err instanceof StartError) return err.message;
   const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT') return `the database cannot be reached (${code}); check DATABASE_URL`;
+  const connecting = (err as { syscall?: string }).syscall === 'connect';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || (code === 'ENOENT' && connecting)) return `the database cannot be reached (${code}); check DATABASE_URL`;
   if (code === '28P01') return 'the database refused the credentials in DATABASE_URL';
   return `${(err as Error).message ?? String(err)}`;
 }

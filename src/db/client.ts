@@ -23,7 +23,9 @@ export interface DbOptions {
  * keeps its notices out of the logs.
  */
 export function createSql(url: string, options: DbOptions = {}): Sql {
+  const { url: target, path } = socketPath(url);
   const config = {
+    ...(path ? { path } : {}),
     max: options.max ?? 10,
     types: {
       bigint: postgres.BigInt,
@@ -35,7 +37,21 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     // Typed for Cloudflare's sockets in postgres.js's declarations; on Node it takes a connected net.Socket.
     ...(options.nodeSocket === false ? {} : { socket: noDelaySocket }),
   };
-  return postgres(url, config as unknown as postgres.Options<{}>) as unknown as Sql;
+  return postgres(target, config as unknown as postgres.Options<{}>) as unknown as Sql;
+}
+
+/**
+ * A URL may name a Unix socket folder the way libpq reads it, `?host=/folder` (the embedded server's URLs
+ * do): postgres.js takes the socket as a separate option, and would send an unknown query parameter to the
+ * server as a setting.
+ */
+function socketPath(url: string): { url: string; path?: string } {
+  if (!/[?&]host=/.test(url)) return { url };
+  const parsed = new URL(url);
+  const host = parsed.searchParams.get('host');
+  if (!host?.startsWith('/')) return { url };
+  parsed.searchParams.delete('host');
+  return { url: parsed.toString(), path: `${host}/.s.PGSQL.${parsed.port || 5432}` };
 }
 
 /**

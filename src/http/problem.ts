@@ -104,8 +104,10 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /** True for errors that mean "the database is not there right now", as opposed to a bug. */
 export function isUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
+  const { code, syscall } = (err ?? {}) as { code?: string; syscall?: string };
   if (code && UNAVAILABLE_CODES.has(code)) return true;
+  // A Unix socket that is not there: the server is down (it removes its socket when it stops).
+  if (code === 'ENOENT' && syscall === 'connect') return true;
   const cause = (err as { cause?: unknown } | null)?.cause;
   return cause !== undefined && cause !== err && isUnavailable(cause);
 }
