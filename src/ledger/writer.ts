@@ -26,7 +26,8 @@ import { canonicalRequest, differences, requestHash, validateRequest } from './v
  * Bounds: about `maxBatch` postings per database transaction (an atomic batch larger than that runs alone, up
  * to MAX_ATOMIC_BATCH), at most `maxInFlight` transactions at once
  * (the next one waits on the hot rows, already parsed and sent), at most `maxAttempts` tries of a batch that
- * lost a race (deadlock, serialization, a duplicate key committed by another process).
+ * lost a race (deadlock, serialization, a duplicate key committed by another process), plus one to look up
+ * the earlier outcomes of ids seen before.
  * A refused posting does not fail its batch-mates; a batch that fails for another reason is retried posting
  * by posting so that only the culprit gets the error.
  */
@@ -162,7 +163,9 @@ export class Writer {
   private async withRetry(batch: Unit[]): Promise<UnitOutcome[]> {
     let mode: Mode = batch.reduce((n, u) => n + u.requests.length, 0) >= this.optimisticFrom ? 'optimistic' : 'locked';
     // External ids are new far more often than not: the first attempt does not look for earlier outcomes and
-    // lets the unique keys of the journal catch an id seen before (23505); the next attempt looks.
+    // lets the unique keys of the journal catch an id seen before (23505); the next attempt looks. So does
+    // the next attempt after a unit that could not be applied at all (an id used before with content that
+    // is not even valid is answered as a reuse, as when it was looked up first).
     let lookUpEarlier = false;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -173,12 +176,14 @@ export class Writer {
           continue;
         }
         const code = (err as { code?: string }).code;
-        if (!code || !RETRYABLE.has(code) || attempt >= this.maxAttempts) throw err;
-        if (code === '23505' && !lookUpEarlier) {
-          // The row that collided has committed (a unique check waits for its writer): look it up at once.
+        if (!lookUpEarlier && (err instanceof LookUpEarlier || code === '23505')) {
+          // A row that collided has committed (a unique check waits for its writer): look it up at once.
+          // Once per batch, beside the attempts counted for lost races.
           lookUpEarlier = true;
+          attempt--;
           continue;
         }
+        if (!code || !RETRYABLE.has(code) || attempt >= this.maxAttempts) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
       }
     }
@@ -325,6 +330,7 @@ export class Writer {
       };
 
       let { decided, before, after } = decideAll(balances, resolutions);
+      if (!lookUpEarlier && decided.some((d) => d.kind === 'error')) throw new LookUpEarlier();
       const planned = decided.flatMap((d) => (d.kind === 'planned' ? d.planned : []));
       const refused = decided.flatMap((d, i) =>
         d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
@@ -449,6 +455,9 @@ type Mode = 'optimistic' | 'locked';
 
 /** An optimistic batch whose decisions changed once the balances were locked: run it again, locked. */
 class Reconsider extends Error {}
+
+/** A batch decided without the earlier outcomes of its ids that must see them: run it again, looking. */
+class LookUpEarlier extends Error {}
 
 /**
  * Whether the batch's postings leave every guarded account at its lowest available balance at the end (or

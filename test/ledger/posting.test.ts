@@ -57,6 +57,15 @@ describe('post', () => {
     expect((await f.ledger.balance(pool, 'cash')).posted).toBe(1_000_00n);
   });
 
+  it('answers an id used before with content that cannot even be applied as a reuse, not as that content\'s fault', async () => {
+    await expect(
+      f.ledger.post({
+        type: 'post', poolId: pool, externalId: 'fund-1', effectiveDate: '2026-01-05',
+        entries: [{ account: 'nowhere', amount: 1_000_00n }, { account: 'capital', amount: -1_000_00n }],
+      }),
+    ).rejects.toMatchObject({ type: 'idempotency_conflict', details: { differences: ['entries'] } });
+  });
+
   it('refuses an overdraft of a guarded account and remembers the refusal', async () => {
     const pay = {
       type: 'post' as const,
@@ -91,5 +100,24 @@ describe('post', () => {
     expect((await f.ledger.balance(pool, 'cash', '2026-01-05')).posted).toBe(1_000_00n);
     expect((await f.ledger.balance(pool, 'cash', '2026-01-04')).posted).toBe(0n);
     expect((await f.ledger.balance(pool, 'cash', '2026-01-07')).posted).toBe(6_000_00n);
+  });
+});
+
+describe('a writer that may try a batch only once', () => {
+  it('still replays an id seen before (looking it up is not one of the counted attempts)', async () => {
+    const once = await ledgerFixture({ writer: { maxAttempts: 1 } });
+    try {
+      const p = await once.newPool();
+      await once.ledger.createAccount(p, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY' });
+      await once.ledger.createAccount(p, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' });
+      const request = {
+        type: 'post' as const, poolId: p, externalId: 'once', effectiveDate: '2026-01-05',
+        entries: [{ account: 'cash', amount: 1n }, { account: 'capital', amount: -1n }],
+      };
+      expect(await once.ledger.post(request)).toMatchObject({ status: 'posted', replayed: false });
+      expect(await once.ledger.post(request)).toMatchObject({ status: 'posted', replayed: true });
+    } finally {
+      await once.db.close();
+    }
   });
 });
