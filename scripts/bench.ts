@@ -43,8 +43,8 @@ function percentile(sorted: number[], p: number): number {
 
 /**
  * `callers` loops, each sending one request (or batch) at a time until the time is up. The first second is a
- * warm-up that is not counted (as the HTTP phase's load generator does): what is measured is the steady
- * state, not the JIT compiling the engine or PostgreSQL filling its caches.
+ * warm-up that is not counted (the HTTP phase's load generator warms up too): what is measured is the
+ * steady state, not the JIT compiling the engine or PostgreSQL filling its caches.
  */
 async function drive(callers: number, seconds: number, send: (caller: number, i: number) => Promise<number>) {
   const latencies: number[] = [];

@@ -14,7 +14,7 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
-  /** Node's own TCP sockets (with TCP_NODELAY); false on Cloudflare Workers, where postgres.js brings its own. */
+  /** Node's own sockets (TCP with TCP_NODELAY, or a Unix socket); false on Cloudflare Workers, where postgres.js brings its own. */
   nodeSocket?: boolean;
 }
 
@@ -56,7 +56,8 @@ function socketPath(url: string): { url: string; path?: string } {
 
 /**
  * postgres.js opens plain TCP sockets with Nagle's algorithm on: a pipelined query then waits for the
- * server's delayed ACK (tens of milliseconds). Every connection here has TCP_NODELAY.
+ * server's delayed ACK (tens of milliseconds). Every TCP connection here has TCP_NODELAY (on a Unix socket,
+ * which has no such delay, setting it does nothing).
  */
 function noDelaySocket(options: { host: string[]; port: number[]; path?: string | false }) {
   return new Promise<ReturnType<typeof connect>>((resolve, reject) => {

@@ -65,8 +65,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   }
   await stopOrphan(clusterDir);
   // Local connections go through a Unix socket in the cluster's folder when its path fits the system's limit
-  // (about 100 bytes): a round trip there costs the processes less than one through the TCP stack.
-  const socketDir = `${clusterDir}/.s.PGSQL.${options.port}`.length <= 100 ? clusterDir : '';
+  // (103 bytes on macOS, 107 on Linux) and PostgreSQL's list syntax (no comma or quote): a round trip there
+  // costs the processes less than one through the TCP stack. Otherwise, and on Windows, TCP alone.
+  const socketUsable =
+    process.platform !== 'win32' && !/[,"]/.test(clusterDir) && Buffer.byteLength(`${clusterDir}/.s.PGSQL.${options.port}`) <= 100;
+  const socketDir = socketUsable ? clusterDir : '';
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: OWNER,
