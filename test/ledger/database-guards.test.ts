@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+import type { Queryable } from '../../src/db/client.js';
 import { insertRawPosting } from '../support/raw-posting.js';
 
 /** Invariants 1 and 2 enforced by PostgreSQL itself: plain SQL that bypasses the engine is refused. */
@@ -113,6 +114,28 @@ describe('double entry, enforced by the statement that writes the transaction', 
       SELECT ${pool.toString()}, numbered.id, x.account, x.amount, 'CNY', '2026-02-02', 'posted'
         FROM unnest(${rows.map(([a]) => a!.toString())}::int8[], ${rows.map(([, amt]) => amt!.toString())}::int8[]) WITH ORDINALITY AS x(account, amount, i)
         JOIN numbered ON numbered.n = (x.i + 1) / 2`).rejects.toThrow(/does not balance \(CNY posted 1\)/);
+  });
+
+  it('checks a transaction whose entries one statement inserts in two parts as one whole', async () => {
+    const inTwoParts = (sql: Queryable, first: bigint, second: bigint) => sql`
+      WITH t AS (
+        INSERT INTO transactions (pool_id, external_id, kind, effective_date)
+        VALUES (${pool.toString()}, ${'parts-' + Math.random()}, 'posted', '2026-02-02') RETURNING id
+      ), a AS (
+        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+        SELECT ${pool.toString()}, t.id, ${cash.toString()}, ${first.toString()}, 'CNY', '2026-02-02', 'posted' FROM t
+      ), b AS (
+        INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
+        SELECT ${pool.toString()}, t.id, ${capital.toString()}, ${second.toString()}, 'CNY', '2026-02-02', 'posted' FROM t
+      )
+      SELECT 1`;
+    await expect(inTwoParts(f.db.app.sql, 30n, -29n)).rejects.toThrow(/does not balance \(CNY posted 1\)/);
+    // Accepted, then rolled back so that the journal's row count below stays what the other tests left.
+    const accepted = f.db.app.sql.begin(async (tx) => {
+      await inTwoParts(tx, 30n, -30n);
+      throw new Error('accepted; rolled back');
+    });
+    await expect(accepted).rejects.toThrow('accepted; rolled back');
   });
 
   it('does not let the client choose the commit-order stamp of a transaction', async () => {
