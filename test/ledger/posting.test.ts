@@ -87,6 +87,25 @@ describe('post', () => {
     expect(await f.ledger.post(pay)).toMatchObject({ status: 'refused', replayed: true, refusal: { type: 'insufficient_funds' } });
   });
 
+  it('posts an atomic batch whole or not at all, and remembers the refusal of every member', async () => {
+    const cashBefore = (await f.ledger.balance(pool, 'cash')).posted;
+    const expenseBefore = (await f.ledger.balance(pool, 'expense')).posted;
+    const pay = (externalId: string, amount: bigint) => ({
+      type: 'post' as const, poolId: pool, externalId, effectiveDate: '2026-01-08',
+      entries: [{ account: 'expense', amount }, { account: 'cash', amount: -amount }],
+    });
+    const batch = [pay('batch-small', 1_00n), pay('batch-huge', 1_000_000_00n), pay('batch-small-2', 2_00n)];
+    const outcomes = await f.ledger.postBatch(batch);
+    expect(outcomes.map((o) => o.status === 'refused' && o.refusal.type)).toEqual(['batch_refused', 'insufficient_funds', 'batch_refused']);
+    expect((await f.ledger.balance(pool, 'cash')).posted).toBe(cashBefore);
+    expect((await f.ledger.balance(pool, 'expense')).posted).toBe(expenseBefore);
+    // The small ones stay refused, alone or together: each id was answered once and for all.
+    expect(await f.ledger.post(pay('batch-small', 1_00n))).toMatchObject({ status: 'refused', replayed: true, refusal: { type: 'batch_refused' } });
+    const [row] = await f.db.app.sql<[{ n: bigint }]>`
+      SELECT count(*) AS n FROM transactions WHERE pool_id = ${pool.toString()} AND external_id LIKE 'batch-%'`;
+    expect(row.n).toBe(0n);
+  });
+
   it('rejects an unbalanced request before it reaches the database', async () => {
     await expect(
       f.ledger.post({
