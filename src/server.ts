@@ -32,7 +32,7 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   let ownerUrl = config.DATABASE_URL;
   if (!ownerUrl) {
     logger.info({ data_dir: config.DATA_DIR, port: config.PG_PORT }, 'starting embedded PostgreSQL');
-    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT });
+    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT, ownProcessGroup: true });
     ownerUrl = running.embedded.url('postgres');
   }
   running.owner = createSql(ownerUrl, { max: 2, applicationName: 'pool-ledger-owner' });

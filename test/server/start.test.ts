@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,40 @@ it('serves, answers ready, and on SIGTERM closes HTTP before the database, exiti
   expect(request).toMatchObject({ method: 'GET', request_id: expect.any(String), role: 'admin' });
   expect(s.out()).not.toContain('A'.repeat(32));
 }, 30_000);
+
+// Ctrl-C at a terminal interrupts the whole foreground process group, not the server alone.
+it.skipIf(process.platform !== 'linux')('on an interrupt to its whole process group, still closes HTTP before its embedded database', async () => {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'pool-ledger-group-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, LOG_LEVEL: 'info', DATA_DIR: dataDir, PG_PORT: String(await freePort()), PORT: String(port), ADMIN_API_KEY: `plk_1234abcd_${'B'.repeat(32)}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // the leader of its own group, as a shell makes a foreground job
+  });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let ready = false;
+    for (let i = 0; i < 300 && !ready; i++) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const group = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    expect(group(child.pid!)).toBe(child.pid);
+    expect(group(postmaster)).not.toBe(child.pid);
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const messages = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).msg);
+    expect(messages.indexOf('http server closed'), JSON.stringify(messages)).toBeGreaterThan(-1);
+    expect(messages.indexOf('embedded PostgreSQL stopped'), JSON.stringify(messages)).toBeGreaterThan(messages.indexOf('http server closed'));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
 
 it('says in one line that the port is taken', async () => {
   const blocker = createServer();
