@@ -41,13 +41,12 @@ export function decodeCursor(cursor: string, keys: string[]): Record<string, str
 }
 
 export const statementCursor = {
-  encode: (c: StatementCursor) => encodeCursor({ d: c.day, e: c.entryId.toString(), b: c.balance.toString() }),
+  // A position only: the balance there is looked up again for every page (see the engine's statement).
+  encode: (c: StatementCursor) => encodeCursor({ d: c.day, e: c.entryId.toString() }),
   decode(cursor: string): StatementCursor | null {
-    const v = decodeCursor(cursor, ['d', 'e', 'b']);
-    if (!v || !isDay(v.d!) || !isId(v.e!) || !/^-?\d{1,19}$/.test(v.b!)) return null;
-    const balance = BigInt(v.b!);
-    if (balance > INT8_MAX || balance < -INT8_MAX) return null;
-    return { day: v.d!, entryId: BigInt(v.e!), balance };
+    const v = decodeCursor(cursor, ['d', 'e']);
+    if (!v || !isDay(v.d!) || !isId(v.e!)) return null;
+    return { day: v.d!, entryId: BigInt(v.e!) };
   },
 };
 

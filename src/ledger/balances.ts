@@ -79,10 +79,10 @@ export interface StatementLine {
   balance: bigint;
 }
 
+/** A position in a statement: the last line a page showed. */
 export interface StatementCursor {
   day: Day;
   entryId: bigint;
-  balance: bigint;
 }
 
 export interface StatementPage {
@@ -95,8 +95,10 @@ export interface StatementPage {
 export const MAX_PAGE = 1000;
 
 /**
- * Posted lines of an account in (effective date, entry id) order with a running balance. The cursor carries
- * the balance at its position, so the next page starts from it without summing what came before.
+ * Posted lines of an account in (effective date, entry id) order with a running balance. A page after a
+ * cursor starts from the balance at the cursor's line, found by index (the day totals before its day, and
+ * its day's lines up to it), not taken from the cursor: a cursor is the caller's text, and a balance it
+ * carried could be forged, or stale after a back-dated posting landed before it.
  */
 export async function statement(
   db: Kysely<Database>,
@@ -106,7 +108,7 @@ export async function statement(
   const limit = Math.min(Math.max(1, options.limit), MAX_PAGE);
   let opening: bigint;
   if (options.cursor) {
-    opening = options.cursor.balance;
+    opening = await balanceThrough(db, account, options.cursor);
   } else if (options.from) {
     opening = (await getBalance(db, account, dayBefore(options.from))).posted;
   } else {
@@ -149,8 +151,25 @@ export async function statement(
     account,
     openingBalance: opening,
     lines,
-    next: rows.length > limit && last ? { day: last.effectiveDate, entryId: last.entryId, balance: last.balance } : null,
+    next: rows.length > limit && last ? { day: last.effectiveDate, entryId: last.entryId } : null,
   };
+}
+
+/** The account's posted balance (on its normal side) just after the given line. */
+async function balanceThrough(db: Kysely<Database>, account: Account, at: StatementCursor): Promise<bigint> {
+  const [before, day] = await Promise.all([
+    getBalance(db, account, dayBefore(at.day)),
+    db
+      .selectFrom('entries')
+      .select(raw<bigint>`coalesce(sum(amount), 0)::int8`.as('net'))
+      .where('pool_id', '=', account.poolId)
+      .where('account_id', '=', account.id)
+      .where('phase', '=', 'posted')
+      .where('effective_date', '=', at.day)
+      .where('id', '<=', at.entryId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return before.posted + (account.debitNormal ? 1n : -1n) * day.net;
 }
 
 export interface TrialBalanceLine {

@@ -132,6 +132,24 @@ describe('ledger routes', () => {
     const from = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?from=2026-04-05`, { key: t.auditor }), 200);
     expect(from.opening_balance.amount).toBe('100');
     expect((await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?cursor=garbage`, { key: t.auditor })).status).toBe(400);
+
+    // A cursor names a position; the balance there comes from the journal, not from the cursor's text.
+    const first: any = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?limit=3`, { key: t.auditor }), 200);
+    const position = JSON.parse(Buffer.from(first.next_cursor, 'base64url').toString('utf8'));
+    const forged = Buffer.from(JSON.stringify({ ...position, b: '999999' })).toString('base64url');
+    const after: any = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?limit=3&cursor=${forged}`, { key: t.auditor }), 200);
+    expect(after.opening_balance.amount).toBe('60');
+    expect(after.data.map((l: { balance: { amount: string } }) => l.balance.amount)).toEqual(['100', '150', '210']);
+    // A posting dated before the cursor, made between two pages, is in the next page's running balance.
+    expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
+        key: t.treasury,
+        body: { effective_date: '2026-04-01', entries: [{ account: 'cash', debit: '1' }, { account: 'capital', credit: '1' }] },
+      }),
+      201,
+    );
+    const later: any = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/cash/statement?limit=3&cursor=${first.next_cursor}`, { key: t.auditor }), 200);
+    expect(later.data.map((l: { balance: { amount: string } }) => l.balance.amount)).toEqual(['101', '151', '211']);
   });
 
   it('verifies the chain and gives a digest', async () => {
