@@ -33,6 +33,14 @@ describe('ledger routes', () => {
     expect(statement.data[0]).toMatchObject({ transaction_id: tx.id, side: 'debit', balance: { amount: '3000000000' } });
     const tb = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/trial-balance`, { key: a.treasury }), 200);
     expect(tb.totals).toEqual([{ debit: { amount: '3000000000', currency: 'CNY' }, credit: { amount: '3000000000', currency: 'CNY' } }]);
+    // As of the day before its effective date (2026-03-01), the posting is not there yet.
+    const before = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/balance?as_of=2026-02-28`, { key: a.auditor }), 200);
+    expect(before.posted).toEqual({ amount: '0', currency: 'CNY' });
+    const onTheDay = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/accounts/pool_cash/balance?as_of=2026-03-01`, { key: a.auditor }), 200);
+    expect(onTheDay.posted).toEqual({ amount: '3000000000', currency: 'CNY' });
+    const tbBefore = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/trial-balance?as_of=2026-02-28`, { key: a.treasury }), 200);
+    expect(tbBefore.lines.find((l: { account: string }) => l.account === 'pool_cash').debit).toEqual({ amount: '0', currency: 'CNY' });
+    expect(tbBefore.totals).toEqual([{ debit: { amount: '0', currency: 'CNY' }, credit: { amount: '0', currency: 'CNY' } }]);
   });
 
   it('replays a posting sent twice with one Idempotency-Key: one transaction, same answer', async () => {

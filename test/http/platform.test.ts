@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_MIGRATION } from '../../src/db/latest-migration.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
 
@@ -23,6 +26,15 @@ describe('system', () => {
   it('answers health and readiness without a key', async () => {
     expect(expectStatus(await api.call('GET', '/healthz', { key: null }), 200)).toEqual({ status: 'ok' });
     expect(expectStatus(await api.call('GET', '/readyz', { key: null }), 200)).toMatchObject({ status: 'ready' });
+  });
+
+  it('answers /readyz 503 with Retry-After while the database lacks a migration this build needs', async () => {
+    const ahead = createApp({ db: api.db.app, ledger: api.ledger, logger: createLogger('silent'), latestMigration: LATEST_MIGRATION + 1 });
+    const r = await ahead.request('/readyz');
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect(r.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await r.json()) as { detail: string }).detail).toBe(`database is at migration ${LATEST_MIGRATION}, this build needs ${LATEST_MIGRATION + 1}`);
   });
 
   it('serves an OpenAPI 3.1 document that lists every route and documents the problem types', async () => {
@@ -184,6 +196,37 @@ describe('idempotency', () => {
     expect(statuses[0]).toBe(201);
     expect([201, 409]).toContain(statuses[1]);
     if (statuses[1] === 409) expect([r1, r2].find((r) => r.status === 409)!.headers.get('retry-after')).toBe('1');
+    const list = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants?limit=100`, { key: a.treasury }), 200);
+    expect(list.data.filter((p: { name: string }) => p.name === body.name)).toHaveLength(1);
+  });
+
+  it('answers 409 with Retry-After while the first request with the key still runs, then replays its answer', async () => {
+    const body = { kind: 'insurer', name: 'Slow Insurance', credit_code: newCreditCode() };
+    const send = () => api.call('POST', `/v1/pools/${a.poolId}/participants`, { key: a.treasury, idem: 'slow-1', body });
+    // Hold the first request inside its effect: the table it inserts into is locked by another session.
+    const holder = await api.db.owner.reserve();
+    try {
+      await holder`BEGIN`;
+      await holder`LOCK TABLE participants IN EXCLUSIVE MODE`;
+      const first = send();
+      for (let i = 0; i < 100; i++) {
+        const [claim] = await api.db.owner`SELECT 1 FROM idempotency_keys WHERE key = 'slow-1' AND finished_at IS NULL`;
+        if (claim) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const second = await send();
+      expect(second.status).toBe(409);
+      expect(second.body.type).toMatch(/idempotency-in-flight$/);
+      expect(second.headers.get('retry-after')).toBe('1');
+      await holder`COMMIT`;
+      expect((await first).status).toBe(201);
+    } finally {
+      await holder`ROLLBACK`.catch(() => {});
+      holder.release();
+    }
+    const third = await send();
+    expect(third.status).toBe(201);
+    expect(third.headers.get('idempotent-replayed')).toBe('true');
     const list = expectStatus(await api.call('GET', `/v1/pools/${a.poolId}/participants?limit=100`, { key: a.treasury }), 200);
     expect(list.data.filter((p: { name: string }) => p.name === body.name)).toHaveLength(1);
   });
