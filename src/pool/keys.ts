@@ -80,11 +80,31 @@ export async function issueKey(
   } else {
     ({ key, prefix } = generateKey());
   }
-  const row = await db
-    .insertInto('api_keys')
-    .values({ prefix, secret_hash: hashKey(key), role: spec.role, pool_id: spec.poolId, participant_id: participantId, label: spec.label ?? '' })
-    .returning(['id', 'created_at', 'label'])
-    .executeTakeFirstOrThrow();
+  // Prefixes are 32 random bits and unique: among tens of thousands of keys two may draw the same one. A
+  // generated key then draws again (ON CONFLICT keeps the request's transaction usable); a supplied one is
+  // refused by name.
+  for (let draws = 1; ; draws++) {
+    const inserted = await db
+      .insertInto('api_keys')
+      .values({ prefix, secret_hash: hashKey(key), role: spec.role, pool_id: spec.poolId, participant_id: participantId, label: spec.label ?? '' })
+      .onConflict((oc) => oc.column('prefix').doNothing())
+      .returning(['id', 'created_at', 'label'])
+      .executeTakeFirst();
+    if (inserted) return finishIssue(db, spec, participantId, prefix, key, inserted);
+    if (spec.key !== undefined) throw new DomainError('conflict', 'conflict', `a key with prefix ${prefix} exists already`);
+    if (draws >= 5) throw new Error(`no free key prefix after ${draws} draws`);
+    ({ key, prefix } = generateKey());
+  }
+}
+
+async function finishIssue(
+  db: Kysely<Database>,
+  spec: { role: ApiRole; poolId: bigint | null },
+  participantId: bigint | null,
+  prefix: string,
+  key: string,
+  row: { id: bigint; created_at: Date; label: string },
+): Promise<IssuedKey> {
   if (spec.poolId !== null) {
     await appendEvent(db, {
       poolId: spec.poolId,

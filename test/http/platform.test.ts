@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATEST_MIGRATION } from '../../src/db/latest-migration.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import { issueKey } from '../../src/pool/keys.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
 
@@ -105,6 +106,17 @@ describe('keys and roles', () => {
 
   it('only the admin creates pools', async () => {
     for (const key of [a.treasury, a.bank, a.auditor]) expect((await api.call('POST', '/v1/pools', { key, body: { name: 'x' } })).status).toBe(403);
+  });
+});
+
+describe('key prefixes', () => {
+  it('refuses by name a supplied key whose prefix another key has, instead of failing', async () => {
+    const taken = api.adminKey.split('_')[1]!;
+    const admin = { keyId: 0n, keyPrefix: 'system', role: 'admin' as const, poolId: null, participantId: null };
+    await expect(issueKey(api.db.app.kysely, admin, { role: 'admin', poolId: null, key: `plk_${taken}_${'C'.repeat(32)}` })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: `a key with prefix ${taken} exists already`,
+    });
   });
 });
 
