@@ -24,6 +24,7 @@ export interface IssuedKey {
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest();
+const cacheId = (key: string) => createHash('sha256').update(key).digest('base64');
 
 export function generateKey(): { key: string; prefix: string } {
   const prefix = randomBytes(4).toString('hex');
@@ -132,7 +133,8 @@ export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: 
 /**
  * Principals of keys verified in the last `ttl_ms`, so that a busy client does not cost a query per
  * request. A revocation through this process takes effect at once; through another server process, within
- * the TTL. Bounded: the oldest entries go first.
+ * the TTL. Bounded: the oldest entries go first. Entries are found by the key's SHA-256, never by the key:
+ * no secret is kept in memory, and what a lookup compares (and might leak by its timing) is a hash.
  */
 export class KeyCache {
   private readonly entries = new Map<string, { principal: Principal; until: number }>();
@@ -144,11 +146,12 @@ export class KeyCache {
   ) {}
 
   get(presented: string): Principal | undefined {
-    const hit = this.entries.get(presented);
+    const id = cacheId(presented);
+    const hit = this.entries.get(id);
     if (!hit) return undefined;
     if (this.revoked.has(hit.principal.keyId)) return undefined;
     if (hit.until < Date.now()) {
-      this.entries.delete(presented);
+      this.entries.delete(id);
       return undefined;
     }
     return hit.principal;
@@ -157,7 +160,7 @@ export class KeyCache {
   put(presented: string, principal: Principal): void {
     if (this.revoked.has(principal.keyId)) return;
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(presented, { principal, until: Date.now() + this.ttl_ms });
+    this.entries.set(cacheId(presented), { principal, until: Date.now() + this.ttl_ms });
   }
 
   forget(keyId: bigint): void {
