@@ -24,7 +24,7 @@ export interface IssuedKey {
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest();
-const cacheId = (key: string) => createHash('sha256').update(key).digest('base64');
+const cacheId = (key: string) => hashKey(key).toString('base64');
 
 export function generateKey(): { key: string; prefix: string } {
   const prefix = randomBytes(4).toString('hex');

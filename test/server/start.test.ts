@@ -15,10 +15,12 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function start(env: Record<string, string>) {
+/** `detached`: the server leads a process group of its own, as a shell makes a foreground job. */
+function start(env: Record<string, string>, options: { detached?: boolean } = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -28,23 +30,28 @@ function start(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
+async function readyOn(port: number): Promise<boolean> {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+const logLines = (out: string) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
 // The application's own URL is given, so the server does not reset the shared role's password.
 const env = () => ({ DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl });
 
 it('serves, answers ready, and on SIGTERM closes HTTP before the database, exiting 0', async () => {
   const port = await freePort();
   const s = start({ ...env(), PORT: String(port), ADMIN_API_KEY: `plk_1234abcd_${'A'.repeat(32)}` });
-  let ready = false;
-  for (let i = 0; i < 300 && !ready; i++) {
-    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-    if (!ready) await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(ready, s.err()).toBe(true);
+  expect(await readyOn(port), s.err()).toBe(true);
   const res = await fetch(`http://127.0.0.1:${port}/v1/pools`, { headers: { authorization: `Bearer plk_1234abcd_${'A'.repeat(32)}` } });
   expect(res.status).toBe(404); // no GET /v1/pools: a problem, authenticated
   s.child.kill('SIGTERM');
   expect(await s.exited).toBe(0);
-  const lines = s.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const lines = logLines(s.out());
   const messages = lines.map((l) => l.msg);
   expect(messages, JSON.stringify(messages)).toEqual(expect.arrayContaining(['shutting down', 'http server closed']));
   expect(messages.indexOf('http server closed'), JSON.stringify(messages)).toBeGreaterThan(messages.indexOf('shutting down'));
@@ -57,28 +64,20 @@ it('serves, answers ready, and on SIGTERM closes HTTP before the database, exiti
 it.skipIf(process.platform !== 'linux')('on an interrupt to its whole process group, still closes HTTP before its embedded database', async () => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'pool-ledger-group-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'info', DATA_DIR: dataDir, PG_PORT: String(await freePort()), PORT: String(port), ADMIN_API_KEY: `plk_1234abcd_${'B'.repeat(32)}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // the leader of its own group, as a shell makes a foreground job
-  });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const s = start(
+    { DATA_DIR: dataDir, PG_PORT: String(await freePort()), PORT: String(port), ADMIN_API_KEY: `plk_1234abcd_${'B'.repeat(32)}` },
+    { detached: true },
+  );
+  const child = s.child;
   try {
-    let ready = false;
-    for (let i = 0; i < 300 && !ready; i++) {
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(true);
+    expect(await readyOn(port), s.err()).toBe(true);
     const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     const group = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
     expect(group(child.pid!)).toBe(child.pid);
     expect(group(postmaster)).not.toBe(child.pid);
     process.kill(-child.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
-    const messages = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).msg);
+    expect(await s.exited).toBe(0);
+    const messages = logLines(s.out()).map((l) => l.msg);
     expect(messages.indexOf('http server closed'), JSON.stringify(messages)).toBeGreaterThan(-1);
     expect(messages.indexOf('embedded PostgreSQL stopped'), JSON.stringify(messages)).toBeGreaterThan(messages.indexOf('http server closed'));
   } finally {
