@@ -6,7 +6,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { createDb, createSql, type Db, type Sql } from './db/client.js';
+import { createDb, createSql, isMissingSocket, type Db, type Sql } from './db/client.js';
 import { EmbeddedStartError, startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { purgeExpired } from './db/idempotency.js';
 import { enableAppLogin, migrate, MigrationError, readMigrations } from './db/migrate.js';
@@ -128,8 +128,7 @@ async function shutdown(running: Running, logger: Logger): Promise<void> {
 function explain(err: unknown): string {
   if (err instanceof ConfigError || err instanceof EmbeddedStartError || err instanceof MigrationError || err instanceof StartError) return err.message;
   const code = (err as { code?: string }).code;
-  const connecting = (err as { syscall?: string }).syscall === 'connect';
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || (code === 'ENOENT' && connecting)) return `the database cannot be reached (${code}); check DATABASE_URL`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || isMissingSocket(err)) return `the database cannot be reached (${code}); check DATABASE_URL`;
   if (code === '28P01') return 'the database refused the credentials in DATABASE_URL';
   return `${(err as Error).message ?? String(err)}`;
 }

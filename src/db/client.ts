@@ -40,6 +40,12 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(target, config as unknown as postgres.Options<{}>) as unknown as Sql;
 }
 
+/** A Unix socket that is not there: the server is down (PostgreSQL removes its socket when it stops). */
+export function isMissingSocket(err: unknown): boolean {
+  const { code, syscall } = (err ?? {}) as { code?: string; syscall?: string };
+  return code === 'ENOENT' && syscall === 'connect';
+}
+
 /**
  * A URL may name a Unix socket folder the way libpq reads it, `?host=/folder` (the embedded server's URLs
  * do): postgres.js takes the socket as a separate option, and would send an unknown query parameter to the

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isMissingSocket } from '../db/client.js';
 import { LedgerError } from '../ledger/index.js';
 import { DomainError } from '../pool/errors.js';
 
@@ -104,10 +105,8 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /** True for errors that mean "the database is not there right now", as opposed to a bug. */
 export function isUnavailable(err: unknown): boolean {
-  const { code, syscall } = (err ?? {}) as { code?: string; syscall?: string };
-  if (code && UNAVAILABLE_CODES.has(code)) return true;
-  // A Unix socket that is not there: the server is down (it removes its socket when it stops).
-  if (code === 'ENOENT' && syscall === 'connect') return true;
+  const code = (err as { code?: string } | null)?.code;
+  if ((code && UNAVAILABLE_CODES.has(code)) || isMissingSocket(err)) return true;
   const cause = (err as { cause?: unknown } | null)?.cause;
   return cause !== undefined && cause !== err && isUnavailable(cause);
 }
