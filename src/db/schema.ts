@@ -269,6 +269,7 @@ export interface ClaimStepsTable {
   status: string;
   reason: string;
   by_key: Int8 | null;
+  request_key: string | null;
   created_at: Timestamp;
 }
 
@@ -305,6 +306,8 @@ export interface AwardsTable {
   breakdown: ColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
   status: ColumnType<'submitted' | 'approved' | 'rejected' | 'paid', 'submitted' | 'approved' | 'rejected' | 'paid' | undefined, 'submitted' | 'approved' | 'rejected' | 'paid'>;
   reason: string | null;
+  decided_by_key: Int8 | null;
+  request_key: string | null;
   created_at: Timestamp;
 }
 

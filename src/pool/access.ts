@@ -10,6 +10,11 @@ export interface Principal {
   poolId: bigint | null;
   /** The bank, insurer, guarantor or enterprise the key belongs to. */
   participantId: bigint | null;
+  /**
+   * The Idempotency-Key of the write being made. A step recorded under it is recognised when the same request
+   * is retried after its answer was lost, and told apart from another request asking for the same step.
+   */
+  requestKey?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClaimsTable, ClaimStatus, Database } from '../db/schema.js';
-import type { Ledger } from '../ledger/index.js';
+import type { Ledger, Transaction } from '../ledger/index.js';
 import { requireRole, scopePool, seesWholePool, type Principal } from './access.js';
 import { getAgreement, type Agreement, type TermsVersion } from './agreements.js';
 import { claimAmount, type ClaimAmount } from './claim-amount.js';
@@ -9,7 +9,7 @@ import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
 import { ensureAccounts, postingFor } from './posting-rules.js';
-import { postedAs, postMoney, postOnce } from './treasury.js';
+import { postedAs, postMoney, postOnce, recordedBy } from './post-once.js';
 
 /**
  * Claims (DESIGN.md §4): a bank's compensation claim or an insurer's performance-bond claim on a defaulted
@@ -148,82 +148,97 @@ const FROM: Record<ClaimAction, ClaimStatus[]> = {
   close: ['paid'],
 };
 
-/** Treasury's step on a claim, with a reason. */
+/** A claim's step as recorded in the ledger transaction that posts its money (see sql/0019). */
+interface ClaimStepRecord {
+  pool_id: bigint; claim_id: bigint; from: ClaimStatus[]; status: ClaimStatus; reason: string; by_key: bigint; request_key: string | null;
+  participant_id: bigint; amount?: bigint; breakdown?: Record<string, unknown>; reserve_tx?: bigint; due_by: string | null;
+}
+const claimSteps = recordedBy<ClaimStepRecord>('claim_record_steps');
+
+/**
+ * Treasury's step on a claim, with a reason. A step that moves money (approve, reject an approved claim,
+ * pay) is recorded in the ledger transaction that posts its money, so a crash can never leave a reservation
+ * without its approved claim (the next claim on the loan would not count it and take the loan's pool share
+ * again) nor a payment under a claim that still reads approved.
+ */
 export async function decideClaim(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, claimId: bigint, action: ClaimAction, reason: string,
 ): Promise<Claim> {
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
-  // One decision at a time per pool: the yearly caps and the available balance are read, then used.
+  // One decision at a time per pool: the yearly caps and the available balance are read, then used. The
+  // claim's row is not locked here: the step that moves money updates it from the ledger's connection.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`claims:${poolId}`}, 0))`.execute(db);
-  const row = await db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).where('id', '=', claimId).forUpdate().executeTakeFirst();
+  const row = await db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).where('id', '=', claimId).executeTakeFirst();
   if (!row) throw notFound(`claim ${claimId}`);
+  if (row.status === DONE[action] && (await tookStep(db, principal, row))) return toClaim(row);
   if (!FROM[action].includes(row.status)) throw new DomainError('conflict', 'conflict', `the claim is ${row.status}; it cannot be ${DONE[action]}`, { status: row.status });
   const loan = await loanFacts(db, poolId, row.loan_id);
   const agreement = await getAgreement(db, principal, poolId, loan.agreement_id);
   const terms = termsOf(agreement, loan.terms_version);
   const today = todayInChina();
-  let status: ClaimStatus;
-  let stepReason = reason;
-  const set: { amount?: bigint; breakdown?: Record<string, unknown>; reserve_tx?: bigint | null; due_by?: string | null } = {};
+  const step = (status: ClaimStatus, more: Partial<ClaimStepRecord> & { due_by: string | null }): ClaimStepRecord => ({
+    pool_id: poolId, claim_id: row.id, from: FROM[action], status, reason, by_key: principal.keyId, request_key: principal.requestKey ?? null,
+    participant_id: row.claimant_id, ...more,
+  });
 
   switch (action) {
     case 'approve': {
       if (agreement.suspension?.suspended) {
-        status = 'deferred';
-        stepReason = `agreement suspended (${agreement.suspension.reason}): ${reason}`;
-        set.due_by = null;
-        break;
+        return recordStep(db, { ...step('deferred', { due_by: null }), reason: `agreement suspended (${agreement.suspension.reason}): ${reason}` });
       }
-      // A reservation posted by an approval that crashed before recording it stands, with its amount: it is
-      // already counted against the available balance and the caps, so they are not applied to it again.
-      const earlier = await postedAs(ledger, poolId, `claim:${row.id}:reserve`);
       const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: row.loss_principal, lossInterest: row.loss_interest, year: row.loss_year, except: row.id });
-      let reservation = earlier;
-      if (!reservation) {
-        const capped = amount.steps.filter((s) => s.bit).map((s) => s.step);
-        if (capped.includes('available')) {
-          throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
-        }
-        if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
-        reservation = await postMoney(ledger, postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } }));
+      const approved = (reservation: Transaction) =>
+        step('approved', { reserve_tx: reservation.id, amount: reservedBy(reservation), breakdown: breakdownOf(amount), due_by: addWorkingDays(today, terms.stepDeadlineDays) });
+      // A reservation posted by an approval taken before a step's record travelled with its posting, whose
+      // record a crash then lost, stands with its amount: it is already counted against the available
+      // balance, so the caps are not applied to it again.
+      const earlier = await postedAs(ledger, poolId, `claim:${row.id}:reserve`);
+      if (earlier) return recordStep(db, approved(earlier));
+      const capped = amount.steps.filter((s) => s.bit).map((s) => s.step);
+      if (capped.includes('available')) {
+        throw new DomainError('refused', 'insufficient-funds', `the pool's available balance (${amount.steps.at(-1)!.limit} fen) cannot cover this claim; nothing changed`, { breakdown: breakdownOf(amount) });
       }
-      set.reserve_tx = reservation.id;
-      set.amount = -reservation.entries.filter((e) => e.account === 'pool_cash').reduce((s, e) => s + e.amount, 0n);
-      set.breakdown = breakdownOf(amount);
-      set.due_by = addWorkingDays(today, terms.stepDeadlineDays);
-      status = 'approved';
-      break;
+      if (amount.amount === 0n) throw refuse('caps', `nothing is left to pay under the caps (${capped.join(', ')}); reject the claim instead`);
+      const posted = await postMoney(ledger, postingFor('claim_approved', { poolId, externalId: `claim:${row.id}:reserve`, effectiveDate: today, amount: amount.amount, metadata: { claim_id: row.id.toString() } }), { writer: claimSteps, row: approved });
+      return posted.recorded ? reread(db, row) : recordStep(db, approved(posted.transaction));
     }
     case 'defer':
-      status = 'deferred';
-      set.due_by = null;
-      break;
+      return recordStep(db, step('deferred', { due_by: null }));
     case 'reject': {
       // An approved claim holds a reservation; so may one whose approval posted it and then crashed before
-      // the claim recorded it. Either is voided.
+      // the claim recorded it (before records travelled with postings). Either is voided.
       const reservation = row.reserve_tx ?? (await postedAs(ledger, poolId, `claim:${row.id}:reserve`))?.id ?? null;
-      if (reservation !== null) {
-        await postOnce(ledger, { type: 'void_pending', poolId, externalId: `claim:${row.id}:void`, effectiveDate: today, pending: { id: reservation } });
-      }
-      status = 'rejected';
-      set.due_by = null;
-      break;
+      if (reservation === null) return recordStep(db, step('rejected', { due_by: null }));
+      const voided = await postOnce(ledger, { type: 'void_pending', poolId, externalId: `claim:${row.id}:void`, effectiveDate: today, pending: { id: reservation } }, { writer: claimSteps, row: () => step('rejected', { due_by: null }) });
+      return voided.recorded ? reread(db, row) : recordStep(db, step('rejected', { due_by: null }));
     }
-    case 'pay':
-      await postOnce(ledger, { type: 'post_pending', poolId, externalId: `claim:${row.id}:pay`, effectiveDate: today, pending: { id: row.reserve_tx! } });
-      status = 'paid';
-      set.due_by = null;
-      break;
+    case 'pay': {
+      const paid = await postOnce(ledger, { type: 'post_pending', poolId, externalId: `claim:${row.id}:pay`, effectiveDate: today, pending: { id: row.reserve_tx! } }, { writer: claimSteps, row: () => step('paid', { due_by: null }) });
+      return paid.recorded ? reread(db, row) : recordStep(db, step('paid', { due_by: null }));
+    }
     case 'close':
-      status = 'closed';
-      set.due_by = null;
-      break;
+      return recordStep(db, step('closed', { due_by: null }));
   }
-  const updated = await db.updateTable('claims').set({ ...set, status }).where('pool_id', '=', poolId).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
-  await db.insertInto('claim_steps').values({ pool_id: poolId, claim_id: row.id, status, reason: stepReason, by_key: principal.keyId }).execute();
-  await appendEvent(db, { poolId, type: `claim.${status}`, subject: `claim/${row.id}`, participantId: row.claimant_id, data: { reason: stepReason, amount: updated.amount.toString() } });
-  return toClaim(updated);
+}
+
+/** What a reservation holds back of the pool's cash. */
+const reservedBy = (reservation: Transaction) => -reservation.entries.filter((e) => e.account === 'pool_cash').reduce((s, e) => s + e.amount, 0n);
+
+/** Records a step in the request's own transaction: a step with no money, or one whose posting was there already. */
+async function recordStep(db: Kysely<Database>, step: ClaimStepRecord): Promise<Claim> {
+  await claimSteps.inRequest(db, step);
+  return reread(db, { pool_id: step.pool_id, id: step.claim_id });
+}
+
+const reread = async (db: Kysely<Database>, row: { pool_id: bigint; id: bigint }) =>
+  toClaim(await db.selectFrom('claims').selectAll().where('pool_id', '=', row.pool_id).where('id', '=', row.id).executeTakeFirstOrThrow());
+
+/** Whether the claim's last step was taken by this very request (retried after its answer was lost). */
+async function tookStep(db: Kysely<Database>, principal: Principal, row: { pool_id: bigint; id: bigint }): Promise<boolean> {
+  if (principal.requestKey === undefined) return false;
+  const last = await db.selectFrom('claim_steps').select(['by_key', 'request_key']).where('pool_id', '=', row.pool_id).where('claim_id', '=', row.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return last?.by_key === principal.keyId && last.request_key === principal.requestKey;
 }
 
 /** A claim with its steps: its claimant sees it, with treasury and auditors. */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, RecoveriesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import { requireRole, scopePool, type Principal } from './access.js';
@@ -7,7 +7,7 @@ import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
 import { minOf, splitByLargestRemainder, sumOf } from './money.js';
 import { ensureAccounts, postingFor, refKey } from './posting-rules.js';
-import { postMoney } from './treasury.js';
+import { postMoney, recordedBy } from './post-once.js';
 
 /**
  * Recoveries after compensation: the money a bank recovers from the borrower, net of collection costs, is
@@ -55,9 +55,15 @@ export async function reportRecovery(
   scopePool(principal, poolId);
   const loan = await getLoan(db, principal, poolId, loanId);
   if (loan.bankId !== principal.participantId) throw notFound(`loan ${loanId}`);
-  // One recovery of a loan at a time: each is capped by what the others already gave back.
-  await db.selectFrom('loans').select('id').where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().execute();
+  // One recovery of a loan at a time: each is capped by what the others already gave back. FOR NO KEY
+  // UPDATE, so that the recovery recorded from the ledger's connection (which refers to the loan) is not
+  // kept waiting behind this lock while this request waits for that posting.
+  await db.selectFrom('loans').select('id').where('pool_id', '=', poolId).where('id', '=', loanId).forNoKeyUpdate().execute();
   if (spec.costs > spec.gross) throw invalidField('costs', 'collection costs cannot pass the gross amount recovered');
+  const earlier = await recoveryOf(db, poolId, loanId, spec.reference);
+  if (earlier && (earlier.gross !== spec.gross || earlier.costs !== spec.costs || earlier.recovered_on !== spec.recoveredOn)) {
+    throw new DomainError('conflict', 'conflict', `recovery ${spec.reference} on this loan was reported with other figures`, { field: 'reference' });
+  }
   const paid = await db
     .selectFrom('claims')
     .select(['amount', 'breakdown', 'claimant_kind'])
@@ -76,31 +82,38 @@ export async function reportRecovery(
   const shares = shareRecovery({
     net: spec.gross - spec.costs, loss, poolPaid, insurerBore, poolBack: sumOf(back.map((b) => b.pool_part)), insurerBack: sumOf(back.map((b) => b.insurer_part)),
   });
-  const inserted = await db
-    .insertInto('recoveries')
-    .values({
-      pool_id: poolId, loan_id: loanId, bank_id: loan.bankId, reference: spec.reference, recovered_on: spec.recoveredOn, gross: spec.gross, costs: spec.costs,
-      pool_part: shares.poolPart, insurer_part: shares.insurerPart, bank_part: shares.bankPart,
-    })
-    .onConflict((oc) => oc.columns(['pool_id', 'loan_id', 'reference']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  const row = inserted ?? (await db.selectFrom('recoveries').selectAll().where('pool_id', '=', poolId).where('loan_id', '=', loanId).where('reference', '=', spec.reference).executeTakeFirstOrThrow());
-  if (row.gross !== spec.gross || row.costs !== spec.costs || row.recovered_on !== spec.recoveredOn) {
-    throw new DomainError('conflict', 'conflict', `recovery ${spec.reference} on this loan was reported with other figures`, { field: 'reference' });
-  }
-  if (row.pool_part > 0n) {
+  const recovery = {
+    pool_id: poolId, loan_id: loanId, bank_id: loan.bankId, reference: spec.reference, recovered_on: spec.recoveredOn, gross: spec.gross, costs: spec.costs,
+    pool_part: shares.poolPart, insurer_part: shares.insurerPart, bank_part: shares.bankPart,
+  };
+  if (!earlier && shares.poolPart > 0n) {
+    // The recovery commits with the pool's part it posts: a later recovery of the loan counts it either way.
+    await ensureAccounts(ledger, poolId, { bankId: loan.bankId });
+    const posted = await postMoney(ledger, postingFor('recovery_reported', {
+      poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: spec.recoveredOn, amount: shares.poolPart, bankId: loan.bankId,
+      metadata: { loan_id: loanId.toString(), reference: spec.reference },
+    }), { writer: recoveries, row: () => recovery });
+    if (!posted.recorded) await recordRecovery(db, recovery);
+  } else if (!earlier) {
+    await recordRecovery(db, recovery);
+  } else if (earlier.pool_part > 0n) {
+    // Reported before: its part was posted with it (or, reported before recoveries travelled with their
+    // postings, posted after it; a retry finishes that once).
     await ensureAccounts(ledger, poolId, { bankId: loan.bankId });
     await postMoney(ledger, postingFor('recovery_reported', {
-      poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: row.recovered_on, amount: row.pool_part, bankId: loan.bankId,
+      poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: earlier.recovered_on, amount: earlier.pool_part, bankId: loan.bankId,
       metadata: { loan_id: loanId.toString(), reference: spec.reference },
     }));
   }
-  if (inserted) {
-    await appendEvent(db, { poolId, type: 'recovery.reported', subject: `loan/${loanId}`, participantId: loan.bankId, data: { reference: spec.reference, pool_part: row.pool_part.toString() } });
-  }
-  return toRecovery(row);
+  return toRecovery(earlier ?? (await recoveryOf(db, poolId, loanId, spec.reference))!);
 }
+
+const recoveries = recordedBy<Insertable<RecoveriesTable>>('recovery_record');
+
+const recordRecovery = (db: Kysely<Database>, recovery: Insertable<RecoveriesTable>) => recoveries.inRequest(db, recovery);
+
+const recoveryOf = (db: Kysely<Database>, poolId: bigint, loanId: bigint, reference: string) =>
+  db.selectFrom('recoveries').selectAll().where('pool_id', '=', poolId).where('loan_id', '=', loanId).where('reference', '=', reference).executeTakeFirst();
 
 /** Treasury records the pool's part of a recovery as received from the bank. */
 export async function receiveRecovery(

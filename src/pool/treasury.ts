@@ -1,9 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AppropriationsTable, Database } from '../db/schema.js';
-import { LedgerError, type Ledger, type PostingOutcome, type PostingRequest, type StatementLine, type Transaction } from '../ledger/index.js';
+import type { Ledger, StatementLine, Transaction } from '../ledger/index.js';
 import { authorizeIn, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
+import { postedAs, postMoney } from './post-once.js';
 import { ensureAccounts, postingFor, refKey, type MoneyEvent } from './posting-rules.js';
 
 /**
@@ -12,58 +13,6 @@ import { ensureAccounts, postingFor, refKey, type MoneyEvent } from './posting-r
  * through the posting-rule table under an external id made from its business reference, so a retry (or
  * the same reference sent again) posts it once.
  */
-
-/**
- * Posts a money event and answers with its transaction, or refuses as the ledger did. The ledger remembers
- * a refusal under its external id; so that a refused payment can succeed once money has come in, a refusal
- * met again as a replay moves on to the next attempt's id (`<id>`, `<id>:retry-1`, ...). The first posted
- * attempt ends the search, so the event is posted once whichever request gets there.
- */
-export async function postMoney(ledger: Ledger, request: PostingRequest): Promise<Transaction> {
-  for (let attempt = 0; ; attempt++) {
-    const externalId = attempt === 0 ? request.externalId : `${request.externalId}:retry-${attempt}`;
-    let outcome: PostingOutcome;
-    try {
-      outcome = await ledger.post({ ...request, externalId });
-    } catch (err) {
-      if (err instanceof LedgerError && err.type === 'idempotency_conflict') {
-        // Another request under this id: a refusal (say, dated into a closed month) gives way to the next
-        // attempt; a posting stands, and this request conflicts with it.
-        if ((await ledger.outcomeOf(request.poolId, externalId))?.status === 'refused') continue;
-        throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
-      }
-      throw err;
-    }
-    if (outcome.status === 'posted') return outcome.transaction;
-    if (outcome.replayed) continue;
-    if (outcome.refusal.type === 'insufficient_funds') {
-      throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
-    }
-    if (outcome.refusal.type === 'period_closed') throw new DomainError('refused', 'period-closed', outcome.refusal.detail);
-    throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
-  }
-}
-
-/**
- * The transaction a money event was posted as, if it was (whichever attempt of postMoney posted it): for
- * undoing a step whose posting committed but whose business record did not (a crash between the two).
- */
-export async function postedAs(ledger: Ledger, poolId: bigint, externalId: string): Promise<Transaction | null> {
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await ledger.outcomeOf(poolId, attempt === 0 ? externalId : `${externalId}:retry-${attempt}`);
-    if (outcome === null) return null;
-    if (outcome.status === 'posted') return outcome.transaction;
-  }
-}
-
-/**
- * Posts a step of a record (a claim's reservation, payment or release; an award's booking) once: when an
- * earlier attempt already posted it (its record then lost in a crash), that posting stands, whatever day
- * the step is taken again on.
- */
-export async function postOnce(ledger: Ledger, request: PostingRequest): Promise<Transaction> {
-  return (await postedAs(ledger, request.poolId, request.externalId)) ?? postMoney(ledger, request);
-}
 
 export interface Appropriation {
   id: bigint;
@@ -131,7 +80,7 @@ export async function recordCashEvent(
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
   const externalId = `${prefix}:${refKey(spec.reference)}`;
   const before = await postedAs(ledger, poolId, externalId);
-  const tx = await postMoney(ledger, postingFor(event, { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  const { transaction: tx } = await postMoney(ledger, postingFor(event, { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
   // The same reference again is the same event: said once in the feed.
   if (!before) await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
   return tx;

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestTransaction } from '../../src/db/request-transaction.js';
+import { decideClaim } from '../../src/pool/claims.js';
+import { authenticate, KeyCache } from '../../src/pool/keys.js';
 import { postingFor } from '../../src/pool/posting-rules.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { registerEnterprise, signAgreement } from '../support/domain.js';
@@ -47,5 +50,74 @@ describe('a crash between a claim\'s reservation and its record', () => {
     const approved = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/claims/${claims[1]}/approve`, { key: t.treasury, body: { reason: 'ok' } }), 200);
     expect(approved).toMatchObject({ status: 'approved', amount: '250000' });
     expect(await reserved()).toBe('250000');
+  });
+});
+
+/**
+ * The same crash on today's path: the approval's posting commits, the request's own transaction never does
+ * (the process died between the two). The claim's decision commits with its posting, so the loan's pool
+ * share stays taken: the insurer's claim on the same loan cannot take it again, and the retry of the killed
+ * request (same key, same Idempotency-Key) answers the approval it made.
+ */
+describe('a crash after the approval\'s posting committed and before the request did', () => {
+  let u: Tenant;
+  let bankClaim: string;
+  let insurerClaim: string;
+
+  beforeAll(async () => {
+    u = await api.tenant();
+    await api.openAccounts(u);
+    const post = (key: string, path: string, body: unknown) => api.call('POST', `/v1/pools/${u.poolId}${path}`, { key, body });
+    expectStatus(await post(u.treasury, '/appropriations', { reference: 'A', amount: '100000000', notified_on: '2026-01-02' }), 201);
+    expectStatus(await post(u.treasury, '/appropriations/A/receipt', { received_on: '2026-01-03' }), 200);
+    const agreementId = await signAgreement(api, u, { terms: { credit_line: '100000000', max_principal: '10000000', suspension_loss_bp: 10000 } });
+    const borrower = await registerEnterprise(api, u);
+    const loan = expectStatus(await post(u.bank, '/loans', { agreement_id: agreementId, reference: 'I-1', borrower_credit_code: borrower, kind: 'performance_bond_insured', principal: '1000000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01', policy_number: 'P-1', premium: '10000' }), 201);
+    expectStatus(await post(u.bank, `/loans/${loan.id}/reports`, { month: '2026-06-01', outstanding: '1000000', overdue_principal: '1000000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' }), 201);
+    const documents = [{ name: 'n.pdf', sha256: 'c'.repeat(64) }];
+    bankClaim = expectStatus(await post(u.bank, '/claims', { loan_id: loan.id, loss_principal: '1000000', documents }), 201).id;
+    insurerClaim = expectStatus(await post(u.insurer, '/claims', { loan_id: loan.id, loss_principal: '1000000', paid_to_bank: '450000', documents }), 201).id;
+  });
+
+  /** The approval as a killed request made it: the domain step ran, its own transaction was lost. */
+  async function approveAndDie(idem: string) {
+    const principal = await authenticate(api.db.app.kysely, u.treasury, new KeyCache());
+    const tx = new RequestTransaction(api.db.app.sql);
+    try {
+      await decideClaim(tx.kysely, api.ledger, { ...principal!, requestKey: idem }, BigInt(u.poolId), BigInt(bankClaim), 'approve', 'ok');
+    } finally {
+      await tx.rollback();
+    }
+  }
+
+  it('keeps the decision with its reservation, so the loan\'s share is granted once', async () => {
+    await approveAndDie('approve-bank-claim');
+    const claim = expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/claims/${bankClaim}`, { key: u.treasury }), 200);
+    expect(claim).toMatchObject({ status: 'approved', amount: '250000' });
+    expect(await api.call('GET', `/v1/pools/${u.poolId}/position`, { key: u.treasury }).then((r) => r.body.reserved)).toBe('250000');
+    // The insurer's claim on the same loan finds the share taken.
+    const other = await api.call('POST', `/v1/pools/${u.poolId}/claims/${insurerClaim}/approve`, { key: u.treasury, body: { reason: 'ok' } });
+    expect(other.status, other.text).toBe(422);
+    expect(await api.call('GET', `/v1/pools/${u.poolId}/position`, { key: u.treasury }).then((r) => r.body.reserved)).toBe('250000');
+  });
+
+  it('answers the retry of the killed request with its approval, and another request with a conflict', async () => {
+    const retry = await api.call('POST', `/v1/pools/${u.poolId}/claims/${bankClaim}/approve`, { key: u.treasury, idem: 'approve-bank-claim', body: { reason: 'ok' } });
+    expect(retry.status, retry.text).toBe(200);
+    expect(retry.body).toMatchObject({ status: 'approved', amount: '250000' });
+    const again = await api.call('POST', `/v1/pools/${u.poolId}/claims/${bankClaim}/approve`, { key: u.treasury, body: { reason: 'ok' } });
+    expect(again.status, again.text).toBe(409);
+    const steps = expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/claims/${bankClaim}`, { key: u.treasury }), 200).steps;
+    expect(steps.map((s: { status: string }) => s.status)).toEqual(['submitted', 'approved']);
+  });
+
+  it('keeps a payment with its posting: the claim never reads approved once paid', async () => {
+    const principal = await authenticate(api.db.app.kysely, u.treasury, new KeyCache());
+    const tx = new RequestTransaction(api.db.app.sql);
+    await decideClaim(tx.kysely, api.ledger, { ...principal!, requestKey: 'pay-bank-claim' }, BigInt(u.poolId), BigInt(bankClaim), 'pay', 'paid').finally(() => tx.rollback());
+    expect(expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/claims/${bankClaim}`, { key: u.treasury }), 200).status).toBe('paid');
+    const retry = await api.call('POST', `/v1/pools/${u.poolId}/claims/${bankClaim}/pay`, { key: u.treasury, idem: 'pay-bank-claim', body: { reason: 'paid' } });
+    expect(retry.status, retry.text).toBe(200);
+    expect(await api.call('GET', `/v1/pools/${u.poolId}/position`, { key: u.treasury }).then((r) => r.body.reserved)).toBe('0');
   });
 });

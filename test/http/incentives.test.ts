@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
+import { RequestTransaction } from '../../src/db/request-transaction.js';
+import { decideAward } from '../../src/pool/incentives/awards.js';
+import { authenticate, KeyCache } from '../../src/pool/keys.js';
 
 let api: ApiFixture;
 let t: Tenant;
@@ -106,5 +109,35 @@ describe('applications and 从高不重复', () => {
     // A round's references are the round's: nobody can take one ahead of it.
     expect((await fee(firm.key, 'round:art3_innovation:2028')).body.details).toEqual({ field: 'reference' });
     expect((await post(t.treasury, '/awards', { programme: 'art3_innovation', reference: 'x', beneficiary_id: t.bankId, item: 'year:2026', year: 2026, basis_amount: '1' })).body.details).toEqual({ rule: 'award_round' });
+  });
+});
+
+describe('a crash after an award\'s posting committed and before the request did', () => {
+  it('keeps the approval with its booking, and answers the retry of the killed request', async () => {
+    const u = await api.tenant();
+    const code = newCreditCode();
+    expectStatus(await api.call('POST', `/v1/pools/${u.poolId}/participants`, { key: u.treasury, body: { kind: 'enterprise', name: `Firm ${code}`, credit_code: code, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-12-31', credit_rating: 'BBB' } } }), 201);
+    const agreement = expectStatus(await api.call('POST', `/v1/pools/${u.poolId}/agreements`, { key: u.treasury, body: {
+      bank_id: u.bankId, name: 'Awards', effective_from: '2026-01-01',
+      terms: {
+        pool_share_bp: 3000, insurer_share_bp: 0, bank_share_bp: 7000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1',
+        credit_line: '100000000000', filing_window_days: 3650, eligible_kinds: ['credit'], max_principal: '2000000000', max_term_months: 36, suspension_loss_bp: 10_000,
+      },
+    } }), 201).id;
+    const tape = ['agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on', `${agreement},K-1,${code},credit,1000000000,400,2026-05-01,2027-05-01`];
+    expectStatus(await api.call('POST', `/v1/pools/${u.poolId}/loan-tapes`, { key: u.bank, body: tape.join('\n'), headers: { 'content-type': 'text/csv' } }), 200);
+    const [award] = expectStatus(await api.call('POST', `/v1/pools/${u.poolId}/award-rounds`, { key: u.treasury, body: { programme: 'art3_innovation', year: 2026 } }), 200).data;
+
+    const principal = await authenticate(api.db.app.kysely, u.treasury, new KeyCache());
+    const tx = new RequestTransaction(api.db.app.sql);
+    await decideAward(tx.kysely, api.ledger, { ...principal!, requestKey: 'approve-award' }, BigInt(u.poolId), BigInt(award.id), 'approve', 'round 2026').finally(() => tx.rollback());
+
+    expect(expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/awards/${award.id}`, { key: u.treasury }), 200)).toMatchObject({ status: 'approved', amount: '1000000' });
+    const retry = await api.call('POST', `/v1/pools/${u.poolId}/awards/${award.id}/approve`, { key: u.treasury, idem: 'approve-award', body: { reason: 'round 2026' } });
+    expect(retry.status, retry.text).toBe(200);
+    const other = await api.call('POST', `/v1/pools/${u.poolId}/awards/${award.id}/approve`, { key: u.treasury, body: { reason: 'round 2026' } });
+    expect(other.status, other.text).toBe(409);
+    const booked = expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/accounts/incentive_expense:art3/balance`, { key: u.auditor }), 200);
+    expect(booked.posted.amount).toBe('1000000');
   });
 });

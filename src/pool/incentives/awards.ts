@@ -5,7 +5,7 @@ import { requireRole, scopePool, seesWholePool, type Principal } from '../access
 import { DomainError, invalidField, notFound } from '../errors.js';
 import { appendEvent } from '../events.js';
 import { ensureAccounts, postingFor, refKey } from '../posting-rules.js';
-import { postedAs, postMoney, postOnce } from '../treasury.js';
+import { postedAs, postMoney, postOnce, recordedBy } from '../post-once.js';
 import { todayInChina } from '../days.js';
 import { computeAward, programme as findProgramme, PROGRAMMES, type AwardAsk, type AwardHistory, type Programme } from './engine.js';
 
@@ -204,60 +204,83 @@ export async function fundAwardBudget(db: Kysely<Database>, ledger: Ledger, prin
   await ensureAccounts(ledger, poolId);
   const externalId = `award-budget:${refKey(spec.reference)}`;
   const before = await postedAs(ledger, poolId, externalId);
-  const tx = await postMoney(ledger, postingFor('award_budget_funded', { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  const { transaction: tx } = await postMoney(ledger, postingFor('award_budget_funded', { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
   if (!before) await appendEvent(db, { poolId, type: 'money.award_budget', subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
   return tx;
 }
 
 export type AwardAction = 'approve' | 'reject' | 'pay';
+type AwardStatus = Award['status'];
+const AWARD_DONE: Record<AwardAction, AwardStatus> = { approve: 'approved', reject: 'rejected', pay: 'paid' };
+const AWARD_FROM: Record<AwardAction, AwardStatus[]> = { approve: ['submitted'], reject: ['submitted'], pay: ['approved'] };
 
-/** Treasury's step on an award, with a reason. Approval recomputes it against what was granted since. */
+/** An award's step as recorded in the ledger transaction that posts its money (see sql/0019). */
+interface AwardStepRecord {
+  pool_id: bigint; award_id: bigint; from: AwardStatus[]; status: AwardStatus; reason: string; by_key: bigint; request_key: string | null;
+  participant_id: bigint; amount?: bigint; breakdown?: Record<string, unknown>;
+}
+const awardSteps = recordedBy<AwardStepRecord>('award_record_steps');
+
+/**
+ * Treasury's step on an award, with a reason. Approval recomputes it against what was granted since. A step
+ * that moves money is recorded in the ledger transaction that posts it, so an award booked by an approval
+ * always reads approved (and counts against 从高不重复 and the caps of the next award).
+ */
 export async function decideAward(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, awardId: bigint, action: AwardAction, reason: string,
 ): Promise<Award> {
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
+  // One decision at a time per pool; the award's row is updated by the step, from the ledger's connection
+  // when the step moves money, so it is not locked here.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`awards:${poolId}`}, 0))`.execute(db);
-  const row = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('id', '=', awardId).forUpdate().executeTakeFirst();
+  const row = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('id', '=', awardId).executeTakeFirst();
   if (!row) throw notFound(`award ${awardId}`);
-  const from = { approve: ['submitted'], reject: ['submitted'], pay: ['approved'] }[action];
-  if (!from.includes(row.status)) throw new DomainError('conflict', 'conflict', `the award is ${row.status}; it cannot be ${{ approve: 'approved', reject: 'rejected', pay: 'paid' }[action]}`);
+  const retried = principal.requestKey !== undefined && row.decided_by_key === principal.keyId && row.request_key === principal.requestKey;
+  if (row.status === AWARD_DONE[action] && retried) return toAward(row);
+  if (!AWARD_FROM[action].includes(row.status)) throw new DomainError('conflict', 'conflict', `the award is ${row.status}; it cannot be ${AWARD_DONE[action]}`);
   const p = programmeOr404(row.programme);
   const today = todayInChina();
   const parties = { beneficiaryId: row.beneficiary_id, article: row.article };
-  let status: Award['status'];
-  let amount = row.amount;
-  let breakdown = row.breakdown;
+  const step = (status: AwardStatus, more: Partial<AwardStepRecord> = {}): AwardStepRecord => ({
+    pool_id: poolId, award_id: row.id, from: AWARD_FROM[action], status, reason, by_key: principal.keyId, request_key: principal.requestKey ?? null,
+    participant_id: row.beneficiary_id, ...more,
+  });
+  const recorded = async (posting: Promise<{ recorded: boolean }>, record: AwardStepRecord) =>
+    (await posting).recorded ? rereadAward(db, row) : recordAwardStep(db, record);
+
   if (action === 'approve') {
     const ask: AwardAsk = { basisAmount: row.basis_amount, year: row.year, item: row.item, rateBp: row.rate_bp ?? undefined, subkind: row.subkind ?? undefined, facts: row.facts };
     const out = computeAward(p, ask, await history(db, poolId, p, row.beneficiary_id, row.item, row.year, row.id));
     if (!out.ok) throw refuse(out.rule, out.message);
-    amount = out.amount;
-    breakdown = breakdownOf(p, out);
-    // What an approval that crashed before recording it booked is what stands, whatever the award computes to now.
+    const approved = step('approved', { amount: out.amount, breakdown: breakdownOf(p, out) });
+    // What an approval taken before a step's record travelled with its posting booked, and whose record a
+    // crash then lost, is what stands, whatever the award computes to now.
     const earlier = await postedAs(ledger, poolId, `award:${row.id}:approved`);
-    if (earlier) amount = earlier.entries.filter((e) => e.amount > 0n).reduce((s, e) => s + e.amount, 0n);
-    else if (amount > 0n) {
-      await ensureAccounts(ledger, poolId, parties);
-      await postMoney(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
-    }
-    status = 'approved';
-  } else if (action === 'pay') {
-    if (amount > 0n) {
-      await ensureAccounts(ledger, poolId, parties);
-      await postOnce(ledger, postingFor('award_paid', { poolId, externalId: `award:${row.id}:paid`, effectiveDate: today, amount, ...parties, metadata: { award_id: row.id.toString() } }));
-    }
-    status = 'paid';
-  } else {
-    // An approval that booked the award and crashed before the award recorded it is reversed.
-    const booked = await postedAs(ledger, poolId, `award:${row.id}:approved`);
-    if (booked) await postOnce(ledger, { type: 'reverse', poolId, externalId: `award:${row.id}:rejected`, effectiveDate: today, transaction: { id: booked.id } });
-    status = 'rejected';
+    if (earlier) return recordAwardStep(db, { ...approved, amount: earlier.entries.filter((e) => e.amount > 0n).reduce((s, e) => s + e.amount, 0n) });
+    if (out.amount === 0n) return recordAwardStep(db, approved);
+    await ensureAccounts(ledger, poolId, parties);
+    return recorded(postMoney(ledger, postingFor('award_approved', { poolId, externalId: `award:${row.id}:approved`, effectiveDate: today, amount: out.amount, ...parties, metadata: { award_id: row.id.toString() } }), { writer: awardSteps, row: () => approved }), approved);
   }
-  const updated = await db.updateTable('awards').set({ status, amount, breakdown, reason }).where('pool_id', '=', poolId).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
-  await appendEvent(db, { poolId, type: `award.${status}`, subject: `award/${row.id}`, participantId: row.beneficiary_id, data: { reason, amount: amount.toString() } });
-  return toAward(updated);
+  if (action === 'pay') {
+    if (row.amount === 0n) return recordAwardStep(db, step('paid'));
+    await ensureAccounts(ledger, poolId, parties);
+    return recorded(postOnce(ledger, postingFor('award_paid', { poolId, externalId: `award:${row.id}:paid`, effectiveDate: today, amount: row.amount, ...parties, metadata: { award_id: row.id.toString() } }), { writer: awardSteps, row: () => step('paid') }), step('paid'));
+  }
+  // An approval that booked the award and crashed before the award recorded it (before records travelled
+  // with postings) is reversed.
+  const booked = await postedAs(ledger, poolId, `award:${row.id}:approved`);
+  if (!booked) return recordAwardStep(db, step('rejected'));
+  return recorded(postOnce(ledger, { type: 'reverse', poolId, externalId: `award:${row.id}:rejected`, effectiveDate: today, transaction: { id: booked.id } }, { writer: awardSteps, row: () => step('rejected') }), step('rejected'));
 }
+
+async function recordAwardStep(db: Kysely<Database>, step: AwardStepRecord): Promise<Award> {
+  await awardSteps.inRequest(db, step);
+  return rereadAward(db, { pool_id: step.pool_id, id: step.award_id });
+}
+
+const rereadAward = async (db: Kysely<Database>, row: { pool_id: bigint; id: bigint }) =>
+  toAward(await db.selectFrom('awards').selectAll().where('pool_id', '=', row.pool_id).where('id', '=', row.id).executeTakeFirstOrThrow());
 
 /** Awards in id order: a beneficiary its own, treasury and auditors all. */
 export async function listAwards(
