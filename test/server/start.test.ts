@@ -116,3 +116,74 @@ it('says in one line what is wrong with the configuration', async () => {
   expect(await s.exited).toBe(1);
   expect(s.err().trim()).toMatch(/^pool-ledger: invalid configuration: PORT: /);
 }, 30_000);
+
+// Invariant 8 for the embedded default: a server killed with SIGKILL (only the server) takes its PostgreSQL
+// with it, and `npm start` again serves on the same data within seconds, nothing lost.
+it.skipIf(process.platform === 'win32')('comes back by itself after a SIGKILL of the server alone, on the same data', async () => {
+  const port = await freePort();
+  const pgPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'pool-ledger-kill-'));
+  const adminKey = `plk_1234abcd_${'C'.repeat(32)}`;
+  const config = { DATA_DIR: dataDir, PG_PORT: String(pgPort), PORT: String(port), ADMIN_API_KEY: adminKey };
+  let s = start(config);
+  try {
+    expect(await readyOn(port), s.err()).toBe(true);
+    const created = await fetch(`http://127.0.0.1:${port}/v1/pools`, {
+      method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'idempotency-key': 'pool-1', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const pool = (await created.json()) as { id: string };
+    const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    s.child.kill('SIGKILL');
+    await s.exited;
+    // Its PostgreSQL does not outlive it.
+    const gone = async () => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(postmaster, 0);
+        } catch {
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    expect(await gone()).toBe(true);
+
+    const startedAt = Date.now();
+    s = start(config);
+    expect(await readyOn(port), s.err()).toBe(true);
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    const replay = await fetch(`http://127.0.0.1:${port}/v1/pools`, {
+      method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'idempotency-key': 'pool-1', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }),
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await replay.json()) as { id: string }).id).toBe(pool.id);
+  } finally {
+    if (s.child.exitCode === null) {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 90_000);
+
+it.skipIf(process.platform === 'win32')('takes over a PostgreSQL left running on its data folder by a server that is gone', async () => {
+  const port = await freePort();
+  const pgPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'pool-ledger-orphan-'));
+  const config = { DATA_DIR: dataDir, PG_PORT: String(pgPort), PORT: String(port) };
+  // An orphan: the cluster started on the data folder by a process that then went away without stopping it.
+  const { startEmbedded } = await import('../../src/db/embedded.js');
+  await startEmbedded({ dataDir, port: pgPort, ownProcessGroup: true });
+  writeFileSync(join(dataDir, 'server.pid'), '999999999\n');
+  const s = start(config);
+  try {
+    expect(await readyOn(port), s.err()).toBe(true);
+  } finally {
+    s.child.kill('SIGTERM');
+    await s.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 90_000);
