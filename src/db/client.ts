@@ -9,6 +9,9 @@ export type Sql = postgres.Sql<Types>;
 /** Either the pool or a transaction: query functions take this, so the caller owns the transaction. */
 export type Queryable = postgres.Sql<Types> | postgres.TransactionSql<Types> | postgres.ReservedSql<Types>;
 
+/** How long a new connection may take to open, in seconds (postgres.js's default is 30). */
+export const CONNECT_TIMEOUT_S = 5;
+
 export interface DbOptions {
   /** Upper bound on pooled connections. */
   max?: number;
@@ -33,11 +36,29 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
       day: { to: 1082, from: [1082], serialize: (day: string) => day, parse: (day: string) => day },
     },
     onnotice: () => {},
+    // A connection that has not opened within this many seconds is given up (and its query told the
+    // database is unavailable): while PostgreSQL restarts, a socket can be accepted and never answered.
+    connect_timeout: CONNECT_TIMEOUT_S,
+    // A query waits for its connection to open again after a loss: postgres.js's own backoff grows to 20 s
+    // after the failed attempts of a short outage (counted across the pool), so a request sent while the
+    // database restarted waited that long once it was back. A retry at most a second apart keeps that
+    // wait short and costs a down database one attempt a second per connection.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection: { application_name: options.applicationName ?? 'pool-ledger' },
     // Typed for Cloudflare's sockets in postgres.js's declarations; on Node it takes a connected net.Socket.
     ...(options.nodeSocket === false ? {} : { socket: noDelaySocket }),
   };
   return postgres(target, config as unknown as postgres.Options<{}>) as unknown as Sql;
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/** True for errors that mean "the database is not there right now", as opposed to a bug. */
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  if ((code && UNAVAILABLE_CODES.has(code)) || isMissingSocket(err)) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== err && isUnavailable(cause);
 }
 
 /** A Unix socket that is not there: the server is down (PostgreSQL removes its socket when it stops). */
@@ -64,17 +85,16 @@ function socketPath(url: string): { url: string; path?: string } {
  * postgres.js opens plain TCP sockets with Nagle's algorithm on: a pipelined query then waits for the
  * server's delayed ACK (tens of milliseconds). Every TCP connection here has TCP_NODELAY (on a Unix socket,
  * which has no such delay, setting it does nothing).
+ *
+ * The socket is handed over at once, still connecting (writes wait for the connection): postgres.js then
+ * sees a failed connection as the socket's error and close, and counts the connection as closed. A factory
+ * that rejects instead leaves the connection counted as connecting for good; with the database down for a
+ * while, every connection of the pool ended there and the pool answered nothing once the database was back.
  */
 function noDelaySocket(options: { host: string[]; port: number[]; path?: string | false }) {
-  return new Promise<ReturnType<typeof connect>>((resolve, reject) => {
-    const socket = options.path ? connect(options.path) : connect(options.port[0]!, options.host[0]!);
-    socket.setNoDelay(true);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
+  const socket = options.path ? connect(options.path) : connect(options.port[0]!, options.host[0]!);
+  socket.setNoDelay(true);
+  return socket;
 }
 
 export function createKysely(sql: Sql): Kysely<Database> {

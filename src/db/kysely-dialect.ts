@@ -10,6 +10,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type postgres from 'postgres';
+import { Session } from './session.js';
 
 type Types = { bigint: bigint; day: string };
 type Runner = postgres.Sql<Types> | postgres.ReservedSql<Types>;
@@ -46,11 +47,14 @@ export async function runCompiled<R>(runner: Runner, query: CompiledQuery): Prom
 }
 
 class PostgresJsConnection implements DatabaseConnection {
-  reserved: postgres.ReservedSql<Types> | undefined;
+  session: Session | undefined;
+  get reserved(): postgres.ReservedSql<Types> | undefined {
+    return this.session?.sql;
+  }
   constructor(private readonly sql: postgres.Sql<Types>) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return runCompiled<R>(this.reserved ?? this.sql, query);
+    return this.session ? this.session.guard(runCompiled<R>(this.session.sql, query)) : runCompiled<R>(this.sql, query);
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
@@ -67,20 +71,22 @@ class PostgresJsDriver implements Driver {
   }
   async beginTransaction(connection: DatabaseConnection, settings: { isolationLevel?: string; accessMode?: string }): Promise<void> {
     const c = connection as PostgresJsConnection;
-    c.reserved = await this.sql.reserve();
+    c.session = await Session.reserve(this.sql);
     const modes = [settings.isolationLevel && `isolation level ${settings.isolationLevel}`, settings.accessMode].filter(Boolean).join(' ');
-    await c.reserved.unsafe(modes ? `begin ${modes}` : 'begin');
+    await c.session.guard(c.session.begin());
+    if (modes) await c.session.guard(c.session.sql.unsafe(`set transaction ${modes}`));
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PostgresJsConnection).reserved!.unsafe('commit');
+    const { session } = connection as PostgresJsConnection;
+    await session!.guard(session!.sql.unsafe('commit'));
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PostgresJsConnection).reserved!.unsafe('rollback');
+    await (connection as PostgresJsConnection).session!.rollback();
   }
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const c = connection as PostgresJsConnection;
-    c.reserved?.release();
-    c.reserved = undefined;
+    c.session?.release();
+    c.session = undefined;
   }
   async destroy(): Promise<void> {}
 }

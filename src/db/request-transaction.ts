@@ -10,6 +10,7 @@ import type postgres from 'postgres';
 import type { Sql } from './client.js';
 import { createAdapter, createIntrospector, createQueryCompiler, runCompiled as run } from './kysely-dialect.js';
 import type { Database } from './schema.js';
+import { Session } from './session.js';
 
 type Reserved = postgres.ReservedSql<{ bigint: bigint; day: string }>;
 
@@ -20,6 +21,7 @@ type Reserved = postgres.ReservedSql<{ bigint: bigint; day: string }>;
  * which the ledger commits on its own connections) holds no connection while it waits.
  */
 export class RequestTransaction {
+  private session: Session | undefined;
   private reserved: Reserved | undefined;
   private opening: Promise<Reserved> | undefined;
   private begun: Promise<unknown> | undefined;
@@ -35,17 +37,18 @@ export class RequestTransaction {
   }
 
   /** @internal the connection, begun on first use. */
-  async connection(): Promise<{ reserved: Reserved; begun: Promise<unknown> }> {
+  async connection(): Promise<{ reserved: Reserved; begun: Promise<unknown>; session: Session }> {
     if (this.ended) throw new Error('the request transaction has ended');
     // Concurrent first queries share one connection and one BEGIN.
-    this.opening ??= this.sql.reserve().then((reserved) => {
-      this.reserved = reserved;
-      this.begun = reserved`BEGIN`;
+    this.opening ??= Session.reserve(this.sql).then((session) => {
+      this.session = session;
+      this.reserved = session.sql;
+      this.begun = session.begin();
       this.begun.catch(() => {});
-      return reserved;
+      return session.sql;
     });
     const reserved = await this.opening;
-    return { reserved, begun: this.begun! };
+    return { reserved, begun: this.begun!, session: this.session! };
   }
 
   /**
@@ -53,16 +56,16 @@ export class RequestTransaction {
    * transaction is then rolled back by PostgreSQL and the connection released.
    */
   async commitWith(last: CompiledQuery): Promise<QueryResult<unknown>> {
-    const { reserved, begun } = await this.connection();
+    const { reserved, begun, session } = await this.connection();
     this.ended = true;
     try {
-      const [, result] = await Promise.all([begun, run(reserved, last), reserved`COMMIT`]);
+      const [, result] = await session.guard(Promise.all([begun, run(reserved, last), reserved`COMMIT`]));
       return result;
     } catch (err) {
-      await reserved`ROLLBACK`.catch(() => {});
+      await this.session!.rollback();
       throw err;
     } finally {
-      reserved.release();
+      this.session!.release();
     }
   }
 
@@ -71,9 +74,9 @@ export class RequestTransaction {
     if (this.opening) await this.opening;
     if (!this.reserved) return;
     try {
-      await Promise.all([this.begun, this.reserved`COMMIT`]);
+      await this.session!.guard(Promise.all([this.begun, this.reserved`COMMIT`]));
     } finally {
-      this.reserved.release();
+      this.session!.release();
     }
   }
 
@@ -82,9 +85,9 @@ export class RequestTransaction {
     if (this.opening) await this.opening.catch(() => {});
     if (!this.reserved) return;
     try {
-      await this.reserved`ROLLBACK`.catch(() => {});
+      await this.session!.rollback();
     } finally {
-      this.reserved.release();
+      this.session!.release();
     }
   }
 }
@@ -94,13 +97,13 @@ class RequestConnection implements DatabaseConnection {
   constructor(private readonly tx: RequestTransaction) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const { reserved, begun } = await this.tx.connection();
+    const { reserved, begun, session } = await this.tx.connection();
     if (this.first) {
       this.first = false;
-      const [, result] = await Promise.all([begun, run(reserved, query)]);
+      const [, result] = await session.guard(Promise.all([begun, run(reserved, query)]));
       return result as QueryResult<R>;
     }
-    return (await run(reserved, query)) as QueryResult<R>;
+    return (await session.guard(run(reserved, query))) as QueryResult<R>;
   }
 
   // eslint-disable-next-line require-yield

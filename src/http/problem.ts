@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { isMissingSocket } from '../db/client.js';
+import { isUnavailable } from '../db/client.js';
 import { LedgerError } from '../ledger/index.js';
 import { DomainError } from '../pool/errors.js';
 
@@ -101,15 +101,6 @@ export function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
-
-/** True for errors that mean "the database is not there right now", as opposed to a bug. */
-export function isUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  if ((code && UNAVAILABLE_CODES.has(code)) || isMissingSocket(err)) return true;
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  return cause !== undefined && cause !== err && isUnavailable(cause);
-}
 
 /** The one place where errors become responses. */
 export function errorToProblem(c: Context, err: unknown): { response: Response; unexpected: boolean } {

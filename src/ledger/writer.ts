@@ -1,5 +1,6 @@
 import type { Queryable, Sql } from '../db/client.js';
 import { nextTurn } from '../db/next-turn.js';
+import { Session } from '../db/session.js';
 import { arrayLiteral } from '../db/pg-array.js';
 import {
   accountIdKey,
@@ -248,152 +249,160 @@ export class Writer {
     let committed: { decided: Decided[]; createdAt: Date };
     // A transaction by hand on a reserved connection, so that BEGIN travels with the first queries and COMMIT
     // with the last statement.
-    const tx = await this.sql.reserve();
+    const session = await Session.reserve(this.sql);
+    const tx = session.sql;
     let finished = false;
     try {
-      const begun = tx`BEGIN`;
-      // Only when needed: referenced transactions and accounts this process has not seen yet.
-      const refInfos = await loadRefs(
-        tx,
-        refs.flatMap(([p, r]): [bigint, bigint][] => ('id' in r ? [[p, r.id]] : [])),
-        refs.flatMap(([p, r]): [bigint, string][] => ('externalId' in r ? [[p, r.externalId]] : [])),
-      );
-      await this.accounts.load(
-        tx,
-        codes,
-        refInfos.flatMap((ref) => ref.entries.map((e): [bigint, bigint] => [ref.poolId, e.accountId])),
-      );
-      const touched = new Map<string, Account>();
-      for (const [poolId, code] of codes) {
-        const account = this.accounts.get(poolId, code);
-        if (account) touched.set(balanceKey(poolId, account.id), account);
-      }
-      for (const ref of refInfos) {
-        for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
-      }
-      const locked = [...touched.values()].sort(byPoolThenId);
-      const lockOrRead = (lock: boolean) => {
-        const pools = locked.map((a) => a.poolId.toString());
-        const ids = locked.map((a) => a.id.toString());
-        // Locked in (pool, account) order, so that concurrent batches never deadlock on them.
-        return lock
-          ? tx<BalanceRow[]>`
-              SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
-                FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])
-               ORDER BY b.pool_id, b.account_id FOR UPDATE`
-          : tx<BalanceRow[]>`
-              SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
-                FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])`;
-      };
-      const readResolutions = () =>
-        refInfos.length === 0
-          ? Promise.resolve([])
-          : tx<{ pool_id: bigint; refers_to: bigint }[]>`
-              SELECT t.pool_id, t.refers_to
-                FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]) AS k(pool_id, id)
-                CROSS JOIN LATERAL (SELECT x.pool_id, x.refers_to FROM transactions x WHERE x.pool_id = k.pool_id AND x.refers_to = k.id OFFSET 0) t`;
-
-      // Pipelined on one round trip: the balances (locked, in the locked mode), whether the referenced
-      // transactions were resolved (read after the locks, so after any batch that touched the same accounts
-      // has committed), the earlier outcomes of these ids (after a collision), and fresh ids.
-      const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
-      const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
-      const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
-      const [, balances, resolutions, earlier, [allocated], closedRows] = await pipelined([
-        begun,
-        lockOrRead(mode === 'locked'),
-        readResolutions(),
-        lookUpEarlier
-          ? tx<EarlierRow[]>`
-              SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
-                FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
-                CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`
-          : Promise.resolve([] as EarlierRow[]),
-        tx<[{ transactions: string[]; entries: string[]; now: Date }]>`
-          SELECT now() AS now,
-                 ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
-                 ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
-        // Closed periods (read without a lock: a close waits for in-flight postings, and a posting that
-        // still slips past a close that committed meanwhile is stopped by the database and retried).
-        tx<{ pool_id: bigint; closed_through: string }[]>`
-          SELECT pool_id, max(through)::text AS closed_through FROM ledger_closes WHERE pool_id = ANY(${pools}::int8[]) GROUP BY pool_id`,
-      ]);
-      const closedThrough = new Map(closedRows.map((r) => [r.pool_id, r.closed_through]));
-      const ids = allocated.transactions.map(BigInt);
-      const entryIds = allocated.entries.map(BigInt);
-      const earlierById = new Map(earlier.map((e) => [`${e.pool_id}:${e.external_id}`, e]));
-      const decideAll = (rows: BalanceRow[], resolvedRows: { pool_id: bigint; refers_to: bigint }[]) => {
-        const state = this.state(touched, codes, rows, refInfos, resolvedRows, ids, closedThrough);
-        const before = new Map([...state.balances].map(([k, b]) => [k, { ...b }]));
-        const decided = batch.map((unit) => decide(unit, state, earlierById));
-        return { decided, before, after: state.balances };
-      };
-
-      let { decided, before, after } = decideAll(balances, resolutions);
-      if (!lookUpEarlier && decided.some((d) => d.kind === 'error')) throw new LookUpEarlier();
-      const planned = decided.flatMap((d) => (d.kind === 'planned' ? d.planned : []));
-      const refused = decided.flatMap((d, i) =>
-        d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
-      );
-      // A batch that resolves or reverses its own earlier postings needs more entry ids than the bound
-      // counted from what the database held: take the rest now.
-      const needed = planned.reduce((n, p) => n + p.entries.length, 0);
-      if (needed > entryIds.length) {
-        const [more] = await tx<[{ ids: string[] }]>`SELECT ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${needed - entryIds.length}))::text[] AS ids`;
-        entryIds.push(...more.ids.map(BigInt));
-      }
-      const nextEntryId = idAllocator(entryIds);
-      for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
-
-      // now() is the transaction's start: every posting of the batch carries it as its creation time.
-      const createdAt = allocated.now;
-      // Callers' companion rows, built from the outcomes decided here, commit with them: one statement for
-      // each kind of row in the batch, sent before the hot rows are locked so as not to lengthen the lock.
-      const companions = () => {
-        const rows = new Map<CompanionWriter<unknown>, unknown[]>();
-        decided.forEach((d, i) => {
-          const unit = batch[i]!;
-          if (!unit.alsoWrite || (d.kind !== 'planned' && d.kind !== 'refused')) return;
-          const { writer, row } = unit.alsoWrite(newOutcomes(d, unit, createdAt));
-          const list = rows.get(writer);
-          if (list) list.push(row);
-          else rows.set(writer, [row]);
-        });
-        return [...rows].map(([writer, rowsOf]) => {
-          const statement = writer.statement(rowsOf);
-          return tx.unsafe(statement.sql, [...statement.parameters] as never[], { prepare: true });
-        });
-      };
-      if (planned.length === 0 && refused.length === 0) {
-        await tx`COMMIT`;
-      } else if (mode === 'locked') {
-        await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), writeBalances(tx, planned, before, after), tx`COMMIT`]);
-      } else if (refused.length === 0 && guardsHoldAtTheEnd(planned)) {
-        // Nothing refused, and no guarded balance dips lower during the batch than where it ends: the
-        // decisions would be the same against any balances for which the database's own guard
-        // (available_not_negative) accepts the final totals. So lock, move and commit in one round trip;
-        // the hot rows are held only while PostgreSQL applies the totals and commits. Should money have
-        // left in between so that the guard refuses, the batch runs again, locked, and decides anew.
-        try {
-          await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), writeBalances(tx, planned, before, after), tx`COMMIT`]);
-        } catch (err) {
-          if ((err as { constraint_name?: string }).constraint_name === 'available_not_negative') throw new Reconsider();
-          throw err;
+      // Every wait below is bounded by the connection's life: statements queued on a connection that
+      // closes are never settled by the driver (see Session).
+      committed = await session.guard((async () => {
+        // Sent at once, so that the look-ups below (when needed) travel with it, inside the transaction.
+        const begun = session.begin();
+        begun.execute();
+        begun.catch(() => {});
+        // Only when needed: referenced transactions and accounts this process has not seen yet.
+        const refInfos = await loadRefs(
+          tx,
+          refs.flatMap(([p, r]): [bigint, bigint][] => ('id' in r ? [[p, r.id]] : [])),
+          refs.flatMap(([p, r]): [bigint, string][] => ('externalId' in r ? [[p, r.externalId]] : [])),
+        );
+        await this.accounts.load(
+          tx,
+          codes,
+          refInfos.flatMap((ref) => ref.entries.map((e): [bigint, bigint] => [ref.poolId, e.accountId])),
+        );
+        const touched = new Map<string, Account>();
+        for (const [poolId, code] of codes) {
+          const account = this.accounts.get(poolId, code);
+          if (account) touched.set(balanceKey(poolId, account.id), account);
         }
-      } else {
-        const written = await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), readResolutions()]);
-        const [lockedRows, resolvedNow] = written.slice(-2) as unknown as [BalanceRow[], { pool_id: bigint; refers_to: bigint }[]];
-        const again = decideAll(lockedRows, resolvedNow);
-        if (signature(again.decided) !== signature(decided)) throw new Reconsider();
-        ({ before, after } = again);
-        await pipelined([writeBalances(tx, planned, before, after), tx`COMMIT`]);
-      }
+        for (const ref of refInfos) {
+          for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
+        }
+        const locked = [...touched.values()].sort(byPoolThenId);
+        const lockOrRead = (lock: boolean) => {
+          const pools = locked.map((a) => a.poolId.toString());
+          const ids = locked.map((a) => a.id.toString());
+          // Locked in (pool, account) order, so that concurrent batches never deadlock on them.
+          return lock
+            ? tx<BalanceRow[]>`
+                SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
+                  FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])
+                 ORDER BY b.pool_id, b.account_id FOR UPDATE`
+            : tx<BalanceRow[]>`
+                SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
+                  FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])`;
+        };
+        const readResolutions = () =>
+          refInfos.length === 0
+            ? Promise.resolve([])
+            : tx<{ pool_id: bigint; refers_to: bigint }[]>`
+                SELECT t.pool_id, t.refers_to
+                  FROM unnest(${refInfos.map((r) => r.poolId.toString())}::int8[], ${refInfos.map((r) => r.id.toString())}::int8[]) AS k(pool_id, id)
+                  CROSS JOIN LATERAL (SELECT x.pool_id, x.refers_to FROM transactions x WHERE x.pool_id = k.pool_id AND x.refers_to = k.id OFFSET 0) t`;
+
+        // Pipelined on one round trip: the balances (locked, in the locked mode), whether the referenced
+        // transactions were resolved (read after the locks, so after any batch that touched the same accounts
+        // has committed), the earlier outcomes of these ids (after a collision), and fresh ids.
+        const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
+        const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
+        const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
+        const [, balances, resolutions, earlier, [allocated], closedRows] = await pipelined([
+          begun,
+          lockOrRead(mode === 'locked'),
+          readResolutions(),
+          lookUpEarlier
+            ? tx<EarlierRow[]>`
+                SELECT r.pool_id, r.external_id, r.request_hash, r.transaction_id, r.refusal_type, r.refusal_detail, r.request
+                  FROM unnest(${requests.map((r) => r.poolId.toString())}::int8[], ${requests.map((r) => r.externalId)}::text[]) AS k(pool_id, external_id)
+                  CROSS JOIN LATERAL (SELECT * FROM ledger_requests x WHERE x.pool_id = k.pool_id AND x.external_id = k.external_id OFFSET 0) r`
+            : Promise.resolve([] as EarlierRow[]),
+          tx<[{ transactions: string[]; entries: string[]; now: Date }]>`
+            SELECT now() AS now,
+                   ARRAY(SELECT nextval('transactions_id_seq') FROM generate_series(1, ${requests.length}))::text[] AS transactions,
+                   ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${entryBound}))::text[] AS entries`,
+          // Closed periods (read without a lock: a close waits for in-flight postings, and a posting that
+          // still slips past a close that committed meanwhile is stopped by the database and retried).
+          tx<{ pool_id: bigint; closed_through: string }[]>`
+            SELECT pool_id, max(through)::text AS closed_through FROM ledger_closes WHERE pool_id = ANY(${pools}::int8[]) GROUP BY pool_id`,
+        ]);
+        const closedThrough = new Map(closedRows.map((r) => [r.pool_id, r.closed_through]));
+        const ids = allocated.transactions.map(BigInt);
+        const entryIds = allocated.entries.map(BigInt);
+        const earlierById = new Map(earlier.map((e) => [`${e.pool_id}:${e.external_id}`, e]));
+        const decideAll = (rows: BalanceRow[], resolvedRows: { pool_id: bigint; refers_to: bigint }[]) => {
+          const state = this.state(touched, codes, rows, refInfos, resolvedRows, ids, closedThrough);
+          const before = new Map([...state.balances].map(([k, b]) => [k, { ...b }]));
+          const decided = batch.map((unit) => decide(unit, state, earlierById));
+          return { decided, before, after: state.balances };
+        };
+
+        let { decided, before, after } = decideAll(balances, resolutions);
+        if (!lookUpEarlier && decided.some((d) => d.kind === 'error')) throw new LookUpEarlier();
+        const planned = decided.flatMap((d) => (d.kind === 'planned' ? d.planned : []));
+        const refused = decided.flatMap((d, i) =>
+          d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
+        );
+        // A batch that resolves or reverses its own earlier postings needs more entry ids than the bound
+        // counted from what the database held: take the rest now.
+        const needed = planned.reduce((n, p) => n + p.entries.length, 0);
+        if (needed > entryIds.length) {
+          const [more] = await tx<[{ ids: string[] }]>`SELECT ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${needed - entryIds.length}))::text[] AS ids`;
+          entryIds.push(...more.ids.map(BigInt));
+        }
+        const nextEntryId = idAllocator(entryIds);
+        for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
+
+        // now() is the transaction's start: every posting of the batch carries it as its creation time.
+        const createdAt = allocated.now;
+        // Callers' companion rows, built from the outcomes decided here, commit with them: one statement for
+        // each kind of row in the batch, sent before the hot rows are locked so as not to lengthen the lock.
+        const companions = () => {
+          const rows = new Map<CompanionWriter<unknown>, unknown[]>();
+          decided.forEach((d, i) => {
+            const unit = batch[i]!;
+            if (!unit.alsoWrite || (d.kind !== 'planned' && d.kind !== 'refused')) return;
+            const { writer, row } = unit.alsoWrite(newOutcomes(d, unit, createdAt));
+            const list = rows.get(writer);
+            if (list) list.push(row);
+            else rows.set(writer, [row]);
+          });
+          return [...rows].map(([writer, rowsOf]) => {
+            const statement = writer.statement(rowsOf);
+            return tx.unsafe(statement.sql, [...statement.parameters] as never[], { prepare: true });
+          });
+        };
+        if (planned.length === 0 && refused.length === 0) {
+          await tx`COMMIT`;
+        } else if (mode === 'locked') {
+          await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), writeBalances(tx, planned, before, after), tx`COMMIT`]);
+        } else if (refused.length === 0 && guardsHoldAtTheEnd(planned)) {
+          // Nothing refused, and no guarded balance dips lower during the batch than where it ends: the
+          // decisions would be the same against any balances for which the database's own guard
+          // (available_not_negative) accepts the final totals. So lock, move and commit in one round trip;
+          // the hot rows are held only while PostgreSQL applies the totals and commits. Should money have
+          // left in between so that the guard refuses, the batch runs again, locked, and decides anew.
+          try {
+            await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), writeBalances(tx, planned, before, after), tx`COMMIT`]);
+          } catch (err) {
+            if ((err as { constraint_name?: string }).constraint_name === 'available_not_negative') throw new Reconsider();
+            throw err;
+          }
+        } else {
+          const written = await pipelined([writeJournal(tx, batch, decided, planned, refused), ...companions(), lockOrRead(true), readResolutions()]);
+          const [lockedRows, resolvedNow] = written.slice(-2) as unknown as [BalanceRow[], { pool_id: bigint; refers_to: bigint }[]];
+          const again = decideAll(lockedRows, resolvedNow);
+          if (signature(again.decided) !== signature(decided)) throw new Reconsider();
+          ({ before, after } = again);
+          await pipelined([writeBalances(tx, planned, before, after), tx`COMMIT`]);
+        }
+        return { decided, createdAt };
+      })());
       finished = true;
-      committed = { decided, createdAt };
     } finally {
       // After a failed statement COMMIT has already rolled back; otherwise roll back what is open.
-      if (!finished) await tx`ROLLBACK`.catch(() => {});
-      tx.release();
+      if (!finished) await session.rollback();
+      session.release();
     }
 
     const replayIds = committed.decided.flatMap((d) =>

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { currentMigration } from '../../db/health.js';
 import { routeGroup } from '../route-group.js';
-import { isUnavailable, ProblemError, ProblemSchema } from '../problem.js';
+import { isUnavailable } from '../../db/client.js';
+import { ProblemError, ProblemSchema } from '../problem.js';
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
 const Ready = z.object({ status: z.literal('ready'), migration: z.number().int() }).openapi('Ready');
