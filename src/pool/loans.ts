@@ -178,19 +178,29 @@ export function toLoan(r: Selectable<LoansTable>): Loan {
   };
 }
 
-/** A loan: its bank and (for an insured agreement) its insurer see it, with treasury and auditors. */
-export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
-  scopePool(principal, poolId);
-  const row = await db
+/**
+ * The loans a principal may see, as one query: treasury and auditors the whole pool, a bank its own, an
+ * insurer only the performance-bond loans of the agreements it insures (the bank's uninsured book is none
+ * of its business). Every read of loans starts here, so a list and a single loan never disagree.
+ */
+function loansSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint) {
+  const query = db
     .selectFrom('loans')
     .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
     .selectAll('loans')
-    .select('agreements.insurer_id')
-    .where('loans.pool_id', '=', poolId)
-    .where('loans.id', '=', id)
-    .executeTakeFirst();
-  const visible = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
-  if (!row || !visible) throw notFound(`loan ${id}`);
+    .where('loans.pool_id', '=', poolId);
+  if (seesWholePool(principal)) return query;
+  const me = principal.participantId ?? -1n;
+  if (principal.role === 'bank') return query.where('loans.bank_id', '=', me);
+  if (principal.role === 'insurer') return query.where('agreements.insurer_id', '=', me).where('loans.kind', '=', 'performance_bond_insured');
+  return query.where(sql<boolean>`false`);
+}
+
+/** A loan the principal may see; any other answers exactly like a missing one (invariant 7). */
+export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
+  scopePool(principal, poolId);
+  const row = await loansSeenBy(db, principal, poolId).where('loans.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`loan ${id}`);
   return toLoan(row);
 }
 
@@ -348,19 +358,11 @@ export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreem
   }
 }
 
-/** Loans in id order, a keyset page at a time: a bank its own, an insurer those of its agreements. */
+/** Loans in id order, a keyset page at a time: those the principal may see (see loansSeenBy). */
 export async function listLoans(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { after?: bigint; limit: number }): Promise<Loan[]> {
   scopePool(principal, poolId);
-  let query = db
-    .selectFrom('loans')
-    .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
-    .selectAll('loans')
-    .where('loans.pool_id', '=', poolId)
-    .orderBy('loans.id')
-    .limit(options.limit);
+  let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
-  if (principal.role === 'bank') query = query.where('loans.bank_id', '=', principal.participantId ?? -1n);
-  else if (!seesWholePool(principal)) query = query.where('agreements.insurer_id', '=', principal.participantId ?? -1n);
   return (await query.execute()).map(toLoan);
 }
 

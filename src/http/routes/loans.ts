@@ -88,7 +88,7 @@ export function loanRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/loans', tags: ['loans'], summary: 'Loans in id order (a bank its own, an insurer those it insures)',
+      method: 'get', path: '/pools/{pool_id}/loans', tags: ['loans'], summary: 'Loans in id order (a bank its own; an insurer the performance-bond loans of the agreements it insures)',
       request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LoanOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
@@ -102,7 +102,7 @@ export function loanRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/loans/{loan_id}', tags: ['loans'], summary: 'A loan (its bank, its insurer, treasury and auditors)',
+      method: 'get', path: '/pools/{pool_id}/loans/{loan_id}', tags: ['loans'], summary: 'A loan (its bank; the insurer of its agreement if it is a performance-bond loan; treasury and auditors). Any other answers 404, as a missing loan does',
       request: { params: PoolParam.extend({ loan_id: Id }) },
       responses: { 200: { description: 'The loan', content: json(LoanOut) }, ...errorResponses },
     }),
