@@ -23,6 +23,7 @@ export const PROBLEM_TYPES = {
   'conflict': { status: 409, title: 'The request conflicts with the current state' },
   'participant-exists': { status: 409, title: 'A participant with this kind and name exists' },
   'account-exists': { status: 409, title: 'An account with this code exists with another definition' },
+  'account-code-reserved': { status: 422, title: 'The pool\'s chart of accounts uses this code; the pool opens that account itself' },
   'invalid-posting': { status: 422, title: 'The posting is not valid' },
   'posting-refused': { status: 422, title: 'The ledger refused the posting' },
   'loan-refused': { status: 422, title: 'The loan is not eligible under its agreement' },

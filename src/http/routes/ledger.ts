@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from '../../ledger/index.js';
+import { openAccount } from '../../pool/journal.js';
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
@@ -63,14 +64,14 @@ export function ledgerRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/accounts', tags: ['ledger'], summary: 'Open an account (treasury)',
+      method: 'post', path: '/pools/{pool_id}/accounts', tags: ['ledger'], summary: 'Open an account of the treasury\'s own (treasury). The codes of the pool\'s chart of accounts (pool_cash, fund_capital, ..., recovery_receivable:*, awards_payable:*, incentive_expense:*) are the pool\'s: it opens them itself, and opening one here is refused (account-code-reserved)',
       request: { params: PoolParam, body: { content: json(AccountBody), required: true } },
       responses: { 201: { description: 'Opened (or the same account again)', content: json(AccountOut) }, ...errorResponses },
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const account = await c.get('deps').ledger.createAccount(poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
+      const account = await openAccount(c.get('deps').ledger, c.get('principal'), poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
       return c.json(accountOut(account), 201);
     },
   );
