@@ -31,6 +31,7 @@ export const PROBLEM_TYPES = {
   'claim-refused': { status: 422, title: 'The claim cannot be filed or taken further under its agreement' },
   'insufficient-funds': { status: 422, title: 'The pool\'s available balance cannot cover this; nothing changed' },
   'period-closed': { status: 422, title: 'The period is closed: date it in the open period' },
+  'date-out-of-window': { status: 422, title: 'The date is outside the window the API takes for it; details name the field, the rule and the window' },
   'statement-refused': { status: 422, title: 'The bank statement does not add up; nothing was imported' },
   'tape-refused': { status: 422, title: 'The tape has rows that are not valid; nothing was written' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
