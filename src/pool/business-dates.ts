@@ -19,6 +19,7 @@ export interface DateWindow {
 /** Said in the OpenAPI descriptions of the fields these rules govern. */
 export const EVENT_DATE_RULE = `No later than today in China (UTC+8) and at most ${LOOKBACK_YEARS} years back; else 422 date-out-of-window (rule event_date).`;
 export const REVERSAL_DATE_RULE = 'On or after the date of the transaction reversed and no later than today in China (UTC+8); else 422 date-out-of-window (rule reversal_date).';
+export const REPORT_MONTH_RULE = 'From the month the loan was disbursed through the current month in China (UTC+8); else 422 date-out-of-window (rule report_month).';
 
 /** The window of a business event's date: LOOKBACK_YEARS back through today. */
 export function eventWindow(today: string): DateWindow {

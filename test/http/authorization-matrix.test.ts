@@ -41,7 +41,8 @@ beforeAll(async () => {
     // Two defaulted loans: one already claimed on (for the claim routes), one for a new claim.
     const defaultedLoan = async (reference: string) => {
       const id = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, reference) }), 201).id;
-      const report = { month: '2026-03-01', outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' };
+      // Disbursed on 2026-02-01: by the end of June it can be 95 days past due.
+      const report = { month: '2026-06-01', outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' };
       expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans/${id}/reports`, { key: t.bank, body: report }), 201);
       return id as string;
     };

@@ -79,3 +79,45 @@ describe('dates of money events', () => {
     expectOutside(await post(t.bank, `/loans/${l.id}/recoveries`, { reference: 'R-9999', recovered_on: '9999-12-31', gross: '100' }), 'recovered_on', 'event_date');
   });
 });
+
+describe('dates of loans and their reports', () => {
+  it('refuses a loan disbursed after today, one by one and on a tape', async () => {
+    expectOutside(await post(t.bank, '/loans', loan({ disbursed_on: '2034-01-10', matures_on: '2035-01-10' })), 'disbursed_on', 'event_date', { latest: today });
+    expectOutside(await post(t.bank, '/loans', loan({ disbursed_on: tomorrow, matures_on: addDays(tomorrow, 300) })), 'disbursed_on', 'event_date');
+    const tape = `agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on\n${agreementId},TAPE-2034,${borrower},credit,1000,400,2034-01-10,2035-01-10`;
+    const r = expectStatus(await post(t.bank, '/loan-tapes?mode=accept_valid', tape, { 'content-type': 'text/csv' }), 200);
+    expect(r).toMatchObject({ accepted: 0, refused: 1 });
+    expect(r.errors).toEqual([expect.objectContaining({ line: 2, reference: 'TAPE-2034', field: 'disbursed_on', rule: 'event_date' })]);
+  });
+
+  it('refuses a report for a month that has not come, so that no default is moved into a year to come', async () => {
+    const l = expectStatus(await post(t.bank, '/loans', loan()), 201);
+    const report = (month: string, dpd = 0) => ({
+      month, outstanding: '1000', overdue_principal: dpd ? '1000' : '0', overdue_interest: '0', days_past_due: dpd, classification: dpd >= 90 ? 'doubtful' : 'normal',
+    });
+    expectOutside(await post(t.bank, `/loans/${l.id}/reports`, report(nextMonth)), 'month', 'report_month', { earliest: '2026-03-01', latest: thisMonth });
+    expectOutside(await post(t.bank, `/loans/${l.id}/reports`, report('2026-02-01')), 'month', 'report_month', { earliest: '2026-03-01' });
+    expectOutside(await post(t.bank, `/loans/${l.id}/reports`, report(`${Number(today.slice(0, 4)) + 1}-01-01`, 400)), 'month', 'report_month');
+    const tape = `reference,month,outstanding,overdue_principal,overdue_interest,days_past_due,classification\n${l.reference},${nextMonth},1000,1000,0,120,doubtful`;
+    const r = expectStatus(await post(t.bank, '/loan-report-tapes?mode=accept_valid', tape, { 'content-type': 'text/csv' }), 200);
+    expect(r.errors).toEqual([expect.objectContaining({ line: 2, field: 'month', rule: 'report_month' })]);
+    // The loan is as it was: nothing defaulted it.
+    expect(expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.bank }), 200).state).toBe('active');
+    expectStatus(await post(t.bank, `/loans/${l.id}/reports`, report(thisMonth)), 201);
+  });
+
+  it('refuses more days past due than the loan has been out by the end of the month reported', async () => {
+    // Disbursed in this month (or, early in a month, the last): 120 days past due in that month cannot be.
+    const disbursed = addDays(today, -20);
+    const month = `${disbursed.slice(0, 7)}-01`;
+    const monthEnd = addDays(`${addDays(`${disbursed.slice(0, 7)}-28`, 7).slice(0, 7)}-01`, -1);
+    const asOf = monthEnd < today ? monthEnd : today;
+    const most = Math.round((Date.parse(asOf) - Date.parse(disbursed)) / 86_400_000);
+    const report = (dpd: number) => ({ month, outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: dpd, classification: 'substandard' });
+    const l = expectStatus(await post(t.bank, '/loans', loan({ disbursed_on: disbursed, matures_on: addDays(disbursed, 360) })), 201);
+    const r = await post(t.bank, `/loans/${l.id}/reports`, report(120));
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.details, r.text).toEqual({ field: 'days_past_due', rule: 'days_since_disbursement', max: most });
+    expect(expectStatus(await post(t.bank, `/loans/${l.id}/reports`, report(most)), 201).state).toBe('overdue');
+  });
+});
