@@ -235,8 +235,7 @@ async function httpPhase(owner: ReturnType<typeof createSql>, ownerUrl: string) 
     };
     const pool = await call(adminKey, '/v1/pools', { name: 'bench' });
     const treasury = (await call(adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id })).key!;
-    await call(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'pool_cash', name: 'Pool cash', type: 'asset', no_negative: true });
-    await call(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' });
+    // The pool opens its chart of accounts (pool cash, fund capital, ...) itself.
 
     let peakRss = 0;
     const sampler = setInterval(() => {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isDay } from '../ledger/validate.js';
+import { EVENT_DATE_RULE } from '../pool/business-dates.js';
 import type { StatementCursor } from '../ledger/index.js';
 import type { FeedCursor } from '../pool/events.js';
 
@@ -11,6 +12,8 @@ const isId = (v: string) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= INT8_MAX;
 export const Id = z.string().refine(isId, 'a positive integer id below 2^63').openapi({ type: 'string', pattern: '^[1-9][0-9]{0,18}$', example: '42' });
 export const Amount = z.string().regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string').openapi({ example: '1234567' });
 export const Day = z.string().refine(isDay, 'a calendar day, YYYY-MM-DD').openapi({ type: 'string', format: 'date', example: '2026-06-30' });
+/** The date of a business event, documented with the window the domain takes it in. */
+export const EventDay = Day.openapi({ description: EVENT_DATE_RULE });
 /** A non-negative amount in fen, as a string of digits (caps, limits, balances reported by banks). */
 export const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
 /** A positive amount in fen, as a string of digits (what is lent, posted or paid). */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { getAgreement, termsOn, type Agreement } from './agreements.js';
 import { creditCodeProblem } from './credit-code.js';
+import { todayInChina } from './days.js';
 import { DomainError } from './errors.js';
 import { appendEvent } from './events.js';
 import {
@@ -108,6 +109,8 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
   scopePool(principal, poolId);
   if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
   const bankId = principal.participantId;
+  // One today for the whole tape: a tape read across midnight judges every row alike.
+  const today = todayInChina();
   const specs = rows.flatMap((r) => ('spec' in r ? [r.spec] : []));
   const agreements = await agreementsOf(db, principal, poolId, specs.map((s) => s.agreementId));
   const borrowers = await borrowersByCode(db, poolId, [...new Set(specs.map((s) => s.borrowerCreditCode).filter((c) => !creditCodeProblem(c)))]);
@@ -168,7 +171,7 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
       fail(agreement);
       continue;
     }
-    const refusal = loanRefusal(agreement, spec, borrower);
+    const refusal = loanRefusal(agreement, spec, borrower, today);
     if (refusal) {
       fail(refusal);
       continue;
@@ -235,6 +238,7 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
   scopePool(principal, poolId);
   if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a loan\'s bank reports on it');
   const bankId = principal.participantId;
+  const today = todayInChina();
   const specs = rows.flatMap((r) => ('spec' in r ? [r.spec] : []));
 
   const loans = new Map<string, LockedLoan>();
@@ -297,7 +301,7 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
     }
     const terms = agreements.get(loan.agreement_id)!.versions.find((v) => v.version === loan.terms_version)!;
     try {
-      const effect = decideReport({ state: loan.state, outstanding: loan.outstanding, disbursedOn: loan.disbursed_on }, lastMonth.get(loan.id) ?? null, spec, terms.overdueDays);
+      const effect = decideReport({ state: loan.state, outstanding: loan.outstanding, disbursedOn: loan.disbursed_on }, lastMonth.get(loan.id) ?? null, spec, terms.overdueDays, today);
       accepted.push({ loan, report: spec });
       repaid.set(loan.agreement_id, (repaid.get(loan.agreement_id) ?? 0n) + effect.repaid);
       if (effect.defaulted) defaulted.push({ loan, report: spec });

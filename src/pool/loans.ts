@@ -2,7 +2,9 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, LoansTable } from '../db/schema.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
 import { getAgreement, LOAN_KINDS, termsOn, type Agreement, type LoanKind } from './agreements.js';
+import { eventDayRefusal, outsideWindow } from './business-dates.js';
 import { creditCodeProblem } from './credit-code.js';
+import { daysBetween, lastDayOfMonth, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
@@ -71,11 +73,13 @@ export interface BorrowerRecord {
 
 /**
  * Why the agreement's terms or the borrower's record do not admit a loan, or null when they do: the rules of
- * enrolment in one place, for a single loan and for every row of a tape. The credit line is checked apart,
- * under the exposure row's lock.
+ * enrolment in one place, for a single loan and for every row of a tape. A loan is enrolled once disbursed,
+ * so never with a disbursement after today. The credit line is checked apart, under the exposure row's lock.
  */
-export function loanRefusal(agreement: Agreement, spec: LoanSpec, borrower: BorrowerRecord | undefined): DomainError | null {
+export function loanRefusal(agreement: Agreement, spec: LoanSpec, borrower: BorrowerRecord | undefined, today: string): DomainError | null {
   if (agreement.suspension?.suspended) return refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
+  const dateRefusal = eventDayRefusal('disbursed_on', spec.disbursedOn, today);
+  if (dateRefusal) return dateRefusal;
   const terms = termsOn(agreement, spec.disbursedOn);
   if (!terms) return refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
   const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
@@ -118,7 +122,7 @@ export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, code
 export async function enrolLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: LoanSpec): Promise<Loan> {
   const { agreement, bankId } = await bankAgreement(db, principal, poolId, spec.agreementId);
   const borrower = creditCodeProblem(spec.borrowerCreditCode) ? undefined : (await borrowersByCode(db, poolId, [spec.borrowerCreditCode])).get(spec.borrowerCreditCode);
-  const refusal = loanRefusal(agreement, spec, borrower);
+  const refusal = loanRefusal(agreement, spec, borrower, todayInChina());
   if (refusal) throw refusal;
   const terms = termsOn(agreement, spec.disbursedOn)!;
 
@@ -178,19 +182,29 @@ export function toLoan(r: Selectable<LoansTable>): Loan {
   };
 }
 
-/** A loan: its bank and (for an insured agreement) its insurer see it, with treasury and auditors. */
-export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
-  scopePool(principal, poolId);
-  const row = await db
+/**
+ * The loans a principal may see, as one query: treasury and auditors the whole pool, a bank its own, an
+ * insurer only the performance-bond loans of the agreements it insures (the bank's uninsured book is none
+ * of its business). Every read of loans starts here, so a list and a single loan never disagree.
+ */
+function loansSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint) {
+  const query = db
     .selectFrom('loans')
     .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
     .selectAll('loans')
-    .select('agreements.insurer_id')
-    .where('loans.pool_id', '=', poolId)
-    .where('loans.id', '=', id)
-    .executeTakeFirst();
-  const visible = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
-  if (!row || !visible) throw notFound(`loan ${id}`);
+    .where('loans.pool_id', '=', poolId);
+  if (seesWholePool(principal)) return query;
+  const me = principal.participantId ?? -1n;
+  if (principal.role === 'bank') return query.where('loans.bank_id', '=', me);
+  if (principal.role === 'insurer') return query.where('agreements.insurer_id', '=', me).where('loans.kind', '=', 'performance_bond_insured');
+  return query.where(sql<boolean>`false`);
+}
+
+/** A loan the principal may see; any other answers exactly like a missing one (invariant 7). */
+export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
+  scopePool(principal, poolId);
+  const row = await loansSeenBy(db, principal, poolId).where('loans.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`loan ${id}`);
   return toLoan(row);
 }
 
@@ -217,17 +231,34 @@ export interface ReportEffect {
 /**
  * Checks a monthly report against the loan and the last month reported (reports are appended month after
  * month, never overwritten) and decides its effect. Pure: the single report and the report tape share it.
+ *
+ * A report is for a month that has begun (today's at the latest): a month to come has nothing to report,
+ * and a default reported in it would count against a year whose caps nothing has used yet. Days past due
+ * count from a payment missed, at the earliest on the day of disbursement, so they cannot pass the days
+ * from disbursement to the end of the month reported (or today, in the current month).
  */
 export function decideReport(
   loan: { state: LoanState; outstanding: bigint; disbursedOn: string },
   lastMonth: string | null,
   report: MonthlyReport,
   overdueDays: number,
+  today: string,
 ): ReportEffect {
   if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
-  if (report.month < loan.disbursedOn.slice(0, 8) + '01') throw invalidField('month', 'the month is before the loan was disbursed');
+  const months = { earliest: loan.disbursedOn.slice(0, 8) + '01', latest: today.slice(0, 8) + '01' };
+  if (report.month < months.earliest || report.month > months.latest) {
+    throw outsideWindow('month', 'report_month', report.month, months, 'a report is for a month from the one the loan was disbursed in through the current one');
+  }
   if (report.outstanding > loan.outstanding) throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
   if (report.overduePrincipal > report.outstanding) throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
+  const monthEnd = lastDayOfMonth(report.month);
+  const asOf = monthEnd < today ? monthEnd : today;
+  const most = daysBetween(loan.disbursedOn, asOf);
+  if (report.daysPastDue > most) {
+    throw new DomainError('invalid', 'validation', `${report.daysPastDue} days past due cannot be: the loan was disbursed on ${loan.disbursedOn}, ${most} days before ${asOf}`, {
+      field: 'days_past_due', rule: 'days_since_disbursement', max: most,
+    });
+  }
   if (lastMonth !== null && report.month <= lastMonth) {
     throw new DomainError('conflict', 'conflict', `${lastMonth} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });
   }
@@ -250,7 +281,7 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
   const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
   const agreement = await getAgreement(db, principal, poolId, loan.agreementId);
   const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;
-  const effect = decideReport(loan, last?.month ?? null, report, terms.overdueDays);
+  const effect = decideReport(loan, last?.month ?? null, report, terms.overdueDays, todayInChina());
   await db
     .insertInto('loan_reports')
     .values({
@@ -348,19 +379,11 @@ export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreem
   }
 }
 
-/** Loans in id order, a keyset page at a time: a bank its own, an insurer those of its agreements. */
+/** Loans in id order, a keyset page at a time: those the principal may see (see loansSeenBy). */
 export async function listLoans(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { after?: bigint; limit: number }): Promise<Loan[]> {
   scopePool(principal, poolId);
-  let query = db
-    .selectFrom('loans')
-    .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
-    .selectAll('loans')
-    .where('loans.pool_id', '=', poolId)
-    .orderBy('loans.id')
-    .limit(options.limit);
+  let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
-  if (principal.role === 'bank') query = query.where('loans.bank_id', '=', principal.participantId ?? -1n);
-  else if (!seesWholePool(principal)) query = query.where('agreements.insurer_id', '=', principal.participantId ?? -1n);
   return (await query.execute()).map(toLoan);
 }
 

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Ledger, TrialBalance } from '../ledger/index.js';
 import { requireRole, scopePool, type Principal } from './access.js';
-import { addDays, todayInChina } from './days.js';
+import { addDays, lastDayOfMonth, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
@@ -20,25 +20,26 @@ export interface PeriodClose {
   closedAt: Date;
 }
 
-const lastDay = (month: string) => {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-};
 const lines = (tb: TrialBalance) => tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
 
 export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string): Promise<PeriodClose> {
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
-  const through = lastDay(month);
+  const through = lastDayOfMonth(month);
   if (through >= todayInChina()) throw invalidField('month', `${month} has not ended yet`);
+  // Closes of a pool run one at a time, until this request commits: one close at once records a month, and
+  // those that waited for it find its record and answer it.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`period-close:${poolId}`}, 0))`.execute(db);
   const stored = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', through).executeTakeFirst();
   if (stored) return toClose(month, stored);
   const closed = await ledger.closedThrough(poolId);
   if (closed !== null && closed > through) throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
   // Months close in order, each with its record: after the first close, the next is the month that follows.
-  const next = closed === null ? null : lastDay(addDays(closed, 1).slice(0, 7));
-  if (next !== null && next !== through) throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
+  // Books closed through this very month without its record (the request that closed them failed before
+  // it committed) are finished by closing the month again.
+  const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
+  if (next !== through) throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
   // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
   await ledger.closeThrough(poolId, through);
   await ledger.seal(poolId);
@@ -62,7 +63,7 @@ export async function checkMonth(db: Kysely<Database>, ledger: Ledger, principal
   requireRole(principal, ['admin', 'treasury', 'auditor']);
   scopePool(principal, poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
-  const row = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', lastDay(month)).executeTakeFirst();
+  const row = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', lastDayOfMonth(month)).executeTakeFirst();
   if (!row) throw notFound(`a close of ${month}`);
   const close = toClose(month, row);
   const now = lines(await ledger.trialBalance(poolId, close.through));

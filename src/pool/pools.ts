@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/index.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
+import { ensureAccounts } from './posting-rules.js';
 
 export interface Pool {
   id: bigint;
@@ -49,8 +50,10 @@ export async function createPool(db: Kysely<Database>, ledger: Ledger, spec: { n
     .returning(['id', 'name', 'currency', 'created_at'])
     .executeTakeFirstOrThrow();
   await appendEvent(db, { poolId: row.id, type: 'pool.created', subject: `pool/${row.id}`, data: { name: row.name } });
-  // The books live outside this transaction; opening them is idempotent, so a retry completes it.
+  // The books live outside this transaction; opening them (and the chart's accounts) is idempotent, so a
+  // retry completes it. The chart opens with the pool so that its codes are the domain's from the start.
   await ledger.openBook(row.id);
+  await ensureAccounts(ledger, row.id);
   return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
 }
 

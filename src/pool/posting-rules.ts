@@ -33,6 +33,16 @@ export const CHART = {
 /** An account of the chart, or one of a party's or an article's own. */
 export type AccountRef = keyof typeof CHART | PartyRef;
 type PartyRef = 'recovery_receivable' | 'awards_payable' | 'incentive_expense';
+const PARTY_REFS: readonly PartyRef[] = ['recovery_receivable', 'awards_payable', 'incentive_expense'];
+
+/**
+ * True for a code the chart uses, now or for a party or an article yet to come. Only the domain opens
+ * these (ensureAccounts): an account opened first under such a code with another definition would make
+ * every money event that needs it fail for good.
+ */
+export function isChartCode(code: string): boolean {
+  return Object.hasOwn(CHART, code) || PARTY_REFS.some((ref) => code === ref || code.startsWith(`${ref}:`));
+}
 
 /** Whose account a party ref names: a bank's recovery receivable, a beneficiary's awards payable, an article's expense. */
 export interface Parties {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, StatementLinesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import { authorizeIn, type Principal } from './access.js';
-import { addDays } from './days.js';
+import { addDays, daysBetween } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { sumOf } from './money.js';
@@ -133,8 +133,6 @@ async function autoMatch(db: Kysely<Database>, ledger: Ledger, poolId: bigint): 
   }
   return matched;
 }
-
-const daysBetween = (a: string, b: string) => (Date.parse(a) - Date.parse(b)) / 86_400_000;
 
 async function recordMatch(db: Kysely<Database>, poolId: bigint, lineId: bigint, txId: bigint, byKey: bigint | null, reason: string) {
   await db.updateTable('statement_lines').set({ matched_tx: txId }).where('pool_id', '=', poolId).where('id', '=', lineId).execute();

@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, RecoveriesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import { requireRole, scopePool, type Principal } from './access.js';
+import { checkEventDay } from './business-dates.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
@@ -53,6 +54,7 @@ export async function reportRecovery(
 ): Promise<Recovery> {
   requireRole(principal, ['bank']);
   scopePool(principal, poolId);
+  checkEventDay('recovered_on', spec.recoveredOn);
   const loan = await getLoan(db, principal, poolId, loanId);
   if (loan.bankId !== principal.participantId) throw notFound(`loan ${loanId}`);
   // One recovery of a loan at a time: each is capped by what the others already gave back. FOR NO KEY
@@ -121,6 +123,7 @@ export async function receiveRecovery(
 ): Promise<Recovery> {
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
+  checkEventDay('received_on', receivedOn);
   const row = await db.selectFrom('recoveries').selectAll().where('pool_id', '=', poolId).where('loan_id', '=', loanId).where('reference', '=', reference).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`recovery ${reference} on loan ${loanId}`);
   if (row.received_on !== null && row.received_on !== receivedOn) throw new DomainError('conflict', 'conflict', `recovery ${reference} was received on ${row.received_on}`, { field: 'received_on' });

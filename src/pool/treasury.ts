@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AppropriationsTable, Database } from '../db/schema.js';
 import type { Ledger, StatementLine, Transaction } from '../ledger/index.js';
 import { authorizeIn, type Principal } from './access.js';
+import { checkEventDay } from './business-dates.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { postedAs, postMoney } from './post-once.js';
@@ -31,6 +32,7 @@ export async function notifyAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; notifiedOn: string },
 ): Promise<Appropriation> {
   authorizeIn(principal, ['treasury'], poolId);
+  checkEventDay('notified_on', spec.notifiedOn);
   const inserted = await db
     .insertInto('appropriations')
     .values({ pool_id: poolId, reference: spec.reference, amount: spec.amount, notified_on: spec.notifiedOn })
@@ -54,6 +56,7 @@ export async function receiveAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, reference: string, receivedOn: string,
 ): Promise<Appropriation> {
   authorizeIn(principal, ['treasury'], poolId);
+  checkEventDay('received_on', receivedOn);
   const row = await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`appropriation ${reference}`);
   if (row.received_on !== null && row.received_on !== receivedOn) {
@@ -76,6 +79,7 @@ export async function recordCashEvent(
   event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>, spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
   authorizeIn(principal, ['treasury'], poolId);
+  checkEventDay('on', spec.on);
   await ensureAccounts(ledger, poolId);
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
   const externalId = `${prefix}:${refKey(spec.reference)}`;

@@ -41,7 +41,8 @@ beforeAll(async () => {
     // Two defaulted loans: one already claimed on (for the claim routes), one for a new claim.
     const defaultedLoan = async (reference: string) => {
       const id = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans`, { key: t.bank, body: loan(t, reference) }), 201).id;
-      const report = { month: '2026-03-01', outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' };
+      // Disbursed on 2026-02-01: by the end of June it can be 95 days past due.
+      const report = { month: '2026-06-01', outstanding: '1000', overdue_principal: '1000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' };
       expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans/${id}/reports`, { key: t.bank, body: report }), 201);
       return id as string;
     };
@@ -123,7 +124,8 @@ const routes: Route[] = [
   { name: 'new terms', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/agreements/${book(t).agreementId}/terms`, body: (t) => ({ effective_from: '2027-01-01', terms: agreement(t, '').terms }), ...treasuryWrite(201) },
   { name: 'enrol loan', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans`, body: (t) => loan(t), own: all(403, { bank: 201 }), other: all(403, { bank: 404 }) },
   { name: 'list loans', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/loans`, own: all(200), other: all(404, { admin: 200 }) },
-  { name: 'read loan', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).loanId}`, own: all(200), other: all(404, { admin: 200 }) },
+  // The book's loans are uninsured credit loans: the agreement's insurer is party to none of them.
+  { name: 'read loan', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).loanId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
   {
     name: 'report on loan', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/loans/${book(t).loanId}/reports`,
     body: () => ({ month: '2026-03-01', outstanding: '900', overdue_principal: '0', overdue_interest: '0', days_past_due: 0, classification: 'normal' }),
@@ -134,7 +136,7 @@ const routes: Route[] = [
   { name: 'notify appropriation', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/appropriations`, body: () => ({ reference: `A-${Math.random()}`, amount: '100', notified_on: '2026-03-01' }), ...treasuryWrite(201) },
   { name: 'credit interest', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/interest`, body: money, ...treasuryWrite(201) },
   { name: 'pool position', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/position`, ...readers },
-  { name: 'file claim', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/claims`, body: (t) => claim(book(t).defaultedId), own: all(403, { bank: 201, insurer: 422, nobody: 401 }), other: all(403, { bank: 404, insurer: 404 }) },
+  { name: 'file claim', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/claims`, body: (t) => claim(book(t).defaultedId), own: all(403, { bank: 201, insurer: 404, nobody: 401 }), other: all(403, { bank: 404, insurer: 404 }) },
   { name: 'list claims', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/claims`, own: all(200), other: all(404, { admin: 200 }) },
   { name: 'read claim', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/claims/${book(t).claimId}`, own: all(200, { insurer: 404 }), other: all(404, { admin: 200 }) },
   { name: 'approve claim', method: 'POST', path: (t) => `/v1/pools/${t.poolId}/claims/${book(t).claimId}/approve`, body: () => ({ reason: 'matrix' }), ...treasuryWrite(200) },

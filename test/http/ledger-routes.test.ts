@@ -169,6 +169,26 @@ describe('ledger routes', () => {
   });
 });
 
+describe('the chart of accounts', () => {
+  it('keeps the codes the chart uses for the pool: opening one through the API is refused, and money keeps moving', async () => {
+    const t = await api.tenant();
+    // Each code the domain opens for itself: the chart's own and a party's or an article's account.
+    for (const code of ['pool_cash', 'fund_capital', 'appropriation_receivable', 'award_budget_cash', `recovery_receivable:${t.bankId}`, `awards_payable:${t.bankId}`, 'incentive_expense:art3']) {
+      const r = await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: { code, name: 'squatter', type: 'liability' } });
+      expect(r.status, `${code}: ${r.text}`).toBe(422);
+      expect(r.body).toMatchObject({ type: 'https://pool-ledger.example/problems/account-code-reserved', details: { field: 'code' } });
+    }
+    // A code of the treasury's own stays free, and the domain's accounts open as the chart says.
+    expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: { code: 'pool_cash_adjustments', name: 'Adjustments', type: 'asset' } }), 201);
+    expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/appropriations`, { key: t.treasury, body: { reference: 'CHART-1', amount: '5000', notified_on: '2026-03-01' } }), 201);
+    expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/appropriations/CHART-1/receipt`, { key: t.treasury, body: { received_on: '2026-03-02' } }), 200);
+    const cash = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts/pool_cash/balance`, { key: t.auditor }), 200);
+    expect(cash.posted).toEqual({ amount: '5000', currency: 'CNY' });
+    const accounts = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/accounts?limit=100`, { key: t.auditor }), 200);
+    expect(accounts.data.find((x: { code: string }) => x.code === 'pool_cash')).toMatchObject({ type: 'asset', no_negative: true });
+  });
+});
+
 describe('bad ids, days and cursors', () => {
   it('answers each with a problem, never a 500', async () => {
     const forged = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -35,7 +35,7 @@ describe('loan enrolment', () => {
   it('enrols an eligible loan under the terms in force on its disbursement date', async () => {
     const l = expectStatus(await enrol(loan()), 201);
     expect(l).toMatchObject({ principal: '10000', terms_version: 1, state: 'active', bank_id: t.bankId });
-    expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.insurer })).status).toBe(200);
+    expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.bank })).status).toBe(200);
   });
 
   it('refuses each ineligible loan, naming the rule', async () => {
@@ -161,6 +161,35 @@ describe('loan enrolment', () => {
       });
     expect(expectStatus(await report(early.id, '2026-08-01'), 201).state).toBe('overdue');
     expect(expectStatus(await report(late.id, '2026-08-01'), 201).state).toBe('defaulted');
+  });
+
+  it('shows an insurer only the loans it insures; any other answers 404 exactly like a missing one', async () => {
+    const insured = expectStatus(await enrol(loan({ kind: 'performance_bond_insured', policy_number: 'PICC-SEEN', premium: '300', principal: '1' })), 201);
+    const uninsured = expectStatus(await enrol(loan({ principal: '1' })), 201);
+    // A bank-only agreement of the same bank: the insurer is party to none of its loans.
+    const bankOnly = expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/agreements`, { key: t.treasury, body: { bank_id: t.bankId, name: 'bank only', effective_from: '2026-01-01', terms: { ...terms, insurer_share_bp: 0, bank_share_bp: 7500 } } }),
+      201,
+    ).id;
+    const other = expectStatus(await enrol(loan({ agreement_id: bankOnly, principal: '1' })), 201);
+
+    const listed = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=1000`, { key: t.insurer }), 200);
+    expect(listed.data.map((l: { id: string }) => l.id)).toContain(insured.id);
+    const notInsured = listed.data.filter((l: { kind: string; agreement_id: string }) => l.kind !== 'performance_bond_insured' || l.agreement_id !== agreementId);
+    expect(notInsured.map((l: { id: string; kind: string }) => `loan ${l.id} (${l.kind})`)).toEqual([]);
+
+    expect(expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans/${insured.id}`, { key: t.insurer }), 200).id).toBe(insured.id);
+    const missing = await api.call('GET', `/v1/pools/${t.poolId}/loans/999999999`, { key: t.insurer });
+    for (const id of [uninsured.id, other.id]) {
+      const r = await api.call('GET', `/v1/pools/${t.poolId}/loans/${id}`, { key: t.insurer });
+      expect(r.status, r.text).toBe(404);
+      expect(r.body.type).toBe(missing.body.type);
+      expect(r.body.detail.replace(id, '?')).toBe(missing.body.detail.replace('999999999', '?'));
+    }
+    // Nor does the insurer's event feed or claim list speak of them.
+    const feed = expectStatus(await api.call('GET', '/v1/events?limit=500', { key: t.insurer }), 200);
+    expect(feed.data.filter((e: { subject: string }) => [`loan/${uninsured.id}`, `loan/${other.id}`].includes(e.subject))).toEqual([]);
+    expect(expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/claims`, { key: t.insurer }), 200).data).toEqual([]);
   });
 
   it('lets only the agreement\'s bank enrol, and shows a loan to no other bank', async () => {

@@ -93,4 +93,32 @@ describe('bank statement and reconciliation', () => {
     await api.db.owner.unsafe('ALTER TABLE entries ENABLE TRIGGER entries_append_only');
     expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: false, chain_unchanged: false });
   });
+
+  it('closes a month once when six closes of it arrive at once in each of three pools: one wins, the others replay it or conflict, none fails', async () => {
+    const pools = await Promise.all([1, 2, 3].map(() => api.tenant()));
+    for (const p of pools) {
+      expectStatus(await api.call('POST', `/v1/pools/${p.poolId}/interest`, { key: p.treasury, body: { reference: 'INT-RACE', amount: '100', on: '2026-02-14' } }), 201);
+    }
+    const closes = await Promise.all(
+      pools.flatMap((p) => Array.from({ length: 6 }, async () => ({ pool: p.poolId, r: await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }) }))),
+    );
+    expect(closes.filter(({ r }) => r.status !== 200 && r.status !== 409).map(({ r }) => `${r.status} ${r.text}`)).toEqual([]);
+    for (const p of pools) {
+      const won = closes.filter(({ pool, r }) => pool === p.poolId && r.status === 200).map(({ r }) => r.body);
+      expect(won.length).toBeGreaterThan(0);
+      // Every success answers the one close the pool recorded.
+      const stored = expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200);
+      expect(new Set(won.map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify(stored.close)]));
+      expect(stored).toMatchObject({ unchanged: true });
+    }
+  });
+
+  it('finishes a close whose books were closed but whose record was lost, instead of asking for the next month', async () => {
+    const p = await api.tenant();
+    // The books closed through February, and then the request failed before it recorded the close.
+    await api.ledger.closeThrough(BigInt(p.poolId), '2026-02-28');
+    const close = expectStatus(await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }), 200);
+    expect(close).toMatchObject({ month: '2026-02', through: '2026-02-28' });
+    expect(expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200)).toMatchObject({ unchanged: true });
+  });
 });

@@ -41,6 +41,16 @@ describe('closing a period', () => {
     expect((await pay(f.ledger, q, 'march', '2026-03-15')).status).toBe('posted');
   });
 
+  it('closes through a day once when closes of it arrive at once on two engines: each answers the day', async () => {
+    const pools = [await pool(), await pool(), await pool()];
+    const answers = await Promise.allSettled(pools.flatMap((p) => Array.from({ length: 6 }, (_, i) => (i % 2 ? f.ledger : other.ledger).closeThrough(p, '2026-04-30'))));
+    expect(answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason))).toEqual([]);
+    expect(answers.map((a) => (a as PromiseFulfilledResult<string>).value)).toEqual(Array(18).fill('2026-04-30'));
+    for (const p of pools) {
+      expect(await f.db.owner`SELECT through::text FROM ledger_closes WHERE pool_id = ${p.toString()}`).toEqual([{ through: '2026-04-30' }]);
+    }
+  });
+
   it('lets no posting dated into the period slip past a close that races it', async () => {
     const p = await pool();
     let stop = false;

@@ -29,7 +29,10 @@ export interface ApiFixture {
    * horizon: transactions in flight anywhere in the cluster hold newer events back a moment.
    */
   waitForEvent(key: string, match: (e: { type: string; subject: string }) => boolean): Promise<{ type: string; subject: string }[]>;
-  /** Opens the pool's cash (guarded), fund capital and any further accounts, through the API. */
+  /**
+   * Opens further accounts of the treasury's own through the API. The chart's accounts (pool cash,
+   * guarded; fund capital; ...) open with the pool, and their codes are refused here.
+   */
   openAccounts(t: Tenant, more?: { code: string; name: string; type: string }[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,11 +95,7 @@ export async function apiFixture(options: { lease_ms?: number } = {}): Promise<A
   };
 
   const openAccounts: ApiFixture['openAccounts'] = async (t, more = []) => {
-    for (const account of [
-      { code: 'pool_cash', name: '专户 Pool cash', type: 'asset', no_negative: true },
-      { code: 'fund_capital', name: 'Fund capital', type: 'net_assets' },
-      ...more,
-    ]) {
+    for (const account of more) {
       expectStatus(await call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201, `open ${account.code}`);
     }
   };

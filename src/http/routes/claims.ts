@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { decideClaim, fileClaim, getClaim, listClaims, type Claim, type ClaimAction } from '../../pool/claims.js';
 import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recoveries.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Fen, Id, Limit, PoolParam } from '../wire.js';
+import { Day, EventDay, Fen, Id, Limit, PoolParam } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
@@ -118,7 +118,7 @@ export function claimRoutes() {
       summary: 'Report money recovered on a compensated loan (its bank): shared back as the loss was borne; the pool\'s part is receivable from the bank',
       request: {
         params: PoolParam.extend({ loan_id: Id }),
-        body: { content: json(z.object({ reference: Reference, recovered_on: Day, gross: Fen, costs: Fen.default('0') })), required: true },
+        body: { content: json(z.object({ reference: Reference, recovered_on: EventDay, gross: Fen, costs: Fen.default('0') })), required: true },
       },
       responses: { 201: { description: 'Reported (the same reference and figures again: the same record)', content: json(RecoveryOut) }, ...errorResponses },
     }),
@@ -135,7 +135,7 @@ export function claimRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/loans/{loan_id}/recoveries/{reference}/receipt', tags: ['claims'],
       summary: 'Record the pool\'s part of a recovery as received from the bank (treasury)',
-      request: { params: PoolParam.extend({ loan_id: Id, reference: Reference }), body: { content: json(z.object({ received_on: Day })), required: true } },
+      request: { params: PoolParam.extend({ loan_id: Id, reference: Reference }), body: { content: json(z.object({ received_on: EventDay })), required: true } },
       responses: { 200: { description: 'Received', content: json(RecoveryOut) }, ...errorResponses },
     }),
     async (c) => {

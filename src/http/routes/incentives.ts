@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { applyForAward, decideAward, fundAwardBudget, getAward, listAwards, runAwardRound, type Award, type AwardAction } from '../../pool/incentives/awards.js';
 import { PROGRAMMES } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { EventDay, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const Year = z.number().int().min(2000).max(2200);
@@ -50,7 +50,7 @@ export function incentiveRoutes() {
   app.openapi(
     createRoute({
       method: 'post', path: '/pools/{pool_id}/award-budget', tags: ['incentives'], summary: 'Fund the award budget (treasury): award budget cash / award budget appropriations, apart from the risk pool',
-      request: { params: PoolParam, body: { content: json(z.object({ reference: z.string().min(1).max(100), amount: PositiveFen, on: Day })), required: true } },
+      request: { params: PoolParam, body: { content: json(z.object({ reference: z.string().min(1).max(100), amount: PositiveFen, on: EventDay })), required: true } },
       responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
     }),
     async (c) => {

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from '../../ledger/index.js';
+import { REVERSAL_DATE_RULE } from '../../pool/business-dates.js';
+import { openAccount, postJournalEntry, reverseTransaction } from '../../pool/journal.js';
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { Cursor, Day, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor } from '../wire.js';
+import { Cursor, Day, EventDay, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
@@ -24,9 +26,9 @@ const TransactionOut = z
   .openapi('Transaction');
 const EntryIn = z.union([z.object({ account: Code, debit: PositiveFen }).strict(), z.object({ account: Code, credit: PositiveFen }).strict()]).openapi('EntryIn');
 const TransactionBody = z
-  .object({ effective_date: Day, description: z.string().max(500).default(''), entries: z.array(EntryIn).min(2).max(100) })
+  .object({ effective_date: EventDay, description: z.string().max(500).default(''), entries: z.array(EntryIn).min(2).max(100) })
   .openapi('NewTransaction', { description: 'A manual journal entry by the treasury: debits must equal credits per currency.' });
-const ReversalBody = z.object({ effective_date: Day, description: z.string().max(500).optional() }).openapi('NewReversal');
+const ReversalBody = z.object({ effective_date: Day.openapi({ description: REVERSAL_DATE_RULE }), description: z.string().max(500).optional() }).openapi('NewReversal');
 const StatementLine = z.object({ entry_id: Id, transaction_id: Id, external_id: z.string(), kind: z.string(), effective_date: Day, description: z.string(), side: z.enum(['debit', 'credit']), amount: Money, balance: Money }).openapi('StatementLine');
 const AccountParam = PoolParam.extend({ code: Code });
 
@@ -63,14 +65,14 @@ export function ledgerRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/accounts', tags: ['ledger'], summary: 'Open an account (treasury)',
+      method: 'post', path: '/pools/{pool_id}/accounts', tags: ['ledger'], summary: 'Open an account of the treasury\'s own (treasury). The codes of the pool\'s chart of accounts (pool_cash, fund_capital, ..., recovery_receivable:*, awards_payable:*, incentive_expense:*) are the pool\'s: it opens them itself, and opening one here is refused (account-code-reserved)',
       request: { params: PoolParam, body: { content: json(AccountBody), required: true } },
       responses: { 201: { description: 'Opened (or the same account again)', content: json(AccountOut) }, ...errorResponses },
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const account = await c.get('deps').ledger.createAccount(poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
+      const account = await openAccount(c.get('deps').ledger, c.get('principal'), poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
       return c.json(accountOut(account), 201);
     },
   );
@@ -130,7 +132,9 @@ export function ledgerRoutes() {
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const outcome = await c.get('deps').ledger.post(
+      const outcome = await postJournalEntry(
+        c.get('deps').ledger,
+        c.get('principal'),
         {
           type: 'post', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date, description: b.description,
           entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
@@ -165,9 +169,9 @@ export function ledgerRoutes() {
       const { pool_id, transaction_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
       const b = c.req.valid('json');
-      // The original must exist in this pool: a missing one is 404, not a remembered refusal.
-      await c.get('deps').ledger.getTransaction(poolId, BigInt(transaction_id));
-      const outcome = await c.get('deps').ledger.post(
+      const outcome = await reverseTransaction(
+        c.get('deps').ledger,
+        c.get('principal'),
         {
           type: 'reverse', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date,
           description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },

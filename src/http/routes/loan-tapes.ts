@@ -111,7 +111,7 @@ export function loanTapeRoutes() {
   app.openapi(
     createRoute({
       method: 'post', path: '/pools/{pool_id}/loan-report-tapes', tags: ['loans'],
-      summary: `Append a tape of monthly reports (bank): CSV or NDJSON, up to ${MAX_TAPE_ROWS} rows naming loans by the bank's reference`,
+      summary: `Append a tape of monthly reports (bank): CSV or NDJSON, up to ${MAX_TAPE_ROWS} rows naming loans by the bank's reference, each checked like a single report`,
       description: 'Rows on one loan are taken in tape order, month after month. A row that repeats a recorded report (same loan, month and figures) counts as unchanged.',
       request: { params: PoolParam, query: TapeQuery, body: tapeBody(REPORT_TAPE_COLUMNS) },
       responses: { 200: { description: 'The tape\'s result', content: json(TapeOut) }, 413: { description: 'More rows than a tape holds' }, 415: { description: 'Not CSV or NDJSON' }, ...errorResponses },

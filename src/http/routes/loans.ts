@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { REPORT_MONTH_RULE } from '../../pool/business-dates.js';
 import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan, type LoanSpec, type MonthlyReport } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { Day, EventDay, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
 export const LoanBody = z
@@ -12,7 +13,7 @@ export const LoanBody = z
     kind: z.enum(LOAN_KINDS),
     principal: PositiveFen,
     rate_bp: z.number().int().min(0).max(10_000),
-    disbursed_on: Day,
+    disbursed_on: EventDay,
     matures_on: Day,
     first_loan: z.boolean().default(false),
     policy_number: z.string().min(1).max(100).optional(),
@@ -28,9 +29,10 @@ const LoanOut = z
   .openapi('Loan');
 export const ReportBody = z
   .object({
-    month: Day.openapi({ description: 'The first day of the month reported on', example: '2026-04-01' }),
+    month: Day.openapi({ description: `The first day of the month reported on. ${REPORT_MONTH_RULE}`, example: '2026-04-01' }),
     outstanding: Fen, overdue_principal: Fen, overdue_interest: Fen,
-    days_past_due: z.number().int().min(0).max(100_000), classification: z.enum(CLASSIFICATIONS),
+    days_past_due: z.number().int().min(0).max(100_000).openapi({ description: 'At most the days from disbursement to the end of the month reported (or today, in the current month); else 422 validation (rule days_since_disbursement, with max)' }),
+    classification: z.enum(CLASSIFICATIONS),
   })
   .openapi('MonthlyReport', { description: '五级分类: normal, special_mention, substandard, doubtful, loss' });
 
@@ -88,7 +90,7 @@ export function loanRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/loans', tags: ['loans'], summary: 'Loans in id order (a bank its own, an insurer those it insures)',
+      method: 'get', path: '/pools/{pool_id}/loans', tags: ['loans'], summary: 'Loans in id order (a bank its own; an insurer the performance-bond loans of the agreements it insures)',
       request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LoanOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
@@ -102,7 +104,7 @@ export function loanRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/loans/{loan_id}', tags: ['loans'], summary: 'A loan (its bank, its insurer, treasury and auditors)',
+      method: 'get', path: '/pools/{pool_id}/loans/{loan_id}', tags: ['loans'], summary: 'A loan (its bank; the insurer of its agreement if it is a performance-bond loan; treasury and auditors). Any other answers 404, as a missing loan does',
       request: { params: PoolParam.extend({ loan_id: Id }) },
       responses: { 200: { description: 'The loan', content: json(LoanOut) }, ...errorResponses },
     }),

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { notifyAppropriation, poolPosition, receiveAppropriation, recordCashEvent, type Appropriation } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, PoolParam, PositiveFen } from '../wire.js';
+import { Day, EventDay, Id, PoolParam, PositiveFen } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
 const Reference = z.string().min(1).max(100).openapi({ description: 'The business reference (a notice number, a bank statement reference): unique forever' });
@@ -11,7 +11,7 @@ const AppropriationOut = z
 const appropriationOut = (a: Appropriation) => ({
   id: a.id.toString(), reference: a.reference, amount: a.amount.toString(), notified_on: a.notifiedOn, received_on: a.receivedOn,
 });
-const CashEventBody = z.object({ reference: Reference, amount: PositiveFen, on: Day });
+const CashEventBody = z.object({ reference: Reference, amount: PositiveFen, on: EventDay });
 const CashEventOut = z.object({ transaction_id: Id, reference: z.string(), amount: z.string(), on: Day });
 const PositionOut = z
   .object({
@@ -28,7 +28,7 @@ export function moneyRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/appropriations', tags: ['pool money'],
       summary: 'Record an appropriation notified to the pool (treasury): appropriation receivable / fund capital',
-      request: { params: PoolParam, body: { content: json(z.object({ reference: Reference, amount: PositiveFen, notified_on: Day })), required: true } },
+      request: { params: PoolParam, body: { content: json(z.object({ reference: Reference, amount: PositiveFen, notified_on: EventDay })), required: true } },
       responses: { 201: { description: 'Recorded (the same reference and figures again: the same record)', content: json(AppropriationOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -43,7 +43,7 @@ export function moneyRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/appropriations/{reference}/receipt', tags: ['pool money'],
       summary: 'Record that a notified appropriation arrived in the pool account (treasury): pool cash / appropriation receivable',
-      request: { params: PoolParam.extend({ reference: Reference }), body: { content: json(z.object({ received_on: Day })), required: true } },
+      request: { params: PoolParam.extend({ reference: Reference }), body: { content: json(z.object({ received_on: EventDay })), required: true } },
       responses: { 200: { description: 'Received', content: json(AppropriationOut) }, ...errorResponses },
     }),
     async (c) => {

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AwardsTable, Database } from '../../db/schema.js';
 import type { Ledger } from '../../ledger/index.js';
 import { requireRole, scopePool, seesWholePool, type Principal } from '../access.js';
+import { checkEventDay } from '../business-dates.js';
 import { DomainError, invalidField, notFound } from '../errors.js';
 import { appendEvent } from '../events.js';
 import { ensureAccounts, postingFor, refKey } from '../posting-rules.js';
@@ -201,6 +202,7 @@ async function newLoanBasis(db: Kysely<Database>, poolId: bigint, p: Programme, 
 export async function fundAwardBudget(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; on: string }) {
   requireRole(principal, ['treasury']);
   scopePool(principal, poolId);
+  checkEventDay('on', spec.on);
   await ensureAccounts(ledger, poolId);
   const externalId = `award-budget:${refKey(spec.reference)}`;
   const before = await postedAs(ledger, poolId, externalId);
