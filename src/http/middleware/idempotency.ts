@@ -18,7 +18,9 @@ const DEFAULT_LEASE_MS = 30_000;
  * answers 409. A 5xx is not remembered: the key is released and a retry runs afresh.
  *
  * Effects a handler makes outside that transaction (ledger postings through the group-commit writer) are
- * keyed by the Idempotency-Key themselves, so a retry after a crash between the two finishes the job once.
+ * keyed by their business references, and a money step's record commits with its posting, so a retry after
+ * a crash between the two finishes the job once. The principal carries the Idempotency-Key
+ * (`requestKey`), by which a step recognises the retry of the request that took it.
  */
 export const idempotency = createMiddleware<AppEnv>(async function idempotency(c, next) {
   const { db } = c.get('deps');
