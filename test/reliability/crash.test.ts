@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLedger } from '../../src/ledger/index.js';
 import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
+import { startServer } from '../support/server.js';
 
 /**
  * Invariant 8: the server is killed (SIGKILL) while it takes concurrent writes, then restarted; every
@@ -20,23 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function startServer(port: number): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl, PORT: String(port), LOG_LEVEL: 'warn', IDEMPOTENCY_LEASE_MS: '1500' },
-    stdio: 'ignore',
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return { child, exited };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
-
 it('keeps every acknowledged write exactly once across a SIGKILL, and retries finish the rest once', async () => {
   const port = await freePort();
-  let server = await startServer(port);
+  let server = await startServer(db, port);
   const base = `http://127.0.0.1:${port}`;
   const post = (key: string, path: string, body: unknown, idem: string = randomUUID()) =>
     fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -75,7 +61,7 @@ it('keeps every acknowledged write exactly once across a SIGKILL, and retries fi
   expect(acknowledgedBefore).toBeGreaterThan(0);
   expect(acknowledgedBefore).toBeLessThan(writes.length);
 
-  server = await startServer(port);
+  server = await startServer(db, port);
   try {
     // Every write is sent again with its key: those already done replay, the rest are done now, once.
     for (const w of writes) {
