@@ -6,7 +6,7 @@ import { minOf, splitByLargestRemainder } from './money.js';
  * The pool's share of a loss (DESIGN.md §4): loss base × (the pool's share + bonuses, capped at the ceiling
  * on public money), split with the insurer's and the bank's shares by largest remainder so that the three
  * parts add up to the loss exactly; less what the pool already granted on the loan (its share is borne once,
- * to the bank or the insurer); then the per-loan cap, what is left of the enterprise's and the bank's
+ * to the bank or the insurer); for an insurer, no more than it paid the bank; then the per-loan cap, what is left of the enterprise's and the bank's
  * yearly caps, and what the pool has available. Pure: every input is given, every step is shown.
  */
 export interface ClaimInputs {
@@ -22,10 +22,12 @@ export interface ClaimInputs {
   bankYearGranted: bigint;
   /** The pool cash's available balance, when the claim is being approved; null when only filed. */
   available: bigint | null;
+  /** For an insurer's claim, what it paid the bank under the policy: the pool never repays it more. */
+  paidToBank?: bigint;
 }
 
 export interface ClaimStep {
-  step: 'share' | 'loan_already_granted' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
+  step: 'share' | 'loan_already_granted' | 'paid_to_bank' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
   /** The limit this step applies (for `share`, the pool's part of the loss). */
   limit: string;
   /** The amount after this step. */
@@ -61,6 +63,7 @@ export function claimAmount(x: ClaimInputs): ClaimAmount {
   };
   // The pool bears its share of a loan's loss once, whichever claimant (the bank or the insurer) claims it.
   cap('loan_already_granted', pool - x.loanGranted);
+  if (x.paidToBank !== undefined) cap('paid_to_bank', x.paidToBank);
   cap('per_loan_cap', t.perLoanCap - x.loanGranted);
   cap('enterprise_year_cap', t.perEnterpriseYearCap - x.enterpriseYearGranted);
   cap('bank_year_cap', t.perBankYearCap - x.bankYearGranted);

@@ -70,6 +70,21 @@ async function loanFacts(db: Kysely<Database>, poolId: bigint, loanId: bigint): 
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * The most overdue interest the bank reported on the loan from the month it defaulted on: a claim's interest
+ * comes from the bank's own reports, never from the claim alone.
+ */
+async function overdueInterestReported(db: Kysely<Database>, poolId: bigint, loan: LoanFacts): Promise<bigint> {
+  const row = await db
+    .selectFrom('loan_reports')
+    .select(sql<string>`coalesce(max(overdue_interest), 0)::text`.as('interest'))
+    .where('pool_id', '=', poolId)
+    .where('loan_id', '=', loan.id)
+    .where('month', '>=', loan.defaulted_month!)
+    .executeTakeFirstOrThrow();
+  return BigInt(row.interest);
+}
+
 /** What the pool has granted already: on the loan, to the enterprise and to the bank in the loss year. */
 async function granted(db: Kysely<Database>, poolId: bigint, loan: LoanFacts, year: number, except?: bigint) {
   const rows = await sql<{ on_loan: string; enterprise: string; bank: string }>`
@@ -83,11 +98,15 @@ async function granted(db: Kysely<Database>, poolId: bigint, loan: LoanFacts, ye
   return { loan: BigInt(r.on_loan), enterprise: BigInt(r.enterprise), bank: BigInt(r.bank) };
 }
 
-async function computeFor(db: Kysely<Database>, ledger: Ledger, poolId: bigint, loan: LoanFacts, terms: TermsVersion, claim: { lossPrincipal: bigint; lossInterest: bigint; year: number; except?: bigint }) {
+async function computeFor(
+  db: Kysely<Database>, ledger: Ledger, poolId: bigint, loan: LoanFacts, terms: TermsVersion,
+  claim: { lossPrincipal: bigint; lossInterest: bigint; paidToBank: bigint | null; year: number; except?: bigint },
+) {
   const used = await granted(db, poolId, loan, claim.year, claim.except);
   const cash = await ledger.balance(poolId, 'pool_cash');
   return claimAmount({
     lossPrincipal: claim.lossPrincipal, lossInterest: claim.lossInterest, kind: loan.kind as never, firstLoan: loan.first_loan, terms,
+    ...(claim.paidToBank === null ? {} : { paidToBank: claim.paidToBank }),
     loanGranted: used.loan, enterpriseYearGranted: used.enterprise, bankYearGranted: used.bank, available: cash.available,
   });
 }
@@ -105,9 +124,10 @@ export async function fileClaim(
   const claimantId = principal.participantId!;
   const kind = principal.role as 'bank' | 'insurer';
   if (kind === 'bank' && seen.bankId !== claimantId) throw notFound(`loan ${spec.loanId}`);
+  // An insurer sees only the performance-bond loans it insures (getLoan answered 404 for any other).
   if (kind === 'insurer') {
-    if (seen.kind !== 'performance_bond_insured') throw refuse('insured_loan', 'an insurer claims on a loan it insured with a performance bond');
     if (spec.paidToBank === undefined) throw invalidField('paid_to_bank', 'an insurer claims after paying the bank under the policy: say what it paid');
+    if (spec.paidToBank === 0n) throw refuse('insurer_paid', 'an insurer claims the pool\'s share after paying the bank under the policy; it reports having paid nothing');
   }
   const loan = await loanFacts(db, poolId, spec.loanId);
   if (loan.state !== 'defaulted' || loan.defaulted_month === null) throw refuse('claimable', `the loan is ${loan.state}; a claim is filed on a defaulted loan`);
@@ -119,9 +139,13 @@ export async function fileClaim(
   if (spec.lossPrincipal > (loan.defaulted_outstanding ?? 0n)) {
     throw invalidField('loss_principal', `the principal lost cannot pass the ${loan.defaulted_outstanding} fen outstanding when the loan defaulted`);
   }
+  const interestReported = await overdueInterestReported(db, poolId, loan);
+  if (spec.lossInterest > interestReported) {
+    throw invalidField('loss_interest', `the interest lost cannot pass the ${interestReported} fen of overdue interest the bank reported since the loan defaulted`);
+  }
   await ensureAccounts(ledger, poolId);
   const year = Number(loan.defaulted_month.slice(0, 4));
-  const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: spec.lossPrincipal, lossInterest: spec.lossInterest, year });
+  const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: spec.lossPrincipal, lossInterest: spec.lossInterest, paidToBank: spec.paidToBank ?? null, year });
   const row = await db
     .insertInto('claims')
     .values({
@@ -187,7 +211,7 @@ export async function decideClaim(
       if (agreement.suspension?.suspended) {
         return recordStep(db, { ...step('deferred', { due_by: null }), reason: `agreement suspended (${agreement.suspension.reason}): ${reason}` });
       }
-      const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: row.loss_principal, lossInterest: row.loss_interest, year: row.loss_year, except: row.id });
+      const amount = await computeFor(db, ledger, poolId, loan, terms, { lossPrincipal: row.loss_principal, lossInterest: row.loss_interest, paidToBank: row.paid_to_bank, year: row.loss_year, except: row.id });
       const approved = (reservation: Transaction) =>
         step('approved', { reserve_tx: reservation.id, amount: reservedBy(reservation), breakdown: breakdownOf(amount), due_by: addWorkingDays(today, terms.stepDeadlineDays) });
       // A reservation posted by an approval taken before a step's record travelled with its posting, whose

@@ -13,8 +13,8 @@ const ClaimBody = z
   .object({
     loan_id: Id,
     loss_principal: Fen.openapi({ description: 'Principal lost, in fen (at most what was outstanding when the loan defaulted)' }),
-    loss_interest: Fen.default('0').openapi({ description: 'Contract interest lost, in fen (in the loss base where the terms cover interest)' }),
-    paid_to_bank: Fen.optional().openapi({ description: 'An insurer\'s claim: what it paid the bank under the policy' }),
+    loss_interest: Fen.default('0').openapi({ description: 'Contract interest lost, in fen (in the loss base where the terms cover interest); at most the overdue interest the bank reported from the month the loan defaulted' }),
+    paid_to_bank: Fen.optional().openapi({ description: 'An insurer\'s claim: what it paid the bank under the policy (more than 0); the pool never repays it more' }),
     documents: z.array(Document).min(1).max(50),
   })
   .openapi('NewClaim');
