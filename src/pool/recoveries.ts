@@ -8,7 +8,7 @@ import { appendEvent } from './events.js';
 import { getLoan } from './loans.js';
 import { minOf, splitByLargestRemainder, sumOf } from './money.js';
 import { ensureAccounts, postingFor, refKey } from './posting-rules.js';
-import { postMoney, recordedBy } from './post-once.js';
+import { postMoney, recordedBy, type StepRecord } from './post-once.js';
 
 /**
  * Recoveries after compensation: the money a bank recovers from the borrower, net of collection costs, is
@@ -66,6 +66,21 @@ export async function reportRecovery(
   if (earlier && (earlier.gross !== spec.gross || earlier.costs !== spec.costs || earlier.recovered_on !== spec.recoveredOn)) {
     throw new DomainError('conflict', 'conflict', `recovery ${spec.reference} on this loan was reported with other figures`, { field: 'reference' });
   }
+  if (earlier) {
+    // Reported before: its part was posted with it (or, reported before recoveries travelled with their
+    // postings, after it: posting it again finishes that once).
+    if (earlier.pool_part > 0n) await postPoolPart(ledger, earlier);
+    return toRecovery(earlier);
+  }
+  const recovery = { pool_id: poolId, loan_id: loanId, bank_id: loan.bankId, reference: spec.reference, recovered_on: spec.recoveredOn, gross: spec.gross, costs: spec.costs, ...(await sharesOf(db, poolId, loanId, spec)) };
+  // The recovery commits with the pool's part it posts: a later recovery of the loan counts it either way.
+  const posted = recovery.pool_part > 0n ? await postPoolPart(ledger, recovery, { writer: recoveries, row: () => recovery }) : { recorded: false };
+  if (!posted.recorded) await recoveries.inRequest(db, recovery);
+  return toRecovery((await recoveryOf(db, poolId, loanId, spec.reference))!);
+}
+
+/** How a new recovery of the loan is shared, against what was paid on it and what came back already. */
+async function sharesOf(db: Kysely<Database>, poolId: bigint, loanId: bigint, spec: { gross: bigint; costs: bigint }) {
   const paid = await db
     .selectFrom('claims')
     .select(['amount', 'breakdown', 'claimant_kind'])
@@ -84,35 +99,19 @@ export async function reportRecovery(
   const shares = shareRecovery({
     net: spec.gross - spec.costs, loss, poolPaid, insurerBore, poolBack: sumOf(back.map((b) => b.pool_part)), insurerBack: sumOf(back.map((b) => b.insurer_part)),
   });
-  const recovery = {
-    pool_id: poolId, loan_id: loanId, bank_id: loan.bankId, reference: spec.reference, recovered_on: spec.recoveredOn, gross: spec.gross, costs: spec.costs,
-    pool_part: shares.poolPart, insurer_part: shares.insurerPart, bank_part: shares.bankPart,
-  };
-  if (!earlier && shares.poolPart > 0n) {
-    // The recovery commits with the pool's part it posts: a later recovery of the loan counts it either way.
-    await ensureAccounts(ledger, poolId, { bankId: loan.bankId });
-    const posted = await postMoney(ledger, postingFor('recovery_reported', {
-      poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: spec.recoveredOn, amount: shares.poolPart, bankId: loan.bankId,
-      metadata: { loan_id: loanId.toString(), reference: spec.reference },
-    }), { writer: recoveries, row: () => recovery });
-    if (!posted.recorded) await recordRecovery(db, recovery);
-  } else if (!earlier) {
-    await recordRecovery(db, recovery);
-  } else if (earlier.pool_part > 0n) {
-    // Reported before: its part was posted with it (or, reported before recoveries travelled with their
-    // postings, posted after it; a retry finishes that once).
-    await ensureAccounts(ledger, poolId, { bankId: loan.bankId });
-    await postMoney(ledger, postingFor('recovery_reported', {
-      poolId, externalId: externalId(loanId, spec.reference, 'reported'), effectiveDate: earlier.recovered_on, amount: earlier.pool_part, bankId: loan.bankId,
-      metadata: { loan_id: loanId.toString(), reference: spec.reference },
-    }));
-  }
-  return toRecovery(earlier ?? (await recoveryOf(db, poolId, loanId, spec.reference))!);
+  return { pool_part: shares.poolPart, insurer_part: shares.insurerPart, bank_part: shares.bankPart };
+}
+
+/** Posts the pool's part of a reported recovery (receivable from the bank), with its record when new. */
+async function postPoolPart(ledger: Ledger, r: { pool_id: bigint; loan_id: bigint; bank_id: bigint; reference: string; recovered_on: string; pool_part: bigint }, record?: StepRecord<Insertable<RecoveriesTable>>) {
+  await ensureAccounts(ledger, r.pool_id, { bankId: r.bank_id });
+  return postMoney(ledger, postingFor('recovery_reported', {
+    poolId: r.pool_id, externalId: externalId(r.loan_id, r.reference, 'reported'), effectiveDate: r.recovered_on, amount: r.pool_part, bankId: r.bank_id,
+    metadata: { loan_id: r.loan_id.toString(), reference: r.reference },
+  }), record);
 }
 
 const recoveries = recordedBy<Insertable<RecoveriesTable>>('recovery_record');
-
-const recordRecovery = (db: Kysely<Database>, recovery: Insertable<RecoveriesTable>) => recoveries.inRequest(db, recovery);
 
 const recoveryOf = (db: Kysely<Database>, poolId: bigint, loanId: bigint, reference: string) =>
   db.selectFrom('recoveries').selectAll().where('pool_id', '=', poolId).where('loan_id', '=', loanId).where('reference', '=', reference).executeTakeFirst();
