@@ -12,6 +12,17 @@ export const RESERVE_WAIT_MS = 5_000;
 /** postgres.js's connection, as its `onexecute` hook hands it over: we only ever set its close hook. */
 interface DriverConnection {
   onclose: ((err: unknown) => void) | null;
+  /** Set while the connection is reserved; postgres.js clears it when the connection closes. */
+  reserved: unknown;
+  /** Refuses what is sent on the connection (CONNECTION_DESTROYED) and drops its unsent writes. */
+  terminate(): void;
+  /** The pool's list the connection is in (open, busy, full, closed, ...). */
+  queue: DriverQueue;
+}
+
+interface DriverQueue {
+  push(connection: DriverConnection): void;
+  remove(connection: DriverConnection): void;
 }
 
 /**
@@ -29,6 +40,8 @@ interface DriverConnection {
 export class Session {
   private connection: DriverConnection | undefined;
   private closed = false;
+  /** The pool's list of closed connections, when the connection had closed before BEGIN was sent. */
+  private closedList: DriverQueue | undefined;
   private readonly lostSignal: Promise<never>;
   private signalLost!: (err: Error) => void;
 
@@ -74,10 +87,22 @@ export class Session {
     return this.sql.unsafe('BEGIN', [], {
       onexecute: (connection: DriverConnection) => {
         this.connection = connection;
-        connection.onclose = () => {
+        const lost = () => {
           this.closed = true;
           this.signalLost(Object.assign(new Error('the database closed the connection during the transaction'), { code: 'CONNECTION_CLOSED' }));
         };
+        if (connection.reserved == null) {
+          // It closed between its reservation and this BEGIN: postgres.js would write BEGIN to a socket
+          // that is gone (from a timer, an uncaught TypeError) and nothing would ever answer it. Drop the
+          // write, refuse the statement (and every one after it), and tell the transaction. The driver
+          // then counts the connection as busy for good, and the pool never opens it again: release
+          // puts it back among the closed ones.
+          this.closedList = connection.queue;
+          lost();
+          connection.terminate();
+          return true;
+        }
+        connection.onclose = lost;
         // Go on pipelining: the statements after BEGIN are sent at once.
         return true;
       },
@@ -92,7 +117,13 @@ export class Session {
 
   /** Gives the connection back to the pool, unless it closed (then the pool reconnects it when needed). */
   release(): void {
-    if (this.connection && !this.closed) this.connection.onclose = null;
+    const connection = this.connection;
+    if (connection && this.closedList && connection.queue !== this.closedList) {
+      connection.queue.remove(connection);
+      this.closedList.push(connection);
+      connection.queue = this.closedList;
+    }
+    if (connection && !this.closed) connection.onclose = null;
     if (!this.closed) this.sql.release();
   }
 }
