@@ -16,7 +16,9 @@ const READERS = ['admin', 'treasury', 'auditor'] as const;
 
 export interface AgreementRow {
   agreement_id: string; name: string; bank_id: string; bank: string; insurer_id: string; credit_line: string; exposure_used: string; exposure_bp: number;
-  loans_active: number; loans_overdue: number; loans_defaulted: number; loans_repaid: number; enrolled_in_year: string; defaulted_in_year: string;
+  loans_active: number; loans_overdue: number; loans_defaulted: number; loans_repaid: number;
+  /** The year the enrolled and defaulted figures cover. */
+  year: number; enrolled_in_year: string; defaulted_in_year: string;
   loss_ratio_bp: number; suspension_threshold_bp: number; suspended: boolean;
 }
 
@@ -45,7 +47,7 @@ export async function agreementsReport(db: Kysely<Database>, principal: Principa
       credit_line: terms.creditLine.toString(), exposure_used: r.used.toString(),
       exposure_bp: terms.creditLine > 0n ? Number((r.used * 10_000n) / terms.creditLine) : 0,
       loans_active: r.states?.active ?? 0, loans_overdue: r.states?.overdue ?? 0, loans_defaulted: r.states?.defaulted ?? 0, loans_repaid: r.states?.repaid ?? 0,
-      enrolled_in_year: enrolled.toString(), defaulted_in_year: defaulted.toString(),
+      year, enrolled_in_year: enrolled.toString(), defaulted_in_year: defaulted.toString(),
       loss_ratio_bp: enrolled > 0n ? Number((defaulted * 10_000n) / enrolled) : 0, suspension_threshold_bp: terms.suspensionLossBp,
       suspended: agreement.suspension?.suspended ?? false,
     });

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, setSuspended, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
+import { todayInChina } from '../../pool/days.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Fen, Id, PoolParam } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
@@ -83,7 +84,6 @@ const agreementOut = (a: Agreement, on: string) => {
     suspended: a.suspension?.suspended ?? false, suspension_reason: a.suspension?.reason ?? null,
   };
 };
-const today = () => new Date().toISOString().slice(0, 10);
 
 export function agreementRoutes() {
   const app = routeGroup();
@@ -130,7 +130,7 @@ export function agreementRoutes() {
       const { pool_id, agreement_id } = c.req.valid('param');
       const poolId = authorize(c, ['treasury'], pool_id);
       const agreement = await setSuspended(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id), c.req.valid('json'));
-      return c.json(agreementOut(agreement, today()), 200);
+      return c.json(agreementOut(agreement, todayInChina()), 200);
     },
   );
 
@@ -144,7 +144,7 @@ export function agreementRoutes() {
       const { pool_id, agreement_id } = c.req.valid('param');
       const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
       const agreement = await getAgreement(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id));
-      return c.json(agreementOut(agreement, c.req.valid('query').on ?? today()), 200);
+      return c.json(agreementOut(agreement, c.req.valid('query').on ?? todayInChina()), 200);
     },
   );
   return app;

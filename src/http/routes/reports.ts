@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import { agreementsReport, cashByDay, claimsPipeline, incentivesByArticle } from '../../pool/reports.js';
+import { todayInChina } from '../../pool/days.js';
 import { poolPosition } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
 import { Day, PoolParam } from '../wire.js';
@@ -33,7 +34,7 @@ export function reportRoutes() {
       const db = c.get('db');
       const principal = c.get('principal');
       const ledger = c.get('deps').ledger;
-      const year = q.year ?? Number(new Date().toISOString().slice(0, 4));
+      const year = q.year ?? Number(todayInChina().slice(0, 4));
       let rows: Record<string, unknown>[];
       switch (report) {
         case 'position': {
