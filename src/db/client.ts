@@ -51,7 +51,7 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(target, config as unknown as postgres.Options<{}>) as unknown as Sql;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ANSWER_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
 
 /** True for errors that mean "the database is not there right now", as opposed to a bug. */
 export function isUnavailable(err: unknown): boolean {

@@ -9,7 +9,16 @@ type Reserved = postgres.ReservedSql<{ bigint: bigint; day: string }>;
  */
 export const RESERVE_WAIT_MS = 5_000;
 
-/** postgres.js's connection, as its `onexecute` hook hands it over: we only ever set its close hook. */
+/**
+ * How long a statement of a transaction may go unanswered. Transactions here answer in milliseconds; ten
+ * seconds is a database, a network or a driver that has lost the statement (it happened after the database
+ * restarted under load, for reasons inside postgres.js). The transaction is then told the database is
+ * unavailable (503, to retry with the same Idempotency-Key) and its connection is ended, which rolls back
+ * whatever the server still holds of it.
+ */
+export const ANSWER_WAIT_MS = 10_000;
+
+/** postgres.js's connection, as its `onexecute` hook hands it over: the parts a session uses. */
 interface DriverConnection {
   onclose: ((err: unknown) => void) | null;
   /** Set while the connection is reserved; postgres.js clears it when the connection closes. */
@@ -35,7 +44,8 @@ interface DriverQueue {
  * close (as postgres.js's own `begin` does) and, once it closed, sends nothing more on it and does not give
  * it back: the pool already counts it as closed and connects it again when it is next needed. Statements
  * that postgres.js had queued on the connection (past its pipeline's bound) are never settled when it
- * closes; `guard` bounds every wait on them by the connection's life.
+ * closes; `guard` bounds every wait on them by the connection's life, and by `answer_ms`: a statement the
+ * server never answers (lost on the way, after a restart under load) ends the connection.
  */
 export class Session {
   private connection: DriverConnection | undefined;
@@ -45,30 +55,56 @@ export class Session {
   private readonly lostSignal: Promise<never>;
   private signalLost!: (err: Error) => void;
 
-  private constructor(readonly sql: Reserved) {
+  /** BEGIN, which learns the server process the transaction runs in. */
+  private beginQuery: { state?: { pid?: number } } | undefined;
+
+  private constructor(
+    readonly sql: Reserved,
+    private readonly pool: Sql,
+    private readonly answer_ms: number,
+  ) {
     this.lostSignal = new Promise<never>((_, reject) => (this.signalLost = reject));
     this.lostSignal.catch(() => {});
   }
 
-  /** The statement's outcome, or the connection's loss if it closes first (the error the API answers 503 for). */
+  /**
+   * The statement's outcome, or the connection's loss if it closes first or the statement goes unanswered
+   * for `answer_ms` (the errors the API answers 503 for).
+   */
   guard<T>(statement: PromiseLike<T>): Promise<T> {
-    return Promise.race([statement, this.lostSignal]);
+    const timer = setTimeout(() => this.abandon(), this.answer_ms);
+    return Promise.race([statement, this.lostSignal]).finally(() => clearTimeout(timer));
+  }
+
+  /** Gives up on a transaction whose statement went unanswered: ends its connection, tells its waits. */
+  private abandon(): void {
+    if (this.closed) return;
+    this.signalLost(Object.assign(new Error(`the database did not answer within ${this.answer_ms} ms`), { code: 'ANSWER_TIMEOUT' }));
+    if (!this.connection) return; // nothing sent on it yet: it goes back to the pool as it is
+    this.closed = true;
+    // A server still busy with the statement would read the connection's end only once it finishes:
+    // end its process now (on another connection), so that it lets go of the transaction's locks.
+    const pid = this.beginQuery?.state?.pid;
+    if (pid) this.pool`SELECT pg_terminate_backend(${pid})`.catch(() => {});
+    // Refuse what is outstanding on the connection and close it; the pool counts it as closed once its
+    // socket is, and connects it again when next needed.
+    this.connection.terminate();
   }
 
   /**
-   * Reserves a connection, waiting at most `wait_ms`. postgres.js can drop a waiting reservation for good
+   * Reserves a connection, waiting at most `wait_ms`, for statements answered within `answer_ms` each. postgres.js can drop a waiting reservation for good
    * (when the connection it was opening for is lost while it opens), and a request must never wait for
    * ever: past the bound it is told the database is unavailable (503, to retry). A connection that arrives
    * after that goes back to the pool.
    */
-  static async reserve(pool: Sql, wait_ms = RESERVE_WAIT_MS): Promise<Session> {
+  static async reserve(pool: Sql, { wait_ms = RESERVE_WAIT_MS, answer_ms = ANSWER_WAIT_MS } = {}): Promise<Session> {
     const reserving = pool.reserve();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error(`no database connection within ${wait_ms} ms`), { code: 'CONNECT_TIMEOUT' })), wait_ms);
     });
     try {
-      return new Session(await Promise.race([reserving, bound]));
+      return new Session(await Promise.race([reserving, bound]), pool, answer_ms);
     } catch (err) {
       reserving.then((late) => late.release(), () => {});
       throw err;
@@ -83,8 +119,8 @@ export class Session {
   }
 
   /** BEGIN, not sent yet (it travels with the next statement): the statement that learns the connection. */
-  begin(): postgres.PendingQuery<postgres.Row[]> {
-    return this.sql.unsafe('BEGIN', [], {
+  begin() {
+    const query = this.sql.unsafe('BEGIN', [], {
       onexecute: (connection: DriverConnection) => {
         this.connection = connection;
         const lost = () => {
@@ -107,12 +143,15 @@ export class Session {
         return true;
       },
     } as postgres.UnsafeQueryOptions);
+    // postgres.js hands an executed query its server process (`state`).
+    this.beginQuery = query as unknown as { state?: { pid?: number } };
+    return query;
   }
 
-  /** Rolls back what is open, unless the server is gone (it rolled back itself). Never throws. */
+  /** Rolls back what is open, unless the server is gone (it rolled back itself), as bounded as any statement. Never throws. */
   async rollback(): Promise<void> {
     if (this.closed) return;
-    await this.sql`ROLLBACK`.catch(() => {});
+    await this.guard(this.sql`ROLLBACK`).catch(() => {});
   }
 
   /** Gives the connection back to the pool, unless it closed (then the pool reconnects it when needed). */

@@ -54,3 +54,57 @@ it('refuses a query sent on a reserved connection after its server closed it', a
     await other.end({ timeout: 1 });
   }
 });
+
+/** A statement unanswered past the bound: the transaction is told at once, and its connection is ended. */
+it('gives up on a statement that goes unanswered, ends its connection, and keeps serving', async () => {
+  const sql = createSql(inject('adminUrl'), { max: 2 });
+  const other = createSql(inject('adminUrl'), { max: 1 });
+  try {
+    const session = await Session.reserve(sql, { answer_ms: 300 });
+    const begun = session.begin();
+    const [{ pid }] = await session.guard((async () => {
+      begun.execute();
+      await begun;
+      return session.sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    })());
+    const started = Date.now();
+    const err = await session.guard(session.sql`SELECT pg_sleep(30)`).then(() => undefined, (e: unknown) => e);
+    expect(isUnavailable(err), String(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    session.release();
+    // The server rolled the transaction back and let the backend go.
+    for (let i = 0; i < 50; i++) {
+      const [row] = await other<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`;
+      if (row.n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await other<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`)[0].n).toBe(0);
+    const [row] = await sql<[{ one: number }]>`SELECT 1 AS one`;
+    expect(row.one).toBe(1);
+  } finally {
+    await sql.end({ timeout: 1 });
+    await other.end({ timeout: 1 });
+  }
+});
+
+/** Rolling back is bounded as every other statement: a transaction always ends. */
+it('rolls back within the bound when the server does not answer', async () => {
+  const sql = createSql(inject('adminUrl'), { max: 2 });
+  try {
+    const session = await Session.reserve(sql, { answer_ms: 300 });
+    const begun = session.begin();
+    begun.execute();
+    await session.guard(begun);
+    const sleeping = session.sql`SELECT pg_sleep(30)`;
+    sleeping.execute();
+    sleeping.catch(() => {});
+    const started = Date.now();
+    await session.rollback();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    session.release();
+    const [row] = await sql<[{ one: number }]>`SELECT 1 AS one`;
+    expect(row.one).toBe(1);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+});

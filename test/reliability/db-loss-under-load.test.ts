@@ -25,7 +25,8 @@ const ROUNDS = 3;
 const WRITERS = 16;
 /**
  * Every request is answered within this bound, through the outage too: a new connection is given up after
- * 5 s, a wait for a reserved one after 5 s, and a lost one is retried at most a second apart.
+ * 5 s, a wait for a reserved one after 5 s, a statement unanswered after 10 s, and a lost connection is
+ * retried at most a second apart.
  */
 const ANSWER_WITHIN_MS = 20_000;
 
@@ -60,23 +61,13 @@ it('survives losing its database under write load, round after round', async () 
 
     const acknowledged = new Set<number>();
     const sent: number[] = [];
-    let unanswered = 0;
     let n = 0;
     const post = (amount: number) =>
       call(treasury, 'POST', `/v1/pools/${pool.id}/transactions`, { effective_date: '2026-07-01', entries: [{ account: 'cash', debit: String(amount) }, { account: 'capital', credit: String(amount) }] }, `w-${amount}`);
     const write = async () => {
       const amount = 1000 + n++;
       sent.push(amount);
-      let res: Response;
-      try {
-        res = await post(amount);
-      } catch (err) {
-        // Rarely, a request in flight as the database goes waits on a connection the driver lost until the
-        // client gives up; its retry, with the same Idempotency-Key, finishes it once (checked below).
-        if ((err as Error).name !== 'TimeoutError') throw err;
-        unanswered++;
-        return 0;
-      }
+      const res = await post(amount);
       const text = await res.text();
       if (res.status === 201) acknowledged.add(amount);
       else {
@@ -135,8 +126,7 @@ it('survives losing its database under write load, round after round', async () 
 
     // Every write sent again with its key: the acknowledged ones replay, the rest are done now; then each
     // write is in the journal exactly once.
-    console.log(`writes: ${sent.length}, acknowledged during the outages: ${acknowledged.size}, unanswered within ${ANSWER_WITHIN_MS} ms: ${unanswered}`);
-    expect(unanswered, 'requests left waiting on a lost connection').toBeLessThanOrEqual(2);
+    console.log(`writes: ${sent.length}, acknowledged during the outages: ${acknowledged.size}`);
     for (const amount of sent) {
       let res = await post(amount);
       for (let attempt = 0; res.status === 409 && attempt < 100; attempt++) {
