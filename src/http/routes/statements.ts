@@ -5,7 +5,7 @@ import { importStatement, listLines, matchLine, reconcile, unmatchLine, type Sta
 import { isDay } from '../../ledger/validate.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, Limit, PoolParam } from '../wire.js';
+import { Day, Id, Limit, PoolParam, text, textIssue } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 /**
@@ -19,6 +19,14 @@ const COLUMNS: Record<string, keyof Omit<StatementRow, 'line' | 'amount'> | 'amo
   交易日期: 'bookedOn', date: 'bookedOn', 交易流水号: 'bankRef', reference: 'bankRef', 借贷标志: 'direction', direction: 'direction', 交易金额: 'amount', amount: 'amount',
   对方户名: 'counterparty', counterparty: 'counterparty', 账户余额: 'balance', balance: 'balance', 摘要: 'memo', memo: 'memo',
 };
+
+/** The statement's text cells, under the API's text rule; a memo is free text. */
+const TEXT_COLUMNS = [
+  { field: 'bankRef', max: 100, multiline: false },
+  { field: 'counterparty', max: 200, multiline: false },
+  { field: 'memo', max: 500, multiline: true },
+] as const;
+const COLUMN_NAMES = { bankRef: 'reference', counterparty: 'counterparty', memo: 'memo' } as const;
 
 /** Yuan as written by a bank ("1,234.56", "-12.5") to fen, exactly: never through a float. */
 export function yuanToFen(text: string): bigint | null {
@@ -53,9 +61,14 @@ function readStatement(body: string): StatementRow[] {
     if (sign === 0n) throw bad(line, `the direction ${cell('direction')} is neither 贷 (in) nor 借 (out)`);
     const balance = yuanToFen(cell('balance'));
     if (balance === null) throw bad(line, `the balance ${cell('balance')} is not an amount in yuan`);
-    const bankRef = cell('bankRef');
-    if (bankRef.length < 1 || bankRef.length > 100) throw bad(line, 'the reference is 1 to 100 characters');
-    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty: cell('counterparty'), balance, memo: cell('memo') };
+    const [bankRef, counterparty, memo] = TEXT_COLUMNS.map(({ field, max, multiline }) => {
+      const value = cell(field);
+      if (field === 'bankRef' && value.length < 1) throw bad(line, 'the reference is 1 to 100 characters');
+      const issue = value.length > max ? `is at most ${max} characters` : textIssue(value, { multiline });
+      if (issue) throw new ProblemError('validation', { detail: `line ${line}: the ${COLUMN_NAMES[field]} ${issue}`, errors: [{ path: `body.line.${line}.${COLUMN_NAMES[field]}`, message: issue }] });
+      return value;
+    }) as [string, string, string];
+    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty, balance, memo };
   });
 }
 
@@ -104,7 +117,7 @@ export function statementRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/match', tags: ['reconciliation'],
       summary: 'Match a line to a pool cash posting of the same amount by hand (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: z.string().min(1).max(500) })), required: true } },
+      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: text(500, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'Matched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -119,7 +132,7 @@ export function statementRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/unmatch', tags: ['reconciliation'],
       summary: 'Undo a line\'s match (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ reason: z.string().min(1).max(500) })), required: true } },
+      request: { params: LineParam, body: { content: json(z.object({ reason: text(500, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'Unmatched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
