@@ -10,8 +10,11 @@ import { ProblemError } from './problem.js';
  */
 export type TapeFormat = 'csv' | 'ndjson';
 
+/** A Content-Type without its parameters, lower case ('' when there is none). */
+export const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
 export function tapeFormat(contentType: string | undefined): TapeFormat {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(contentType);
   if (type === 'text/csv') return 'csv';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
   throw new ProblemError('unsupported-media-type', { detail: 'send a tape as text/csv (UTF-8, header row) or application/x-ndjson' });

@@ -103,3 +103,32 @@ describe('text the API takes', () => {
     expect(lines).toHaveLength(0);
   });
 });
+
+describe('content types', () => {
+  const raw = (path: string, key: string, body: string, headers: Record<string, string>) =>
+    api.app.request(path, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'idempotency-key': crypto.randomUUID(), ...headers } });
+
+  it('answers a JSON route sent another format, or none, with 415 before reading the body', async () => {
+    for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'text/csv' }, {}] as Record<string, string>[]) {
+      const r = await raw('/v1/pools', api.adminKey, JSON.stringify({ name: 'typed' }), headers);
+      const body = (await r.json()) as { type: string };
+      expect(r.status, JSON.stringify(body)).toBe(415);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect(body.type).toMatch(/\/unsupported-media-type$/);
+    }
+    const ok = await raw('/v1/pools', api.adminKey, JSON.stringify({ name: 'typed' }), { 'content-type': 'application/json; charset=utf-8' });
+    expect(ok.status).toBe(201);
+  });
+
+  it('answers a bank statement sent as anything but CSV with 415', async () => {
+    const csv = '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要\n2026-01-10,BOC-TYPE-1,贷,1.00,财政局,1.00,x';
+    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
+      const r = await raw(`/v1/pools/${t.poolId}/bank-statements`, t.treasury, csv, headers);
+      const body = (await r.json()) as { type: string };
+      expect(r.status, JSON.stringify(body)).toBe(415);
+      expect(body.type).toMatch(/\/unsupported-media-type$/);
+    }
+    expect(await api.db.owner`SELECT 1 FROM statement_lines WHERE bank_ref = 'BOC-TYPE-1'`).toHaveLength(0);
+  });
+});
+

@@ -5,6 +5,7 @@ import { importStatement, listLines, matchLine, reconcile, unmatchLine, type Sta
 import { isDay } from '../../ledger/validate.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
+import { mediaTypeOf } from '../tape.js';
 import { Day, Id, Limit, PoolParam, text, textIssue } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
@@ -89,10 +90,11 @@ export function statementRoutes() {
       method: 'post', path: '/pools/{pool_id}/bank-statements', tags: ['reconciliation'],
       summary: 'Import the pool account\'s bank statement (treasury): new lines only, then automatic matching; refused at the first line whose running balance does not add up',
       request: { params: PoolParam, body: { content: { 'text/csv': { schema: z.string().openapi({ description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)' }) } }, required: true } },
-      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, ...errorResponses },
+      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, 415: { description: 'Not CSV' }, ...errorResponses },
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
       const body = await c.req.text();
       const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, readStatement(body), createHash('sha256').update(body).digest());
       return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
