@@ -130,5 +130,62 @@ describe('content types', () => {
     }
     expect(await api.db.owner`SELECT 1 FROM statement_lines WHERE bank_ref = 'BOC-TYPE-1'`).toHaveLength(0);
   });
+
+  it('answers a body in another charset than UTF-8 with 415', async () => {
+    const r = await raw('/v1/pools', api.adminKey, JSON.stringify({ name: 'gbk' }), { 'content-type': 'application/json; charset=gbk' });
+    expect(r.status).toBe(415);
+    const tape = await raw(`/v1/pools/${t.poolId}/loan-tapes`, t.bank, 'reference\nX', { 'content-type': 'text/csv; charset=GB18030' });
+    expect(tape.status).toBe(415);
+    expect(((await tape.json()) as { type: string }).type).toMatch(/\/unsupported-media-type$/);
+  });
 });
 
+describe('files: tapes and statements', () => {
+  const upload = (path: string, key: string, body: Uint8Array | string, contentType = 'text/csv') =>
+    api.app.request(`/v1/pools/${t.poolId}${path}`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'idempotency-key': crypto.randomUUID(), 'content-type': contentType } });
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+  // 中国 in GBK: D6 D0 B9 FA, which is not UTF-8.
+  const GBK = [0xd6, 0xd0, 0xb9, 0xfa];
+
+  it('refuses a tape with bytes that are not UTF-8, naming the line, rather than storing U+FFFD', async () => {
+    const header = 'agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on,policy_number\n';
+    const row = (ref: string) => `${agreementId},${ref},${borrower},credit,1000,400,2026-02-01,2027-02-01,`;
+    const r = await upload('/loan-tapes', t.bank, bytes(header, row('U-1'), 'P1\n', row('U-2'), GBK, '\n'));
+    const body = (await r.json()) as { type: string; detail: string; details: { line: number } };
+    expect(r.status, JSON.stringify(body)).toBe(400);
+    expect(body.type).toMatch(/\/validation$/);
+    expect(body.details.line).toBe(3);
+    expect(body.detail).toMatch(/not UTF-8/);
+    expect(await api.db.owner`SELECT 1 FROM loans WHERE reference IN ('U-1', 'U-2') OR policy_number LIKE '%' || chr(65533) || '%'`).toHaveLength(0);
+    // The same tape in UTF-8, a character split across the chunks it streams in, is read as sent.
+    const good = bytes(header, row('U-3'), '中国\n');
+    const split = good.indexOf(Buffer.from('中国')) + 1;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(good.subarray(0, split));
+        controller.enqueue(good.subarray(split));
+        controller.close();
+      },
+    });
+    const ok = await api.app.request(`/v1/pools/${t.poolId}/loan-tapes`, {
+      method: 'POST', body: stream, duplex: 'half',
+      headers: { authorization: `Bearer ${t.bank}`, 'idempotency-key': crypto.randomUUID(), 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+    } as RequestInit);
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const [loan] = await api.db.owner<[{ policy_number: string }]>`SELECT policy_number FROM loans WHERE reference = 'U-3'`;
+    expect(loan.policy_number).toBe('中国');
+  });
+
+  it('refuses a statement with bytes that are not UTF-8', async () => {
+    const r = await upload('/bank-statements', t.treasury, bytes('交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要\n2026-01-10,BOC-GBK-1,贷,1.00,', GBK, ',1.00,x\n'));
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { details: { line: number } }).details.line).toBe(2);
+    expect(await api.db.owner`SELECT 1 FROM statement_lines WHERE bank_ref = 'BOC-GBK-1'`).toHaveLength(0);
+  });
+
+  it('refuses a JSON body with bytes that are not UTF-8', async () => {
+    const r = await upload('/participants', t.treasury, bytes('{"kind":"bank","name":"', [0xc0, 0xaf], '","credit_code":"91350100M000100Y43"}'), 'application/json');
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { detail: string }).detail).toMatch(/not UTF-8/);
+  });
+});
