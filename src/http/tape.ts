@@ -100,6 +100,12 @@ export async function readTape<T, S extends z.ZodType>(
             errors: [{ path: 'body', message: 'unknown column' }],
           });
         }
+        // Two cells of one row for one field: neither may silently win.
+        const twice = header.find((column, i) => header.indexOf(column) !== i);
+        if (twice) {
+          const names = record.filter((_, i) => header[i] === twice).map((u) => JSON.stringify(u)).join(' and ');
+          throw new ProblemError('validation', { detail: `line ${info.lines}: the header names the column ${twice.field} twice (${names})`, errors: [{ path: 'body', message: `duplicate column ${twice.field}` }] });
+        }
         continue;
       }
       const value: Record<string, unknown> = {};

@@ -188,4 +188,21 @@ describe('files: tapes and statements', () => {
     expect(r.status).toBe(400);
     expect(((await r.json()) as { detail: string }).detail).toMatch(/not UTF-8/);
   });
+
+  it('refuses a tape or a statement whose header names a column twice, naming it', async () => {
+    const tape = [`agreement_id,reference,borrower_credit_code,kind,principal,本金（分）,rate_bp,disbursed_on,matures_on`, `${agreementId},D-1,${borrower},credit,1000,99999999,400,2026-02-01,2027-02-01`].join('\n');
+    const r = await upload('/loan-tapes', t.bank, tape);
+    const body = (await r.json()) as { type: string; detail: string; errors: { path: string; message: string }[] };
+    expect(r.status, JSON.stringify(body)).toBe(400);
+    expect(body.detail).toContain('principal');
+    expect(body.errors).toEqual([{ path: 'body', message: 'duplicate column principal' }]);
+    const report = await upload('/loan-report-tapes', t.bank, 'reference,month,贷款编号\nX,2026-03,Y');
+    expect(report.status).toBe(400);
+    expect(((await report.json()) as { detail: string }).detail).toContain('reference');
+    const statement = await upload('/bank-statements', t.treasury, '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要,memo\n2026-01-10,BOC-DUP-1,贷,1.00,财政局,1.00,x,y');
+    const sb = (await statement.json()) as { detail: string };
+    expect(statement.status, JSON.stringify(sb)).toBe(400);
+    expect(sb.detail).toContain('memo');
+    expect(await api.db.owner`SELECT 1 FROM statement_lines WHERE bank_ref = 'BOC-DUP-1'`).toHaveLength(0);
+  });
 });

@@ -21,13 +21,15 @@ const COLUMNS: Record<string, keyof Omit<StatementRow, 'line' | 'amount'> | 'amo
   对方户名: 'counterparty', counterparty: 'counterparty', 账户余额: 'balance', balance: 'balance', 摘要: 'memo', memo: 'memo',
 };
 
+/** Each field's column by its English name, for refusals. */
+const COLUMN_NAMES = { bookedOn: 'date', bankRef: 'reference', direction: 'direction', amount: 'amount', counterparty: 'counterparty', balance: 'balance', memo: 'memo' } as const;
+
 /** The statement's text cells, under the API's text rule; a memo is free text. */
 const TEXT_COLUMNS = [
   { field: 'bankRef', max: 100, multiline: false },
   { field: 'counterparty', max: 200, multiline: false },
   { field: 'memo', max: 500, multiline: true },
 ] as const;
-const COLUMN_NAMES = { bankRef: 'reference', counterparty: 'counterparty', memo: 'memo' } as const;
 
 /** Yuan as written by a bank ("1,234.56", "-12.5") to fen, exactly: never through a float. */
 export function yuanToFen(text: string): bigint | null {
@@ -47,8 +49,13 @@ function readStatement(body: string): StatementRow[] {
   const [head, ...rest] = records;
   if (!head) throw new ProblemError('validation', { detail: 'the statement is empty', errors: [{ path: 'body', message: 'empty' }] });
   const fields = head.record.map((name) => COLUMNS[name.replace(/\s+/g, '')] ?? COLUMNS[name.toLowerCase()]);
-  const missing = ['bookedOn', 'bankRef', 'direction', 'amount', 'balance'].filter((f) => !fields.includes(f as never));
-  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
+  const twice = fields.find((f, i) => f !== undefined && fields.indexOf(f) !== i);
+  if (twice) {
+    const name = COLUMN_NAMES[twice];
+    throw new ProblemError('validation', { detail: `the header names the column ${name} twice (${head.record.filter((_, i) => fields[i] === twice).join(' and ')})`, errors: [{ path: 'body', message: `duplicate column ${name}` }] });
+  }
+  const missing = (['bookedOn', 'bankRef', 'direction', 'amount', 'balance'] as const).filter((f) => !fields.includes(f));
+  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.map((f) => COLUMN_NAMES[f]).join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
   const bad = (line: number, message: string) => new ProblemError('validation', { detail: `line ${line}: ${message}`, errors: [{ path: `body.line.${line}`, message }] });
   return rest.map(({ record, info }) => {
     const cell = (f: string) => record[fields.indexOf(f as never)] ?? '';
