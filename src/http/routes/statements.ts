@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { parse } from 'csv-parse/sync';
 import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut, type StatementRow } from '../../pool/reconciliation.js';
 import { isDay } from '../../ledger/validate.js';
+import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
@@ -177,18 +178,16 @@ export function statementRoutes() {
       const r = await reconcile(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, as_of);
       const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
       if (format === 'csv') {
-        const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-        const rows = [
-          'item,date,reference,amount_fen,detail',
-          `statement_balance,${r.asOf},,${r.statementBalance},`,
-          `ledger_cash,${r.asOf},,${r.ledgerCash},`,
-          `difference,${r.asOf},,${r.difference},`,
-          `opening_balance,,,${r.openingBalance},`,
-          ...r.unmatchedLines.map((l) => `unmatched_statement_line,${l.bookedOn},${q(l.bankRef)},${l.amount},${q(l.memo)}`),
-          ...r.unmatchedPostings.map((p) => `unmatched_posting,${p.effectiveDate},${q(p.externalId)},${p.amount},${q(p.description)}`),
-          `explained,${r.asOf},,${r.explained},${r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'}`,
-        ];
-        return c.body(rows.join('\n') + '\n', 200, { 'content-type': 'text/csv; charset=utf-8' });
+        const csv = toCsv(['item', 'date', 'reference', 'amount_fen', 'detail'], [
+          ['statement_balance', r.asOf, '', r.statementBalance, ''],
+          ['ledger_cash', r.asOf, '', r.ledgerCash, ''],
+          ['difference', r.asOf, '', r.difference, ''],
+          ['opening_balance', '', '', r.openingBalance, ''],
+          ...r.unmatchedLines.map((l) => ['unmatched_statement_line', l.bookedOn, l.bankRef, l.amount, l.memo]),
+          ...r.unmatchedPostings.map((p) => ['unmatched_posting', p.effectiveDate, p.externalId, p.amount, p.description]),
+          ['explained', r.asOf, '', r.explained, r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'],
+        ]);
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8' });
       }
       return c.json(
         {
