@@ -111,7 +111,7 @@ export function incentiveRoutes() {
   app.openapi(
     createRoute({
       method: 'get', path: '/pools/{pool_id}/awards', tags: ['incentives'], summary: 'Awards in id order (a beneficiary its own)',
-      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), programme: text(100).optional(), year: z.coerce.number().int().min(2000).max(2200).optional() }) },
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), programme: text(100, { min: 0 }).optional(), year: z.coerce.number().int().min(2000).max(2200).optional() }) },
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(AwardOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
