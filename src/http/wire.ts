@@ -35,6 +35,10 @@ export function textIssue(value: string, options: { multiline?: boolean } = {}):
   return null;
 }
 
+/** The text rule as the OpenAPI document states it to clients (a pattern cannot say "no lone surrogate"). */
+const LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+const FREE_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$';
+
 /**
  * A string the API takes: at most `max` characters (UTF-16 code units, as JavaScript counts them), at
  * least `min` (1 unless told), under the text rule of `textIssue`. Every string schema of a request uses it.
@@ -48,7 +52,8 @@ export function text(max: number, options: { min?: number; multiline?: boolean }
     .superRefine((value, ctx) => {
       const issue = textIssue(value, options);
       if (issue) ctx.addIssue({ code: 'custom', message: issue });
-    });
+    })
+    .openapi({ pattern: options.multiline ? FREE_TEXT_PATTERN : LINE_PATTERN });
 }
 
 export const PoolParam = z.object({ pool_id: Id.openapi({ param: { name: 'pool_id', in: 'path' } }) });
