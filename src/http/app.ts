@@ -1,8 +1,8 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './env.js';
 import { bearerAuth } from './middleware/auth.js';
+import { readBody } from './middleware/body.js';
 import { idempotency } from './middleware/idempotency.js';
 import { requestLog } from './middleware/logging.js';
 import { errorToProblem, problem, PROBLEM_BASE, PROBLEM_TYPES } from './problem.js';
@@ -24,11 +24,6 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { poolRoutes } from './routes/pools.js';
 import { systemRoutes } from './routes/system.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Loan tapes carry up to 100,000 rows; bank statements come as whole files too. */
-const MAX_TAPE_BYTES = 64 * 1024 * 1024;
-const TAPE_PATH = /^\/v1\/pools\/[^/]+\/(loan(-report)?-tapes|bank-statements)$/;
-
 /**
  * The whole HTTP API, built the same way for the Node server, the Worker and the tests.
  */
@@ -46,25 +41,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('*', requestLog);
-  const tooLarge = (c: Parameters<typeof problem>[0], maxSize: number) => problem(c, 'payload-too-large', { detail: `bodies are limited to ${maxSize} bytes` });
-  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => tooLarge(c, maxSize) });
-  const bodyLimits = { json: limit(MAX_BODY_BYTES), tape: limit(MAX_TAPE_BYTES) };
-  app.use('/v1/*', async function limitBody(c, next) {
-    const tape = TAPE_PATH.test(c.req.path);
-    // A declared length is checked from the header (the HTTP parser delivers no more than it declares);
-    // only a chunked body is counted as it streams. hono's bodyLimit alone would first build the request's
-    // web stream for every request, GETs too: a tenth of the server's time under load.
-    const length = c.req.header('content-length');
-    if (length !== undefined && !/^\d+$/.test(length)) {
-      return problem(c, 'validation', { detail: 'Content-Length must be a number of bytes', errors: [{ path: 'header.Content-Length', message: 'invalid' }] });
-    }
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      const maxSize = tape ? MAX_TAPE_BYTES : MAX_BODY_BYTES;
-      return Number(length) > maxSize ? tooLarge(c, maxSize) : next();
-    }
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return (tape ? bodyLimits.tape : bodyLimits.json)(c, next);
-  });
+  app.use('/v1/*', readBody);
   app.use('/v1/*', bearerAuth);
   app.use('/v1/*', idempotency);
 

@@ -109,7 +109,7 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
   if (err instanceof ProblemError) return { response: problem(c, err.type, err.init), unexpected: false };
   if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (e.g. a body that is not JSON) become problems like every other.
-    const type: ProblemType = err.status === 413 ? 'payload-too-large' : err.status === 404 ? 'not-found' : 'validation';
+    const type: ProblemType = err.status === 413 ? 'payload-too-large' : err.status === 415 ? 'unsupported-media-type' : err.status === 404 ? 'not-found' : 'validation';
     return { response: problem(c, type, { detail: err.message || 'the request could not be read', status: err.status }), unexpected: false };
   }
   if (err instanceof DomainError) {

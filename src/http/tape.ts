@@ -10,8 +10,11 @@ import { ProblemError } from './problem.js';
  */
 export type TapeFormat = 'csv' | 'ndjson';
 
+/** A Content-Type without its parameters, lower case ('' when there is none). */
+export const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
 export function tapeFormat(contentType: string | undefined): TapeFormat {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(contentType);
   if (type === 'text/csv') return 'csv';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
   throw new ProblemError('unsupported-media-type', { detail: 'send a tape as text/csv (UTF-8, header row) or application/x-ndjson' });
@@ -96,6 +99,12 @@ export async function readTape<T, S extends z.ZodType>(
             detail: `line ${info.lines}: unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the columns are ${columns.map((c) => `${c.names[0]} (${c.field})`).join(', ')}`,
             errors: [{ path: 'body', message: 'unknown column' }],
           });
+        }
+        // Two cells of one row for one field: neither may silently win.
+        const twice = header.find((column, i) => header.indexOf(column) !== i);
+        if (twice) {
+          const names = record.filter((_, i) => header[i] === twice).map((u) => JSON.stringify(u)).join(' and ');
+          throw new ProblemError('validation', { detail: `line ${info.lines}: the header names the column ${twice.field} twice (${names})`, errors: [{ path: 'body', message: `duplicate column ${twice.field}` }] });
         }
         continue;
       }

@@ -20,10 +20,46 @@ export const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string
 export const PositiveFen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
 export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
 
+/**
+ * The one rule for text the API takes, in a JSON body, a path, a query or a file's cell: well-formed
+ * Unicode (no lone UTF-16 surrogate: it cannot be stored as UTF-8, and would come back as U+FFFD) and no
+ * control character (Unicode Cc: C0, DEL, C1; PostgreSQL refuses NUL outright). Free text (reasons,
+ * descriptions, memos) may hold tab, line feed and carriage return; a name, a reference or a code may not.
+ * A refusal names the problem; the caller names the field.
+ */
+export function textIssue(value: string, options: { multiline?: boolean } = {}): string | null {
+  if (!value.isWellFormed()) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
+  const control = options.multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u;
+  const found = control.exec(value);
+  if (found) return `must not contain control characters (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at ${found.index})${options.multiline ? '; tab, line feed and carriage return are allowed' : ''}`;
+  return null;
+}
+
+/** The text rule as the OpenAPI document states it to clients (a pattern cannot say "no lone surrogate"). */
+const LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+const FREE_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$';
+
+/**
+ * A string the API takes: at most `max` characters (UTF-16 code units, as JavaScript counts them), at
+ * least `min` (1 unless told), under the text rule of `textIssue`. Every string schema of a request uses it.
+ * @example text(200) // a name; text(1000, { multiline: true }) // a reason
+ */
+export function text(max: number, options: { min?: number; multiline?: boolean } = {}) {
+  return z
+    .string()
+    .min(options.min ?? 1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const issue = textIssue(value, options);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    })
+    .openapi({ pattern: options.multiline ? FREE_TEXT_PATTERN : LINE_PATTERN });
+}
+
 export const PoolParam = z.object({ pool_id: Id.openapi({ param: { name: 'pool_id', in: 'path' } }) });
 
 export const Limit = z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 });
-export const Cursor = z.string().max(500).openapi({ description: 'Opaque: the next_cursor of the previous page.' });
+export const Cursor = text(500).openapi({ description: 'Opaque: the next_cursor of the previous page.' });
 
 export const money = (amount: bigint, currency: string) => ({ amount: amount.toString(), currency });
 

@@ -84,28 +84,57 @@ const routes = () => [
   { path: `/v1/pools/${t.poolId}/periods/2026-01/close`, key: t.treasury, valid: {} },
 ];
 
+/**
+ * The input a hostile client sends: control characters (NUL first: PostgreSQL refuses it in text), lone
+ * UTF-16 surrogates, text far past any field's length, and dates at the edges of the calendar.
+ */
+const CONTROL = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
+const around = (middle: fc.Arbitrary<string>) => fc.tuple(fc.string({ maxLength: 8 }), middle, fc.string({ maxLength: 8 })).map(([a, m, b]) => a + m + b);
+const hostileText = fc.oneof(
+  { arbitrary: around(fc.constant('\u0000')), weight: 3 },
+  { arbitrary: around(fc.oneof(CONTROL, fc.constantFrom('\u007f', '\u0085'))), weight: 2 },
+  { arbitrary: around(fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), weight: 2 },
+  { arbitrary: fc.constantFrom('x'.repeat(5000), '=1+1', '\ufeff', '\u202e'), weight: 1 },
+);
+const farDate = fc.constantFrom('9999-12-31', '1900-01-01', '0001-01-01', '1899-12-31', '2026-02-29', '+275760-09-13', '2026-13-01', '9999-12');
+const hostileValue = fc.oneof({ arbitrary: hostileText, weight: 3 }, { arbitrary: farDate, weight: 1 });
+/** A path segment or a query value carrying it, percent-encoded as a client would (a lone surrogate as CESU bytes). */
+const encodeHostile = (v: string) => (v.isWellFormed() ? encodeURIComponent(v) : v.replace(/[\s\S]/g, (ch) => (ch.isWellFormed() ? encodeURIComponent(ch) : '%ED%A0%80')));
+
 /** A CSV tape of arbitrary cells under a header of known and unknown names. */
 const csvTape = (valid: Record<string, unknown>) =>
   fc
-    .tuple(fc.subarray([...Object.keys(valid), '贷款编号', '本金（分）', 'x'], { minLength: 1 }), fc.array(fc.array(fc.oneof(fc.string(), fc.constantFrom(...Object.values(valid).map(String))), { maxLength: 12 }), { maxLength: 5 }))
+    .tuple(fc.subarray([...Object.keys(valid), '贷款编号', '本金（分）', 'x'], { minLength: 1 }), fc.array(fc.array(fc.oneof(fc.string(), hostileValue, fc.constantFrom(...Object.values(valid).map(String))), { maxLength: 12 }), { maxLength: 5 }))
     .map(([header, rows]) => [header.join(','), ...rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','))].join('\n'));
 
 /** A valid body with one field replaced, dropped or added: the inputs most likely to slip through. */
 const mutated = (valid: Record<string, unknown>) =>
   fc.oneof(
-    fc.tuple(fc.constantFrom(...Object.keys(valid), 'extra'), fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...valid, [k]: v })),
-    fc.constantFrom(...Object.keys(valid), 'none').map((k) => JSON.stringify(Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k)))),
+    { arbitrary: fc.tuple(fc.constantFrom(...Object.keys(valid), 'extra'), fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...valid, [k]: v })), weight: 2 },
+    { arbitrary: fc.tuple(fc.constantFrom(...Object.keys(valid), 'extra'), hostileValue).map(([k, v]) => JSON.stringify({ ...valid, [k]: v })), weight: 2 },
+    { arbitrary: fc.constantFrom(...Object.keys(valid), 'none').map((k) => JSON.stringify(Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k)))), weight: 1 },
   );
 
+/** Bytes that are not UTF-8 (GBK, a lone continuation byte, an overlong form) inside a valid body. */
+const notUtf8 = (valid: Record<string, unknown>) =>
+  fc.tuple(fc.constantFrom(...Object.keys(valid), 'extra'), fc.constantFrom([0xd6, 0xd0], [0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff])).map(([k, bad]) => {
+    const [before, after] = JSON.stringify({ ...valid, [k]: '@' }).split('@') as [string, string];
+    return new Uint8Array([...Buffer.from(before), ...bad, ...Buffer.from(after)]);
+  });
+
 const body = (valid: Record<string, unknown>) =>
-  fc.oneof(mutated(valid), fc.json(), fc.string(), fc.constant(''), fc.constant('{"a":'), fc.constant('9'.repeat(400)));
+  fc.oneof(
+    { arbitrary: mutated(valid), weight: 6 },
+    fc.json(), fc.string(), fc.constant(''), fc.constant('{"a":'), fc.constant('9'.repeat(400)),
+    { arbitrary: notUtf8(valid), weight: 2 },
+  );
 
 const headers = (tape: boolean) => fc.record(
   {
-    'idempotency-key': fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constant('')),
+    'idempotency-key': fc.oneof({ arbitrary: fc.uuid(), weight: 3 }, fc.string({ maxLength: 300 }), fc.constant('')),
     'content-type': tape
-      ? fc.constantFrom('text/csv', 'text/csv; charset=utf-8', 'application/x-ndjson', 'application/json')
-      : fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8'),
+      ? fc.constantFrom('text/csv', 'text/csv; charset=utf-8', 'application/x-ndjson', 'application/json', 'text/plain', 'text/csv; charset=gbk', 'multipart/form-data; boundary=x')
+      : fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8', 'text/csv', 'application/json; charset=gbk', 'multipart/form-data; boundary=x', ''),
     'x-request-id': fc.string({ maxLength: 300 }),
   },
   { requiredKeys: ['idempotency-key'] },
@@ -130,7 +159,10 @@ it('never answers 5xx, answers every refusal with problem+json, and writes nothi
         const safeHeaders = Object.fromEntries(Object.entries(hdrs).filter(([, v]) => /^[\t\x20-\x7e]*$/.test(v as string))) as Record<string, string>;
         const res = await api.app.request(route.path, { method: 'POST', body: text, headers: { ...safeHeaders, authorization: `Bearer ${route.key}` } });
         const answer = await res.text();
-        expect(res.status, `${route.path} ${text} -> ${answer}`).toBeLessThan(500);
+        const sent = typeof text === 'string' ? text : Buffer.from(text).toString('hex');
+        expect(res.status, `${route.path} ${JSON.stringify(hdrs)} ${sent} -> ${answer}`).toBeLessThan(500);
+        // Text is taken as sent or refused, never stored altered: nothing comes back as U+FFFD that was not sent so.
+        if (res.status < 300 && !sent.includes('\ufffd')) expect(answer, `${route.path} ${sent}`).not.toContain('\ufffd');
         if (res.status >= 400) {
           expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
           const after = await writes();
@@ -143,13 +175,13 @@ it('never answers 5xx, answers every refusal with problem+json, and writes nothi
   }
   // Query strings on the read routes.
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom('limit', 'cursor', 'after', 'as_of', 'from', 'to', 'seq', 'up_to', 'pool_id', 'format', 'year', 'status', 'overdue', 'unmatched'), fc.string({ maxLength: 50 }), async (name, value) => {
+    fc.asyncProperty(fc.constantFrom('limit', 'cursor', 'after', 'as_of', 'from', 'to', 'seq', 'up_to', 'pool_id', 'format', 'year', 'status', 'overdue', 'unmatched', 'programme', 'on'), fc.oneof(fc.string({ maxLength: 50 }), hostileValue), async (name, value) => {
       for (const path of [
         `/v1/pools/${t.poolId}/accounts/pool_cash/statement`, `/v1/pools/${t.poolId}/trial-balance`, '/v1/events', `/v1/pools/${t.poolId}/chain/digest`,
         `/v1/pools/${t.poolId}/reconciliation`, `/v1/pools/${t.poolId}/reports/agreements`, `/v1/pools/${t.poolId}/claims`, `/v1/pools/${t.poolId}/bank-statements/lines`,
         `/v1/pools/${t.poolId}/position`, `/v1/pools/${t.poolId}/awards`,
       ]) {
-        const res = await api.app.request(`${path}?${name}=${encodeURIComponent(value)}`, { headers: { authorization: `Bearer ${t.treasury}` } });
+        const res = await api.app.request(`${path}?${name}=${encodeHostile(value)}`, { headers: { authorization: `Bearer ${t.treasury}` } });
         expect(res.status, `${path}?${name}=${value}: ${await res.clone().text()}`).toBeLessThan(500);
         if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
         cases++;
@@ -161,4 +193,76 @@ it('never answers 5xx, answers every refusal with problem+json, and writes nothi
   // 400 runs, over 10,000 cases in all.
   expect(cases).toBe(RUNS * (routes().length + 10));
   if (process.env.FUZZ_RUNS) console.log(`fuzz: ${cases} cases`);
+}, 300_000);
+
+it('answers hostile text in a path segment with a problem, never 5xx', async () => {
+  await fc.assert(
+    fc.asyncProperty(hostileValue, fc.constantFrom(`/v1/pools/${t.poolId}/appropriations/{}/receipt`, `/v1/pools/${t.poolId}/loans/${loanId}/recoveries/{}/receipt`), async (segment, template) => {
+      const res = await api.app.request(template.replace('{}', encodeHostile(segment)), {
+        method: 'POST', body: JSON.stringify({ received_on: '2026-05-02' }),
+        headers: { authorization: `Bearer ${t.treasury}`, 'idempotency-key': crypto.randomUUID(), 'content-type': 'application/json' },
+      });
+      const answer = await res.text();
+      expect(res.status, `${template} ${JSON.stringify(segment)} -> ${answer}`).toBeLessThan(500);
+      expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
+    }),
+    { numRuns: RUNS },
+  );
+}, 120_000);
+
+/**
+ * The same decision sent several times at once, under one Idempotency-Key or several: a claim's step, a
+ * month's close. One request takes it; each of the others replays it, answers that same close, or is
+ * refused with 409; none fails, and the step is recorded once.
+ */
+it('takes a decision sent several times at once once, and never answers 5xx', async () => {
+  const u = await api.tenant();
+  const post = (key: string, path: string, body: unknown, idem?: string) => api.call('POST', `/v1/pools/${u.poolId}${path}`, { key, body, idem });
+  expectStatus(await post(u.treasury, '/appropriations', { reference: 'F', amount: '100000000000', notified_on: '2026-01-02' }), 201);
+  expectStatus(await post(u.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
+  const agreement = await signAgreement(api, u, { terms: { credit_line: '100000000000', max_principal: '100000000', suspension_loss_bp: 10000, per_loan_cap: '100000000000', per_enterprise_year_cap: '100000000000', per_bank_year_cap: '100000000000' } });
+  const enterprise = await registerEnterprise(api, u);
+  let n = 0;
+  const newClaim = async () => {
+    const loan = expectStatus(await post(u.bank, '/loans', { agreement_id: agreement, reference: `C-${++n}`, borrower_credit_code: enterprise, kind: 'credit', principal: '100000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01' }), 201);
+    expectStatus(await post(u.bank, `/loans/${loan.id}/reports`, { month: '2026-06-01', outstanding: '100000', overdue_principal: '100000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' }), 201);
+    return expectStatus(await post(u.bank, '/claims', { loan_id: loan.id, loss_principal: '100000', documents: [{ name: 'n.pdf', sha256: 'e'.repeat(64) }] }), 201).id as string;
+  };
+  const keyOf = (run: number, k: number) => `dup-${run}-${k}-${Math.random()}`;
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('approve', 'defer', 'reject'), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 2, maxLength: 6 }), async (action, keys) => {
+      const claim = await newClaim();
+      const idems = [0, 1, 2].map((k) => keyOf(++run, k));
+      const answers = await Promise.all(keys.map((k) => post(u.treasury, `/claims/${claim}/${action}`, { reason: 'at once' }, idems[k])));
+      for (const a of answers) {
+        expect(a.status, a.text).toBeLessThan(500);
+        expect([200, 409], a.text).toContain(a.status);
+      }
+      expect(answers.filter((a) => a.status === 200 && a.headers.get('idempotent-replayed') !== 'true'), answers.map((a) => a.text).join('\n')).toHaveLength(1);
+      const expected = { approve: 'approved', defer: 'deferred', reject: 'rejected' }[action];
+      const [steps] = await api.db.owner<[{ n: bigint }]>`SELECT count(*) AS n FROM claim_steps WHERE pool_id = ${u.poolId} AND claim_id = ${claim} AND status = ${expected}`;
+      expect(steps.n).toBe(1n);
+    }),
+    { numRuns: Math.max(5, Math.ceil(RUNS / 4)) },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 2, maxLength: 6 }), async (keys) => {
+      // A pool of its own for each run: months close in order, the first one anywhere.
+      const pool = expectStatus(await api.call('POST', '/v1/pools', { body: { name: `close ${++run}` } }), 201).id as string;
+      const treasury = expectStatus(await api.call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool } }), 201).key as string;
+      const idems = [0, 1, 2].map((k) => keyOf(run, k));
+      const answers = await Promise.all(keys.map((k) => api.call('POST', `/v1/pools/${pool}/periods/2026-03/close`, { key: treasury, idem: idems[k] })));
+      for (const a of answers) {
+        expect(a.status, a.text).toBeLessThan(500);
+        expect([200, 409], a.text).toContain(a.status);
+      }
+      const closes = answers.filter((a) => a.status === 200);
+      expect(closes.length, answers.map((a) => a.text).join('\n')).toBeGreaterThan(0);
+      expect(new Set(closes.map((a) => a.body.chain_hash + a.body.closed_at)).size).toBe(1);
+      const [row] = await api.db.owner<[{ n: bigint }]>`SELECT count(*) AS n FROM ledger_closes WHERE pool_id = ${pool}`;
+      expect(row.n).toBe(1n);
+    }),
+    { numRuns: Math.max(5, Math.ceil(RUNS / 4)) },
+  );
 }, 300_000);

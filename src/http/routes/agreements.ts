@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, setSuspended, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
 import { todayInChina } from '../../pool/days.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Fen, Id, PoolParam } from '../wire.js';
+import { Day, Fen, Id, PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
 const Bp = z.number().int().min(0).max(10_000);
@@ -91,7 +91,7 @@ export function agreementRoutes() {
   app.openapi(
     createRoute({
       method: 'post', path: '/pools/{pool_id}/agreements', tags: ['agreements'], summary: 'Sign an agreement (合作协议) pool x bank x insurer, with its first terms (treasury)',
-      request: { params: PoolParam, body: { content: json(z.object({ bank_id: Id, insurer_id: Id.optional(), name: z.string().min(1).max(200), effective_from: Day, terms: TermsIn }).openapi('NewAgreement')), required: true } },
+      request: { params: PoolParam, body: { content: json(z.object({ bank_id: Id, insurer_id: Id.optional(), name: text(200), effective_from: Day, terms: TermsIn }).openapi('NewAgreement')), required: true } },
       responses: { 201: { description: 'Signed', content: json(AgreementOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -123,7 +123,7 @@ export function agreementRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/agreements/{agreement_id}/suspension', tags: ['agreements'],
       summary: 'Suspend (暂停) or reinstate an agreement, with a reason (treasury); while suspended, enrolments are refused',
-      request: { params: AgreementParam, body: { content: json(z.object({ suspended: z.boolean(), reason: z.string().min(1).max(500) }).openapi('Suspension')), required: true } },
+      request: { params: AgreementParam, body: { content: json(z.object({ suspended: z.boolean(), reason: text(500, { multiline: true }) }).openapi('Suspension')), required: true } },
       responses: { 200: { description: 'The agreement', content: json(AgreementOut) }, ...errorResponses },
     }),
     async (c) => {

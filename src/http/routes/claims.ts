@@ -2,13 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { decideClaim, fileClaim, getClaim, listClaims, type Claim, type ClaimAction } from '../../pool/claims.js';
 import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recoveries.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Fen, Id, Limit, PoolParam } from '../wire.js';
+import { Day, EventDay, Fen, Id, Limit, PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
 const ACTIONS = ['approve', 'defer', 'reject', 'pay', 'close'] as const;
 
-const Document = z.object({ name: z.string().min(1).max(200), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex') });
+const Document = z.object({ name: text(200), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex') });
 const ClaimBody = z
   .object({
     loan_id: Id,
@@ -46,7 +46,7 @@ const recoveryOut = (r: Recovery) => ({
   id: r.id.toString(), loan_id: r.loanId.toString(), bank_id: r.bankId.toString(), reference: r.reference, recovered_on: r.recoveredOn, gross: r.gross.toString(),
   costs: r.costs.toString(), pool_part: r.poolPart.toString(), insurer_part: r.insurerPart.toString(), bank_part: r.bankPart.toString(), received_on: r.receivedOn,
 });
-const Reference = z.string().min(1).max(100);
+const Reference = text(100);
 
 export function claimRoutes() {
   const app = routeGroup();
@@ -73,7 +73,7 @@ export function claimRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/claims/{claim_id}/{action}', tags: ['claims'],
       summary: 'Treasury\'s step on a claim, with a reason: approve (reserves the amount; deferred while the agreement is suspended), defer, reject (voids a reservation), pay (posts it), close',
-      request: { params: ClaimParam.extend({ action: z.enum(ACTIONS) }), body: { content: json(z.object({ reason: z.string().min(1).max(1000) })), required: true } },
+      request: { params: ClaimParam.extend({ action: z.enum(ACTIONS) }), body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'The claim after the step', content: json(ClaimOut) }, ...errorResponses },
     }),
     async (c) => {

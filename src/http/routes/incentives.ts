@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { applyForAward, decideAward, fundAwardBudget, getAward, listAwards, runAwardRound, type Award, type AwardAction } from '../../pool/incentives/awards.js';
 import { PROGRAMMES } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
-import { EventDay, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const Year = z.number().int().min(2000).max(2200);
@@ -21,13 +21,13 @@ const awardOut = (a: Award) => ({
 const ApplicationBody = z
   .object({
     programme: z.enum(PROGRAMMES.map((p) => p.code) as [string, ...string[]]),
-    reference: z.string().min(1).max(100),
+    reference: text(100),
     beneficiary_id: Id.optional().openapi({ description: 'Treasury entering an award names its beneficiary' }),
-    item: z.string().min(1).max(200).openapi({ description: 'What the award is for: a loan (loan:42), a listing (listing), a year\'s business (year:2026)' }),
+    item: text(200).openapi({ description: 'What the award is for: a loan (loan:42), a listing (listing), a year\'s business (year:2026)' }),
     year: Year,
     basis_amount: Fen.openapi({ description: 'The measured basis in fen (0 for a fixed award)' }),
     rate_bp: z.number().int().min(0).max(10_000).optional().openapi({ description: 'For a range of rates: the rate chosen within it' }),
-    subkind: z.string().min(1).max(50).optional().openapi({ description: 'e.g. pure_credit for an Art. 5 pure-credit guarantee' }),
+    subkind: text(50).optional().openapi({ description: 'e.g. pure_credit for an Art. 5 pure-credit guarantee' }),
     guide_fund_stake_bp: z.number().int().min(0).max(10_000).optional(),
   })
   .openapi('AwardApplication');
@@ -50,7 +50,7 @@ export function incentiveRoutes() {
   app.openapi(
     createRoute({
       method: 'post', path: '/pools/{pool_id}/award-budget', tags: ['incentives'], summary: 'Fund the award budget (treasury): award budget cash / award budget appropriations, apart from the risk pool',
-      request: { params: PoolParam, body: { content: json(z.object({ reference: z.string().min(1).max(100), amount: PositiveFen, on: EventDay })), required: true } },
+      request: { params: PoolParam, body: { content: json(z.object({ reference: text(100), amount: PositiveFen, on: EventDay })), required: true } },
       responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
     }),
     async (c) => {
@@ -83,7 +83,7 @@ export function incentiveRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/award-rounds', tags: ['incentives'],
       summary: 'Run an award round (treasury), e.g. Art. 3 over each bank\'s new credit-type loans of a year; running it again changes nothing; late loans of the year before are adjusted',
-      request: { params: PoolParam, body: { content: json(z.object({ programme: z.string().min(1).max(100), year: Year })), required: true } },
+      request: { params: PoolParam, body: { content: json(z.object({ programme: text(100), year: Year })), required: true } },
       responses: { 200: { description: 'The round\'s awards', content: json(z.object({ data: z.array(AwardOut) })) }, ...errorResponses },
     }),
     async (c) => {
@@ -97,7 +97,7 @@ export function incentiveRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/awards/{award_id}/{action}', tags: ['incentives'],
       summary: 'Treasury\'s step on an award, with a reason: approve (recomputed; books the expense), reject, pay (from the award budget)',
-      request: { params: PoolParam.extend({ award_id: Id, action: z.enum(['approve', 'reject', 'pay']) }), body: { content: json(z.object({ reason: z.string().min(1).max(1000) })), required: true } },
+      request: { params: PoolParam.extend({ award_id: Id, action: z.enum(['approve', 'reject', 'pay']) }), body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'The award after the step', content: json(AwardOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -111,7 +111,7 @@ export function incentiveRoutes() {
   app.openapi(
     createRoute({
       method: 'get', path: '/pools/{pool_id}/awards', tags: ['incentives'], summary: 'Awards in id order (a beneficiary its own)',
-      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), programme: z.string().max(100).optional(), year: z.coerce.number().int().min(2000).max(2200).optional() }) },
+      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), programme: text(100, { min: 0 }).optional(), year: z.coerce.number().int().min(2000).max(2200).optional() }) },
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(AwardOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {

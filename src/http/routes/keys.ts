@@ -2,12 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { issueKey, revokeKey } from '../../pool/keys.js';
 import { scopePool } from '../../pool/access.js';
 import { routeGroup } from '../route-group.js';
-import { Id } from '../wire.js';
+import { Id, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
 const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
 const KeyBody = z
-  .object({ role: Role, pool_id: Id.optional(), participant_id: Id.optional(), label: z.string().max(200).optional() })
+  .object({ role: Role, pool_id: Id.optional(), participant_id: Id.optional(), label: text(200, { min: 0 }).optional() })
   .openapi('NewKey', { description: 'Admin keys issue admin, treasury and auditor keys; a treasury key issues keys for its own pool.' });
 const KeyOut = z
   .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().nullable().openapi({ description: 'The key itself: shown once, stored only as a hash (null when a request is replayed).' }) })

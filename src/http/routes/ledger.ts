@@ -7,13 +7,13 @@ import { openAccount, postJournalEntry, reverseTransaction } from '../../pool/jo
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { Cursor, Day, EventDay, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor } from '../wire.js';
+import { Cursor, Day, EventDay, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor, text } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
 const Code = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,99}$/).openapi({ example: 'pool_cash' });
 const AccountOut = z.object({ id: Id, code: Code, name: z.string(), type: AccountType, currency: z.string(), no_negative: z.boolean() }).openapi('Account');
-const AccountBody = z.object({ code: Code, name: z.string().min(1).max(200), type: AccountType, currency: z.string().regex(/^[A-Z]{3}$/).default('CNY'), no_negative: z.boolean().default(false) }).openapi('NewAccount');
+const AccountBody = z.object({ code: Code, name: text(200), type: AccountType, currency: z.string().regex(/^[A-Z]{3}$/).default('CNY'), no_negative: z.boolean().default(false) }).openapi('NewAccount');
 const BalanceOut = z
   .object({ account: Code, as_of: Day.nullable(), posted: Money, pending: Money, available: Money, posted_debits: Money, posted_credits: Money, pending_debits: Money, pending_credits: Money })
   .openapi('Balance', { description: 'On the account\'s normal side: debits minus credits for assets and expenses, the reverse for the others.' });
@@ -26,9 +26,9 @@ const TransactionOut = z
   .openapi('Transaction');
 const EntryIn = z.union([z.object({ account: Code, debit: PositiveFen }).strict(), z.object({ account: Code, credit: PositiveFen }).strict()]).openapi('EntryIn');
 const TransactionBody = z
-  .object({ effective_date: EventDay, description: z.string().max(500).default(''), entries: z.array(EntryIn).min(2).max(100) })
+  .object({ effective_date: EventDay, description: text(500, { min: 0, multiline: true }).default(''), entries: z.array(EntryIn).min(2).max(100) })
   .openapi('NewTransaction', { description: 'A manual journal entry by the treasury: debits must equal credits per currency.' });
-const ReversalBody = z.object({ effective_date: Day.openapi({ description: REVERSAL_DATE_RULE }), description: z.string().max(500).optional() }).openapi('NewReversal');
+const ReversalBody = z.object({ effective_date: Day.openapi({ description: REVERSAL_DATE_RULE }), description: text(500, { min: 0, multiline: true }).optional() }).openapi('NewReversal');
 const StatementLine = z.object({ entry_id: Id, transaction_id: Id, external_id: z.string(), kind: z.string(), effective_date: Day, description: z.string(), side: z.enum(['debit', 'credit']), amount: Money, balance: Money }).openapi('StatementLine');
 const AccountParam = PoolParam.extend({ code: Code });
 

@@ -4,7 +4,7 @@ import { LOAN_KINDS } from '../../pool/loans.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn } from '../tape.js';
-import { PoolParam } from '../wire.js';
+import { PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
 
@@ -107,7 +107,7 @@ export function loanTapeRoutes() {
     },
   );
 
-  const ReportRow = ReportBody.extend({ reference: z.string().min(1).max(100) });
+  const ReportRow = ReportBody.extend({ reference: text(100) });
   app.openapi(
     createRoute({
       method: 'post', path: '/pools/{pool_id}/loan-report-tapes', tags: ['loans'],

@@ -2,21 +2,21 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { REPORT_MONTH_RULE } from '../../pool/business-dates.js';
 import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan, type LoanSpec, type MonthlyReport } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Fen, Id, Limit, PoolParam, PositiveFen } from '../wire.js';
+import { Day, EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
 export const LoanBody = z
   .object({
     agreement_id: Id,
-    reference: z.string().min(1).max(100),
-    borrower_credit_code: z.string().openapi({ description: 'The enterprise\'s 统一社会信用代码; it must be registered in the pool' }),
+    reference: text(100),
+    borrower_credit_code: text(50).openapi({ description: 'The enterprise\'s 统一社会信用代码; it must be registered in the pool' }),
     kind: z.enum(LOAN_KINDS),
     principal: PositiveFen,
     rate_bp: z.number().int().min(0).max(10_000),
     disbursed_on: EventDay,
     matures_on: Day,
     first_loan: z.boolean().default(false),
-    policy_number: z.string().min(1).max(100).optional(),
+    policy_number: text(100).optional(),
     premium: Fen.optional(),
   })
   .openapi('NewLoan');

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { notifyAppropriation, poolPosition, receiveAppropriation, recordCashEvent, type Appropriation } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Id, PoolParam, PositiveFen } from '../wire.js';
+import { Day, EventDay, Id, PoolParam, PositiveFen, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
-const Reference = z.string().min(1).max(100).openapi({ description: 'The business reference (a notice number, a bank statement reference): unique forever' });
+const Reference = text(100).openapi({ description: 'The business reference (a notice number, a bank statement reference): unique forever' });
 const AppropriationOut = z
   .object({ id: Id, reference: z.string(), amount: z.string(), notified_on: Day, received_on: Day.nullable() })
   .openapi('Appropriation');

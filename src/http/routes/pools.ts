@@ -1,19 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CREDIT_RATINGS, createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, Limit, PoolParam } from '../wire.js';
+import { Day, Id, Limit, PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 
-const PoolBody = z.object({ name: z.string().min(1).max(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
+const PoolBody = z.object({ name: text(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
 const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
 const Kind = z.enum(['treasury', 'bank', 'insurer', 'guarantor', 'enterprise', 'vc', 'auditor']);
 const Rating = z.enum(CREDIT_RATINGS);
 const Enterprise = z
-  .object({ in_zone: z.boolean(), tech_sme_certificate: z.string().min(1).max(100).optional(), tech_sme_expires: Day.optional(), credit_rating: Rating.optional() })
+  .object({ in_zone: z.boolean(), tech_sme_certificate: text(100).optional(), tech_sme_expires: Day.optional(), credit_rating: Rating.optional() })
   .openapi('EnterpriseProfile');
-const CreditCode = z.string().openapi({ description: '统一社会信用代码: 18 characters with the check character of GB 32100-2015', example: '91350100M000100Y43' });
+const CreditCode = text(50).openapi({ description: '统一社会信用代码: 18 characters with the check character of GB 32100-2015', example: '91350100M000100Y43' });
 const ParticipantBody = z
-  .object({ kind: Kind, name: z.string().min(1).max(200), credit_code: CreditCode, enterprise: Enterprise.optional() })
+  .object({ kind: Kind, name: text(200), credit_code: CreditCode, enterprise: Enterprise.optional() })
   .openapi('NewParticipant', { description: 'An enterprise carries its profile; other kinds do not.' });
 const ParticipantOut = z
   .object({

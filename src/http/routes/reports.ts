@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { stringify } from 'csv-stringify/sync';
 import { agreementsReport, cashByDay, claimsPipeline, incentivesByArticle } from '../../pool/reports.js';
 import { todayInChina } from '../../pool/days.js';
 import { poolPosition } from '../../pool/treasury.js';
+import { recordsToCsv } from '../csv.js';
 import { routeGroup } from '../route-group.js';
 import { Day, PoolParam } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
@@ -56,8 +56,7 @@ export function reportRoutes() {
           break;
       }
       if (q.format === 'csv') {
-        const csv = rows.length ? stringify(rows, { header: true, cast: { boolean: (b) => (b ? 'true' : 'false') } }) : '';
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${report}.csv"` });
+        return c.body(recordsToCsv(rows), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${report}.csv"` });
       }
       return c.json({ report, rows }, 200);
     },

@@ -3,9 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { parse } from 'csv-parse/sync';
 import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut, type StatementRow } from '../../pool/reconciliation.js';
 import { isDay } from '../../ledger/validate.js';
+import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Id, Limit, PoolParam } from '../wire.js';
+import { mediaTypeOf } from '../tape.js';
+import { Day, Id, Limit, PoolParam, text, textIssue } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
 
 /**
@@ -19,6 +21,16 @@ const COLUMNS: Record<string, keyof Omit<StatementRow, 'line' | 'amount'> | 'amo
   交易日期: 'bookedOn', date: 'bookedOn', 交易流水号: 'bankRef', reference: 'bankRef', 借贷标志: 'direction', direction: 'direction', 交易金额: 'amount', amount: 'amount',
   对方户名: 'counterparty', counterparty: 'counterparty', 账户余额: 'balance', balance: 'balance', 摘要: 'memo', memo: 'memo',
 };
+
+/** Each field's column by its English name, for refusals. */
+const COLUMN_NAMES = { bookedOn: 'date', bankRef: 'reference', direction: 'direction', amount: 'amount', counterparty: 'counterparty', balance: 'balance', memo: 'memo' } as const;
+
+/** The statement's text cells, under the API's text rule; a memo is free text. */
+const TEXT_COLUMNS = [
+  { field: 'bankRef', max: 100, multiline: false },
+  { field: 'counterparty', max: 200, multiline: false },
+  { field: 'memo', max: 500, multiline: true },
+] as const;
 
 /** Yuan as written by a bank ("1,234.56", "-12.5") to fen, exactly: never through a float. */
 export function yuanToFen(text: string): bigint | null {
@@ -38,8 +50,13 @@ function readStatement(body: string): StatementRow[] {
   const [head, ...rest] = records;
   if (!head) throw new ProblemError('validation', { detail: 'the statement is empty', errors: [{ path: 'body', message: 'empty' }] });
   const fields = head.record.map((name) => COLUMNS[name.replace(/\s+/g, '')] ?? COLUMNS[name.toLowerCase()]);
-  const missing = ['bookedOn', 'bankRef', 'direction', 'amount', 'balance'].filter((f) => !fields.includes(f as never));
-  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
+  const twice = fields.find((f, i) => f !== undefined && fields.indexOf(f) !== i);
+  if (twice) {
+    const name = COLUMN_NAMES[twice];
+    throw new ProblemError('validation', { detail: `the header names the column ${name} twice (${head.record.filter((_, i) => fields[i] === twice).join(' and ')})`, errors: [{ path: 'body', message: `duplicate column ${name}` }] });
+  }
+  const missing = (['bookedOn', 'bankRef', 'direction', 'amount', 'balance'] as const).filter((f) => !fields.includes(f));
+  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.map((f) => COLUMN_NAMES[f]).join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
   const bad = (line: number, message: string) => new ProblemError('validation', { detail: `line ${line}: ${message}`, errors: [{ path: `body.line.${line}`, message }] });
   return rest.map(({ record, info }) => {
     const cell = (f: string) => record[fields.indexOf(f as never)] ?? '';
@@ -53,9 +70,14 @@ function readStatement(body: string): StatementRow[] {
     if (sign === 0n) throw bad(line, `the direction ${cell('direction')} is neither 贷 (in) nor 借 (out)`);
     const balance = yuanToFen(cell('balance'));
     if (balance === null) throw bad(line, `the balance ${cell('balance')} is not an amount in yuan`);
-    const bankRef = cell('bankRef');
-    if (bankRef.length < 1 || bankRef.length > 100) throw bad(line, 'the reference is 1 to 100 characters');
-    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty: cell('counterparty'), balance, memo: cell('memo') };
+    const [bankRef, counterparty, memo] = TEXT_COLUMNS.map(({ field, max, multiline }) => {
+      const value = cell(field);
+      if (field === 'bankRef' && value.length < 1) throw bad(line, 'the reference is 1 to 100 characters');
+      const issue = value.length > max ? `is at most ${max} characters` : textIssue(value, { multiline });
+      if (issue) throw new ProblemError('validation', { detail: `line ${line}: the ${COLUMN_NAMES[field]} ${issue}`, errors: [{ path: `body.line.${line}.${COLUMN_NAMES[field]}`, message: issue }] });
+      return value;
+    }) as [string, string, string];
+    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty, balance, memo };
   });
 }
 
@@ -76,10 +98,11 @@ export function statementRoutes() {
       method: 'post', path: '/pools/{pool_id}/bank-statements', tags: ['reconciliation'],
       summary: 'Import the pool account\'s bank statement (treasury): new lines only, then automatic matching; refused at the first line whose running balance does not add up',
       request: { params: PoolParam, body: { content: { 'text/csv': { schema: z.string().openapi({ description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)' }) } }, required: true } },
-      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, ...errorResponses },
+      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, 415: { description: 'Not CSV' }, ...errorResponses },
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
       const body = await c.req.text();
       const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, readStatement(body), createHash('sha256').update(body).digest());
       return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
@@ -104,7 +127,7 @@ export function statementRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/match', tags: ['reconciliation'],
       summary: 'Match a line to a pool cash posting of the same amount by hand (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: z.string().min(1).max(500) })), required: true } },
+      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: text(500, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'Matched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -119,7 +142,7 @@ export function statementRoutes() {
     createRoute({
       method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/unmatch', tags: ['reconciliation'],
       summary: 'Undo a line\'s match (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ reason: z.string().min(1).max(500) })), required: true } },
+      request: { params: LineParam, body: { content: json(z.object({ reason: text(500, { multiline: true }) })), required: true } },
       responses: { 200: { description: 'Unmatched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
@@ -155,18 +178,16 @@ export function statementRoutes() {
       const r = await reconcile(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, as_of);
       const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
       if (format === 'csv') {
-        const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-        const rows = [
-          'item,date,reference,amount_fen,detail',
-          `statement_balance,${r.asOf},,${r.statementBalance},`,
-          `ledger_cash,${r.asOf},,${r.ledgerCash},`,
-          `difference,${r.asOf},,${r.difference},`,
-          `opening_balance,,,${r.openingBalance},`,
-          ...r.unmatchedLines.map((l) => `unmatched_statement_line,${l.bookedOn},${q(l.bankRef)},${l.amount},${q(l.memo)}`),
-          ...r.unmatchedPostings.map((p) => `unmatched_posting,${p.effectiveDate},${q(p.externalId)},${p.amount},${q(p.description)}`),
-          `explained,${r.asOf},,${r.explained},${r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'}`,
-        ];
-        return c.body(rows.join('\n') + '\n', 200, { 'content-type': 'text/csv; charset=utf-8' });
+        const csv = toCsv(['item', 'date', 'reference', 'amount_fen', 'detail'], [
+          ['statement_balance', r.asOf, '', r.statementBalance, ''],
+          ['ledger_cash', r.asOf, '', r.ledgerCash, ''],
+          ['difference', r.asOf, '', r.difference, ''],
+          ['opening_balance', '', '', r.openingBalance, ''],
+          ...r.unmatchedLines.map((l) => ['unmatched_statement_line', l.bookedOn, l.bankRef, l.amount, l.memo]),
+          ...r.unmatchedPostings.map((p) => ['unmatched_posting', p.effectiveDate, p.externalId, p.amount, p.description]),
+          ['explained', r.asOf, '', r.explained, r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'],
+        ]);
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8' });
       }
       return c.json(
         {
