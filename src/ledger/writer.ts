@@ -2,21 +2,11 @@ import type { Queryable, Sql } from '../db/client.js';
 import { nextTurn } from '../db/next-turn.js';
 import { Session } from '../db/session.js';
 import { arrayLiteral } from '../db/pg-array.js';
-import {
-  accountIdKey,
-  accountKey,
-  applyUnit,
-  balanceKey,
-  entryEffect,
-  refKey,
-  type ApplyState,
-  type BalanceState,
-  type RefInfo,
-  type PlannedTransaction,
-} from './apply.js';
+import { addTotals, applyUnit, entryEffect, ZERO_TOTALS, type AccountTotals, type ApplyState, type RefInfo, type PlannedTransaction } from './apply.js';
+import { accountIdKey, accountKey, balanceKey, externalIdKey, refKey, transactionKey } from './keys.js';
 import { LedgerError } from './errors.js';
 import { AccountCache, loadRefs, loadTransactions } from './store.js';
-import type { Account, CompanionWriter, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction, TransactionRef } from './types.js';
+import type { Account, CompanionWriter, PostingOutcome, PostingRequest, PostOptions, Refusal, Totals, Transaction, TransactionRef } from './types.js';
 import { canonicalRequest, differences, requestHash, validateRequest } from './validate.js';
 
 /**
@@ -88,7 +78,7 @@ export class Writer {
     const ids = new Set<string>();
     for (const r of requests) {
       validateRequest(r);
-      const key = `${r.poolId}:${r.externalId}`;
+      const key = externalIdKey(r.poolId, r.externalId);
       if (ids.has(key)) {
         return Promise.reject(new LedgerError('invalid_posting', `external id ${r.externalId} appears twice in the batch`));
       }
@@ -124,7 +114,7 @@ export class Writer {
       const taken = new Set<string>();
       for (let i = 0; i < this.queue.length && size < this.maxBatch; ) {
         const unit = this.queue[i]!;
-        const keys = unit.requests.map((r) => `${r.poolId}:${r.externalId}`);
+        const keys = unit.requests.map((r) => externalIdKey(r.poolId, r.externalId));
         // The same external id in two concurrent transactions would only make one of them retry.
         const fits = size === 0 || size + unit.requests.length <= this.maxBatch;
         if (!fits || keys.some((k) => this.inFlightIds.has(k) || taken.has(k))) {
@@ -212,18 +202,15 @@ export class Writer {
     for (const b of rows) {
       state.balances.set(balanceKey(b.pool_id, b.account_id), {
         account: this.accounts.getById(b.pool_id, b.account_id)!,
-        postedDebits: b.posted_debits,
-        postedCredits: b.posted_credits,
-        pendingDebits: b.pending_debits,
-        pendingCredits: b.pending_credits,
+        totals: { postedDebits: b.postedDebits, postedCredits: b.postedCredits, pendingDebits: b.pendingDebits, pendingCredits: b.pendingCredits },
       });
     }
-    const resolved = new Set(resolvedRows.map((r) => `${r.pool_id}#${r.refers_to}`));
+    const resolved = new Set(resolvedRows.map((r) => transactionKey(r.pool_id, r.refers_to)));
     for (const ref of refInfos) {
       // A copy per decision: deciding marks references resolved as it goes.
-      const copy = { ...ref, resolved: resolved.has(`${ref.poolId}#${ref.id}`) };
-      state.refs.set(refKey(ref.poolId, { id: ref.id }), copy);
-      state.refs.set(refKey(ref.poolId, { externalId: ref.externalId }), copy);
+      const copy = { ...ref, resolved: resolved.has(transactionKey(ref.poolId, ref.id)) };
+      state.refs.set(transactionKey(ref.poolId, ref.id), copy);
+      state.refs.set(externalIdKey(ref.poolId, ref.externalId), copy);
     }
     return state;
   }
@@ -286,11 +273,13 @@ export class Writer {
           // Locked in (pool, account) order, so that concurrent batches never deadlock on them.
           return lock
             ? tx<BalanceRow[]>`
-                SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
+                SELECT b.pool_id, b.account_id, b.posted_debits AS "postedDebits", b.posted_credits AS "postedCredits",
+                       b.pending_debits AS "pendingDebits", b.pending_credits AS "pendingCredits"
                   FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])
                  ORDER BY b.pool_id, b.account_id FOR UPDATE`
             : tx<BalanceRow[]>`
-                SELECT b.pool_id, b.account_id, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits
+                SELECT b.pool_id, b.account_id, b.posted_debits AS "postedDebits", b.posted_credits AS "postedCredits",
+                       b.pending_debits AS "pendingDebits", b.pending_credits AS "pendingCredits"
                   FROM account_balances b WHERE b.pool_id = ANY(${pools}::int8[]) AND b.account_id = ANY(${ids}::int8[])`;
         };
         const readResolutions = () =>
@@ -304,7 +293,7 @@ export class Writer {
         // Pipelined on one round trip: the balances (locked, in the locked mode), whether the referenced
         // transactions were resolved (read after the locks, so after any batch that touched the same accounts
         // has committed), the earlier outcomes of these ids (after a collision), and fresh ids.
-        const byRef = new Map(refInfos.flatMap((r) => [[refKey(r.poolId, { id: r.id }), r], [refKey(r.poolId, { externalId: r.externalId }), r]]));
+        const byRef = new Map(refInfos.flatMap((r) => [[transactionKey(r.poolId, r.id), r], [externalIdKey(r.poolId, r.externalId), r]]));
         const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
         const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
         const [, balances, resolutions, earlier, [allocated], closedRows] = await pipelined([
@@ -329,10 +318,10 @@ export class Writer {
         const closedThrough = new Map(closedRows.map((r) => [r.pool_id, r.closed_through]));
         const ids = allocated.transactions.map(BigInt);
         const entryIds = allocated.entries.map(BigInt);
-        const earlierById = new Map(earlier.map((e) => [`${e.pool_id}:${e.external_id}`, e]));
+        const earlierById = new Map(earlier.map((e) => [externalIdKey(e.pool_id, e.external_id), e]));
         const decideAll = (rows: BalanceRow[], resolvedRows: { pool_id: bigint; refers_to: bigint }[]) => {
           const state = this.state(touched, codes, rows, refInfos, resolvedRows, ids, closedThrough);
-          const before = new Map([...state.balances].map(([k, b]) => [k, { ...b }]));
+          const before = new Map([...state.balances].map(([k, b]) => [k, { account: b.account, totals: { ...b.totals } }]));
           const decided = batch.map((unit) => decide(unit, state, earlierById));
           return { decided, before, after: state.balances };
         };
@@ -408,7 +397,7 @@ export class Writer {
     const replayIds = committed.decided.flatMap((d) =>
       d.kind === 'replay' ? d.earlier.flatMap((e): [bigint, bigint][] => (e.transaction_id ? [[e.pool_id, e.transaction_id]] : [])) : [],
     );
-    const replayed = new Map((await loadTransactions(this.sql, replayIds)).map((t) => [`${t.poolId}#${t.id}`, t]));
+    const replayed = new Map((await loadTransactions(this.sql, replayIds)).map((t) => [transactionKey(t.poolId, t.id), t]));
 
     return committed.decided.map((d, i): UnitOutcome => {
       const unit = batch[i]!;
@@ -423,7 +412,7 @@ export class Writer {
             ok: true,
             outcomes: d.earlier.map((e): PostingOutcome =>
               e.transaction_id !== null
-                ? { status: 'posted', replayed: true, transaction: replayed.get(`${e.pool_id}#${e.transaction_id}`)! }
+                ? { status: 'posted', replayed: true, transaction: replayed.get(transactionKey(e.pool_id, e.transaction_id))! }
                 : { status: 'refused', replayed: true, externalId: e.external_id, refusal: { type: e.refusal_type as Refusal['type'], detail: e.refusal_detail! } },
             ),
           };
@@ -456,7 +445,7 @@ async function pipelined<T extends readonly unknown[] | []>(statements: T): Prom
 /** The outcomes of a unit decided in this batch (not a replay). */
 function newOutcomes(d: Extract<Decided, { kind: 'planned' | 'refused' }>, unit: Unit, createdAt: Date): PostingOutcome[] {
   return d.kind === 'planned'
-    ? d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: toTransaction(p, createdAt) }))
+    ? d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: committedTransaction(p, createdAt) }))
     : d.refusals.map((refusal, j) => ({ status: 'refused', replayed: false, externalId: unit.requests[j]!.externalId, refusal }));
 }
 
@@ -481,7 +470,9 @@ function guardsHoldAtTheEnd(planned: PlannedTransaction[]): boolean {
     for (const e of p.entries) {
       if (!e.account.noNegative) continue;
       const d = entryEffect(e);
-      const change = e.account.debitNormal ? d.pd - d.pc - d.nc : d.pc - d.pd - d.nd;
+      const change = e.account.debitNormal
+        ? d.postedDebits - d.postedCredits - d.pendingCredits
+        : d.postedCredits - d.postedDebits - d.pendingDebits;
       const r = running.get(e.account.id) ?? { now: 0n, lowest: 0n };
       r.now += change;
       running.set(e.account.id, r);
@@ -520,13 +511,10 @@ interface EarlierRow {
   request: string;
 }
 
-interface BalanceRow {
+/** A balance row as read, its totals named as everywhere else. */
+interface BalanceRow extends Totals {
   pool_id: bigint;
   account_id: bigint;
-  posted_debits: bigint;
-  posted_credits: bigint;
-  pending_debits: bigint;
-  pending_credits: bigint;
 }
 
 const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
@@ -557,7 +545,7 @@ function maxEntries(r: PostingRequest, refs: Map<string, { entries: unknown[] }>
 
 /** A unit whose ids were seen before replays them, if the content is the same; otherwise it is applied. */
 function decide(unit: Unit, state: ApplyState, earlierById: Map<string, EarlierRow>): Decided {
-  const earlier = unit.requests.map((r) => earlierById.get(`${r.poolId}:${r.externalId}`));
+  const earlier = unit.requests.map((r) => earlierById.get(externalIdKey(r.poolId, r.externalId)));
   if (earlier.some((e) => e !== undefined)) {
     for (let i = 0; i < unit.requests.length; i++) {
       const e = earlier[i];
@@ -586,7 +574,8 @@ function decide(unit: Unit, state: ApplyState, earlierById: Map<string, EarlierR
   }
 }
 
-function toTransaction(p: PlannedTransaction, createdAt: Date): Transaction {
+/** A planned transaction as it reads once committed at `createdAt`. */
+function committedTransaction(p: PlannedTransaction, createdAt: Date): Transaction {
   return {
     poolId: p.poolId,
     id: p.id,
@@ -656,18 +645,19 @@ function writeJournal(
 }
 
 /** Moves the running totals and the per-day movements by what the batch posted. */
-function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map<string, BalanceState>, after: Map<string, BalanceState>): Statement {
-  const moved: { account: Account; pd: bigint; pc: bigint; nd: bigint; nc: bigint }[] = [];
+function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map<string, AccountTotals>, after: Map<string, AccountTotals>): Statement {
+  const moved: { account: Account; delta: Totals }[] = [];
   for (const [key, b] of after) {
-    const old = before.get(key)!;
-    const d = {
-      account: b.account,
-      pd: b.postedDebits - old.postedDebits,
-      pc: b.postedCredits - old.postedCredits,
-      nd: b.pendingDebits - old.pendingDebits,
-      nc: b.pendingCredits - old.pendingCredits,
+    const old = before.get(key)!.totals;
+    const delta: Totals = {
+      postedDebits: b.totals.postedDebits - old.postedDebits,
+      postedCredits: b.totals.postedCredits - old.postedCredits,
+      pendingDebits: b.totals.pendingDebits - old.pendingDebits,
+      pendingCredits: b.totals.pendingCredits - old.pendingCredits,
     };
-    if (d.pd !== 0n || d.pc !== 0n || d.nd !== 0n || d.nc !== 0n) moved.push(d);
+    if (delta.postedDebits !== 0n || delta.postedCredits !== 0n || delta.pendingDebits !== 0n || delta.pendingCredits !== 0n) {
+      moved.push({ account: b.account, delta });
+    }
   }
   const days = dayDeltas(planned);
   const a = arrayLiteral;
@@ -678,14 +668,15 @@ function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map
          SET posted_debits = ab.posted_debits + x.pd, posted_credits = ab.posted_credits + x.pc,
              pending_debits = ab.pending_debits + x.nd, pending_credits = ab.pending_credits + x.nc
         FROM unnest(${a(moved.map((m) => m.account.poolId))}::int8[], ${a(moved.map((m) => m.account.id))}::int8[],
-                    ${a(moved.map((m) => m.pd))}::int8[], ${a(moved.map((m) => m.pc))}::int8[],
-                    ${a(moved.map((m) => m.nd))}::int8[], ${a(moved.map((m) => m.nc))}::int8[]) AS x(pool_id, account_id, pd, pc, nd, nc)
+                    ${a(moved.map((m) => m.delta.postedDebits))}::int8[], ${a(moved.map((m) => m.delta.postedCredits))}::int8[],
+                    ${a(moved.map((m) => m.delta.pendingDebits))}::int8[], ${a(moved.map((m) => m.delta.pendingCredits))}::int8[]) AS x(pool_id, account_id, pd, pc, nd, nc)
        WHERE ab.pool_id = x.pool_id AND ab.account_id = x.account_id
     ), d AS (
       INSERT INTO account_days AS ad (pool_id, account_id, day, posted_debits, posted_credits, pending_debits, pending_credits)
       SELECT * FROM unnest(${a(days.map((d) => d.poolId))}::int8[], ${a(days.map((d) => d.accountId))}::int8[],
-                           ${a(days.map((d) => d.day))}::date[], ${a(days.map((d) => d.pd))}::int8[],
-                           ${a(days.map((d) => d.pc))}::int8[], ${a(days.map((d) => d.nd))}::int8[], ${a(days.map((d) => d.nc))}::int8[])
+                           ${a(days.map((d) => d.day))}::date[], ${a(days.map((d) => d.delta.postedDebits))}::int8[],
+                           ${a(days.map((d) => d.delta.postedCredits))}::int8[], ${a(days.map((d) => d.delta.pendingDebits))}::int8[],
+                           ${a(days.map((d) => d.delta.pendingCredits))}::int8[])
       ON CONFLICT (pool_id, account_id, day) DO UPDATE
          SET posted_debits = ad.posted_debits + excluded.posted_debits, posted_credits = ad.posted_credits + excluded.posted_credits,
              pending_debits = ad.pending_debits + excluded.pending_debits, pending_credits = ad.pending_credits + excluded.pending_credits
@@ -694,21 +685,17 @@ function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map
 }
 
 /** Movements per account and effective day, netted over the batch so each row is written once. */
-function dayDeltas(planned: PlannedTransaction[]): { poolId: bigint; accountId: bigint; day: string; pd: bigint; pc: bigint; nd: bigint; nc: bigint }[] {
-  const days = new Map<string, { poolId: bigint; accountId: bigint; day: string; pd: bigint; pc: bigint; nd: bigint; nc: bigint }>();
+function dayDeltas(planned: PlannedTransaction[]): { poolId: bigint; accountId: bigint; day: string; delta: Totals }[] {
+  const days = new Map<string, { poolId: bigint; accountId: bigint; day: string; delta: Totals }>();
   for (const p of planned) {
     for (const e of p.entries) {
-      const key = `${p.poolId}:${e.account.id}:${p.effectiveDate}`;
+      const key = `${balanceKey(p.poolId, e.account.id)}:${p.effectiveDate}`;
       let d = days.get(key);
       if (!d) {
-        d = { poolId: p.poolId, accountId: e.account.id, day: p.effectiveDate, pd: 0n, pc: 0n, nd: 0n, nc: 0n };
+        d = { poolId: p.poolId, accountId: e.account.id, day: p.effectiveDate, delta: { ...ZERO_TOTALS } };
         days.set(key, d);
       }
-      const effect = entryEffect(e);
-      d.pd += effect.pd;
-      d.pc += effect.pc;
-      d.nd += effect.nd;
-      d.nc += effect.nc;
+      addTotals(d.delta, entryEffect(e));
     }
   }
   return [...days.values()];
