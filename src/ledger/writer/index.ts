@@ -44,11 +44,11 @@ import {
  * touched balance rows in a fixed order, decide every posting in memory against the locked balances, write
  * all of it in one statement, commit once. One fsync and one hot-row lock then serve many postings.
  *
- * Bounds: about `maxBatch` postings per database transaction (an atomic batch larger than that runs alone, up
- * to MAX_ATOMIC_BATCH), at most `maxInFlight` transactions at once (the next one waits on the hot rows,
- * already parsed and sent), at most `maxAttempts` tries of a batch that lost a race (deadlock,
- * serialization, a duplicate key committed by another process), plus one to look up the earlier outcomes
- * of ids seen before.
+ * Bounds: at most `maxQueued` postings waiting (past it a caller is told to retry), about `maxBatch` postings
+ * per database transaction (an atomic batch larger than that runs alone, up to MAX_ATOMIC_BATCH), at most
+ * `maxInFlight` transactions at once (the next one waits on the hot rows, already parsed and sent), at most
+ * `maxAttempts` tries of a batch that lost a race (deadlock, serialization, a duplicate key committed by
+ * another process), plus one to look up the earlier outcomes of ids seen before.
  * A refused posting does not fail its batch-mates; a batch that fails for another reason is retried posting
  * by posting so that only the culprit gets the error.
  */
@@ -58,6 +58,8 @@ export interface WriterOptions {
   /** Batches of at least this many postings decide before they lock the balances (smaller ones lock first). */
   optimisticFrom?: number;
   maxAttempts?: number;
+  /** Postings waiting for a batch, at most; a submission that would go past it is refused (`ledger_busy`). */
+  maxQueued?: number;
 }
 
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
@@ -93,7 +95,7 @@ interface Read {
 }
 
 export class Writer {
-  private readonly queue = new PendingQueue();
+  private readonly queue: PendingQueue;
   private readonly inFlightIds = new Set<string>();
   private inFlight = 0;
   private readonly maxBatch: number;
@@ -113,6 +115,9 @@ export class Writer {
     // Every batch starts optimistic: it locks the hot rows for the shortest time (see execute).
     this.optimisticFrom = options.optimisticFrom ?? 1;
     this.maxAttempts = options.maxAttempts ?? 8;
+    // Tens of seconds of work at the throughput measured (a few thousand postings a second): a caller
+    // further back is better told to retry than kept waiting.
+    this.queue = new PendingQueue(options.maxQueued ?? 100_000);
   }
 
   /** Posts the requests as one unit: all of them, or (refused) none. */

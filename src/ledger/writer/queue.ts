@@ -1,3 +1,4 @@
+import { LedgerError } from '../errors.js';
 import { externalIdKey } from '../keys.js';
 import type { PostingOutcome } from '../types.js';
 import type { WrittenUnit } from './statements.js';
@@ -8,15 +9,30 @@ export interface Unit extends WrittenUnit {
   reject: (err: unknown) => void;
 }
 
-/** The postings waiting for a batch, in the order they came. */
+/**
+ * The postings waiting for a batch, in the order they came, up to a bound on postings. Past the bound a
+ * caller is told to come back (`ledger_busy`, answered 503 with Retry-After) rather than join a queue it
+ * would wait on for longer than it is worth, and the memory the waiting requests hold (each with its
+ * canonical text and hash) stays bounded too.
+ */
 export class PendingQueue {
   private readonly units: Unit[] = [];
+  private postings = 0;
+
+  constructor(readonly maxPostings: number) {}
+
   get length(): number {
     return this.units.length;
   }
 
+  /** Queues the unit, or refuses it when its postings would take the queue past its bound. */
   push(unit: Unit): void {
+    const n = unit.requests.length;
+    if (this.postings + n > this.maxPostings) {
+      throw new LedgerError('ledger_busy', `the ledger has ${this.postings} postings waiting, as many as it queues; retry shortly`, { waiting: this.postings });
+    }
     this.units.push(unit);
+    this.postings += n;
   }
 
   /**
@@ -37,6 +53,7 @@ export class PendingQueue {
         continue;
       }
       this.units.splice(i, 1);
+      this.postings -= unit.requests.length;
       keys.forEach((k) => ids.add(k));
       batch.push(unit);
       size += unit.requests.length;
