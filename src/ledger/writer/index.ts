@@ -29,6 +29,7 @@ import {
   allocateEntryIds,
   allocateIds,
   commit,
+  lockOrder,
   pipelined,
   readBalances,
   readClosedPeriods,
@@ -295,7 +296,7 @@ export class Writer {
     for (const ref of refInfos) {
       for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
     }
-    return { codes, refInfos, touched, locked: [...touched.values()].sort(byPoolThenId) };
+    return { codes, refInfos, touched, locked: [...touched.values()].sort(lockOrder) };
   }
 
   /**
@@ -383,6 +384,3 @@ async function assignEntryIds(tx: Queryable, planned: PlannedTransaction[], entr
   const nextEntryId = idAllocator(entryIds);
   for (const p of planned) p.entryIds = p.entries.map(nextEntryId);
 }
-
-const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
-const byPoolThenId = (a: Account, b: Account) => compare(a.poolId, b.poolId) || compare(a.id, b.id);

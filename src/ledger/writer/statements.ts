@@ -34,8 +34,11 @@ export async function pipelined<T extends readonly unknown[] | []>(statements: T
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
+/** The order balance rows are locked in, (pool, account): concurrent batches never deadlock on them. */
+export const lockOrder = (a: Account, b: Account) => compare(a.poolId, b.poolId) || compare(a.id, b.id);
+
 /**
- * The balance rows of the accounts, given in (pool, account) order; with `lock`, locked in that order, so
+ * The balance rows of the accounts, given in lockOrder; with `lock`, locked in that order, so
  * that concurrent batches never deadlock on them.
  */
 export function readBalances(tx: Queryable, accounts: Account[], lock: boolean) {
