@@ -127,8 +127,11 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
       transaction_not_found: 'not-found',
       book_not_found: 'not-found',
       chain_busy: 'unavailable',
+      ledger_busy: 'unavailable',
     };
-    const headers: Record<string, string> | undefined = err.type === 'chain_busy' ? { 'retry-after': '5' } : undefined;
+    // A full writer queue frees room with every batch it commits (hundreds of postings every few milliseconds).
+    const retryAfter: Partial<Record<LedgerError['type'], string>> = { chain_busy: '5', ledger_busy: '1' };
+    const headers: Record<string, string> | undefined = retryAfter[err.type] ? { 'retry-after': retryAfter[err.type]! } : undefined;
     return { response: problem(c, map[err.type], { detail: err.message, extra: { details: err.details }, headers }), unexpected: false };
   }
   if ((err as { code?: string }).code === '22003') {

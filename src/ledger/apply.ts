@@ -1,5 +1,6 @@
 import { LedgerError } from './errors.js';
-import type { Account, EntryInput, EntryPhase, PostingRequest, Refusal, TransactionKind, TransactionRef } from './types.js';
+import { accountIdKey, accountKey, balanceKey, externalIdKey, refKey, transactionKey } from './keys.js';
+import type { Account, EntryInput, EntryPhase, PostingRequest, Refusal, Totals, TransactionKind, TransactionRef } from './types.js';
 
 /**
  * The ledger's decisions, without I/O: given the locked balances and what the journal already holds, turn
@@ -7,18 +8,27 @@ import type { Account, EntryInput, EntryPhase, PostingRequest, Refusal, Transact
  * unit in order, and writes what it planned in the same database transaction.
  */
 
-export interface BalanceState {
+/** An account's totals as a decision moves them. */
+export interface AccountTotals {
   account: Account;
-  postedDebits: bigint;
-  postedCredits: bigint;
-  pendingDebits: bigint;
-  pendingCredits: bigint;
+  totals: Totals;
 }
 
-export function available(b: BalanceState): bigint {
-  return b.account.debitNormal
-    ? b.postedDebits - b.postedCredits - b.pendingCredits
-    : b.postedCredits - b.postedDebits - b.pendingDebits;
+export const ZERO_TOTALS: Readonly<Totals> = { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: 0n };
+
+/** What the account can still give: posted, less the outflows that pending transactions reserved. */
+export function available(account: Account, t: Totals): bigint {
+  return account.debitNormal
+    ? t.postedDebits - t.postedCredits - t.pendingCredits
+    : t.postedCredits - t.postedDebits - t.pendingDebits;
+}
+
+/** Adds `delta` into `into`, in place. */
+export function addTotals(into: Totals, delta: Totals): void {
+  into.postedDebits += delta.postedDebits;
+  into.postedCredits += delta.postedCredits;
+  into.pendingDebits += delta.pendingDebits;
+  into.pendingCredits += delta.pendingCredits;
 }
 
 /** A transaction already in the journal (or planned earlier in this batch) that a request refers to. */
@@ -56,7 +66,7 @@ export interface ApplyState {
   /** Accounts by `${poolId}:${code}` and by `${poolId}#${id}`. */
   accounts: Map<string, Account>;
   /** Locked balances by `${poolId}:${accountId}`. */
-  balances: Map<string, BalanceState>;
+  balances: Map<string, AccountTotals>;
   /** Referenced transactions by `${poolId}#${id}` and `${poolId}:${externalId}`. */
   refs: Map<string, RefInfo>;
   /** Transaction ids allocated for this batch, taken in order. */
@@ -66,12 +76,6 @@ export interface ApplyState {
 }
 
 export type UnitResult = { ok: true; planned: PlannedTransaction[] } | { ok: false; refusals: Refusal[] };
-
-export const accountKey = (poolId: bigint, code: string) => `${poolId}:${code}`;
-export const accountIdKey = (poolId: bigint, id: bigint) => `${poolId}#${id}`;
-export const balanceKey = (poolId: bigint, accountId: bigint) => `${poolId}:${accountId}`;
-export const refKey = (poolId: bigint, ref: TransactionRef) =>
-  'id' in ref ? `${poolId}#${ref.id}` : `${poolId}:${ref.externalId}`;
 
 class Refused extends Error {
   constructor(readonly refusal: Refusal) {
@@ -100,17 +104,23 @@ function checkBalanced(entries: PlannedEntry[]): void {
 }
 
 /** How one entry moves the four running totals of its account. */
-export function entryEffect(e: { amount: bigint; phase: EntryPhase }): { pd: bigint; pc: bigint; nd: bigint; nc: bigint } {
+export function entryEffect(e: { amount: bigint; phase: EntryPhase }): Totals {
   const debit = e.amount > 0n;
   const size = debit ? e.amount : -e.amount;
   switch (e.phase) {
     case 'posted':
-      return debit ? { pd: size, pc: 0n, nd: 0n, nc: 0n } : { pd: 0n, pc: size, nd: 0n, nc: 0n };
+      return debit
+        ? { postedDebits: size, postedCredits: 0n, pendingDebits: 0n, pendingCredits: 0n }
+        : { postedDebits: 0n, postedCredits: size, pendingDebits: 0n, pendingCredits: 0n };
     case 'reserve':
-      return debit ? { pd: 0n, pc: 0n, nd: size, nc: 0n } : { pd: 0n, pc: 0n, nd: 0n, nc: size };
+      return debit
+        ? { postedDebits: 0n, postedCredits: 0n, pendingDebits: size, pendingCredits: 0n }
+        : { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: size };
     case 'release':
       // A release negates a reserve entry: a negative release ends a reserved debit, a positive one a credit.
-      return debit ? { pd: 0n, pc: 0n, nd: 0n, nc: -size } : { pd: 0n, pc: 0n, nd: -size, nc: 0n };
+      return debit
+        ? { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: -size }
+        : { postedDebits: 0n, postedCredits: 0n, pendingDebits: -size, pendingCredits: 0n };
   }
 }
 
@@ -118,11 +128,7 @@ function move(state: ApplyState, entries: PlannedEntry[]): void {
   for (const e of entries) {
     const b = state.balances.get(balanceKey(e.account.poolId, e.account.id));
     if (!b) throw new Error(`ledger: balance of account ${e.account.id} was not locked`);
-    const d = entryEffect(e);
-    b.postedDebits += d.pd;
-    b.postedCredits += d.pc;
-    b.pendingDebits += d.nd;
-    b.pendingCredits += d.nc;
+    addTotals(b.totals, entryEffect(e));
   }
 }
 
@@ -132,7 +138,7 @@ function checkGuards(state: ApplyState, entries: PlannedEntry[]): void {
     if (!e.account.noNegative || seen.has(e.account.id)) continue;
     seen.add(e.account.id);
     const b = state.balances.get(balanceKey(e.account.poolId, e.account.id))!;
-    const left = available(b);
+    const left = available(b.account, b.totals);
     if (left < 0n) {
       refuse('insufficient_funds', `account ${e.account.code} would have ${left} available; it may not go below zero`);
     }
@@ -234,10 +240,13 @@ function checkWithinReservation(target: RefInfo, posted: PlannedEntry[]): void {
 }
 
 function snapshot(state: ApplyState, entries: PlannedEntry[]): () => void {
-  const saved = new Map<string, BalanceState>();
+  const saved = new Map<string, AccountTotals>();
   for (const e of entries) {
     const key = balanceKey(e.account.poolId, e.account.id);
-    if (!saved.has(key)) saved.set(key, { ...state.balances.get(key)! });
+    if (!saved.has(key)) {
+      const b = state.balances.get(key)!;
+      saved.set(key, { account: b.account, totals: { ...b.totals } });
+    }
   }
   return () => {
     for (const [key, b] of saved) state.balances.set(key, b);
@@ -276,12 +285,12 @@ export function applyUnit(state: ApplyState, requests: PostingRequest[]): UnitRe
         entries: tx.entries.map((e) => ({ accountId: e.account.id, amount: e.amount, phase: e.phase })),
         resolved: false,
       };
-      for (const key of [refKey(tx.poolId, { id: tx.id }), refKey(tx.poolId, { externalId: tx.externalId })]) {
+      for (const key of [transactionKey(tx.poolId, tx.id), externalIdKey(tx.poolId, tx.externalId)]) {
         state.refs.set(key, info);
         addedRefs.push(key);
       }
       if (tx.refersTo !== null) {
-        const target = state.refs.get(refKey(tx.poolId, { id: tx.refersTo }))!;
+        const target = state.refs.get(transactionKey(tx.poolId, tx.refersTo))!;
         target.resolved = true;
         resolvedRefs.push(target);
       }

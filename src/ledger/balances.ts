@@ -1,63 +1,47 @@
 import { sql as raw, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { available as availableOf } from './apply.js';
-import type { Account, Balance, Day } from './types.js';
+import { available, ZERO_TOTALS } from './apply.js';
+import type { Account, Balance, Day, Totals } from './types.js';
 
 /**
  * Balances, statements and the trial balance. Every read goes through an index: the running totals row for
  * now, the per-day movements for a past date, the (account, effective date, id) index for statements.
  */
 
-interface Totals {
-  posted_debits: bigint;
-  posted_credits: bigint;
-  pending_debits: bigint;
-  pending_credits: bigint;
-}
-
 function toBalance(account: Account, t: Totals): Balance {
   const sign = account.debitNormal ? 1n : -1n;
-  const b = {
-    account,
-    postedDebits: t.posted_debits,
-    postedCredits: t.posted_credits,
-    pendingDebits: t.pending_debits,
-    pendingCredits: t.pending_credits,
-  };
   return {
     accountId: account.id,
     account: account.code,
     currency: account.currency,
-    posted: sign * (t.posted_debits - t.posted_credits),
-    pending: sign * (t.pending_debits - t.pending_credits),
-    available: availableOf(b),
-    postedDebits: t.posted_debits,
-    postedCredits: t.posted_credits,
-    pendingDebits: t.pending_debits,
-    pendingCredits: t.pending_credits,
+    posted: sign * (t.postedDebits - t.postedCredits),
+    pending: sign * (t.pendingDebits - t.pendingCredits),
+    available: available(account, t),
+    postedDebits: t.postedDebits,
+    postedCredits: t.postedCredits,
+    pendingDebits: t.pendingDebits,
+    pendingCredits: t.pendingCredits,
   };
 }
-
-const ZERO: Totals = { posted_debits: 0n, posted_credits: 0n, pending_debits: 0n, pending_credits: 0n };
 
 /** The balance now, or at the end of `asOf` (by effective date). */
 export async function getBalance(db: Kysely<Database>, account: Account, asOf?: Day): Promise<Balance> {
   if (asOf === undefined) {
     const row = await db
       .selectFrom('account_balances')
-      .select(['posted_debits', 'posted_credits', 'pending_debits', 'pending_credits'])
+      .select(['posted_debits as postedDebits', 'posted_credits as postedCredits', 'pending_debits as pendingDebits', 'pending_credits as pendingCredits'])
       .where('pool_id', '=', account.poolId)
       .where('account_id', '=', account.id)
       .executeTakeFirst();
-    return toBalance(account, row ?? ZERO);
+    return toBalance(account, row ?? ZERO_TOTALS);
   }
   const row = await db
     .selectFrom('account_days')
     .select([
-      raw<bigint>`coalesce(sum(posted_debits), 0)::int8`.as('posted_debits'),
-      raw<bigint>`coalesce(sum(posted_credits), 0)::int8`.as('posted_credits'),
-      raw<bigint>`coalesce(sum(pending_debits), 0)::int8`.as('pending_debits'),
-      raw<bigint>`coalesce(sum(pending_credits), 0)::int8`.as('pending_credits'),
+      raw<bigint>`coalesce(sum(posted_debits), 0)::int8`.as('postedDebits'),
+      raw<bigint>`coalesce(sum(posted_credits), 0)::int8`.as('postedCredits'),
+      raw<bigint>`coalesce(sum(pending_debits), 0)::int8`.as('pendingDebits'),
+      raw<bigint>`coalesce(sum(pending_credits), 0)::int8`.as('pendingCredits'),
     ])
     .where('pool_id', '=', account.poolId)
     .where('account_id', '=', account.id)

@@ -22,4 +22,6 @@ export type LedgerErrorType =
   | 'transaction_not_found'
   | 'book_not_found'
   /** Transactions in flight somewhere in the database kept the chain from sealing up to now. */
-  | 'chain_busy';
+  | 'chain_busy'
+  /** The writer holds as many postings waiting as it queues: retry shortly. */
+  | 'ledger_busy';

@@ -8,12 +8,13 @@ import { LedgerError } from './errors.js';
 import { isDay } from './validate.js';
 import { AccountCache, loadTransactions } from './store.js';
 import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction } from './types.js';
-import { Writer, type WriterOptions } from './writer.js';
+import { Writer, type WriterOptions } from './writer/index.js';
 
 export * from './types.js';
 export { LedgerError, type LedgerErrorType } from './errors.js';
 export type { StatementCursor, StatementLine, StatementPage, TrialBalance } from './balances.js';
 export type { Digest, VerifyResult } from './chain.js';
+export type { WriterOptions } from './writer/index.js';
 
 export interface Ledger {
   openBook(poolId: bigint): Promise<void>;

@@ -1,5 +1,6 @@
 import type { Queryable, Sql } from '../db/client.js';
 import type { RefInfo } from './apply.js';
+import { accountIdKey, accountKey } from './keys.js';
 import type { Account, AccountType, Entry, EntryPhase, Transaction, TransactionKind } from './types.js';
 
 /** Row shapes and the small reads the engine shares; all SQL of the ledger's tables lives in src/ledger. */
@@ -41,16 +42,16 @@ export class AccountCache {
   private readonly byId = new Map<string, Account>();
 
   get(poolId: bigint, code: string): Account | undefined {
-    return this.byCode.get(`${poolId}:${code}`);
+    return this.byCode.get(accountKey(poolId, code));
   }
 
   getById(poolId: bigint, id: bigint): Account | undefined {
-    return this.byId.get(`${poolId}#${id}`);
+    return this.byId.get(accountIdKey(poolId, id));
   }
 
   put(account: Account): void {
-    this.byCode.set(`${account.poolId}:${account.code}`, account);
-    this.byId.set(`${account.poolId}#${account.id}`, account);
+    this.byCode.set(accountKey(account.poolId, account.code), account);
+    this.byId.set(accountIdKey(account.poolId, account.id), account);
   }
 
   async load(sql: Queryable, byCode: [bigint, string][], byId: [bigint, bigint][]): Promise<void> {
@@ -130,10 +131,10 @@ export async function loadTransactions(sql: Queryable, keys: [bigint, bigint][])
       FROM unnest(${keys.map(([p]) => p.toString())}::int8[], ${keys.map(([, i]) => i.toString())}::int8[]) AS k(pool_id, id)
       CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.pool_id = k.pool_id AND x.id = k.id OFFSET 0) t
      ORDER BY t.pool_id, t.id`;
-  return rows.map(toTransaction);
+  return rows.map(transactionFromRow);
 }
 
-export function toTransaction(r: TransactionRow): Transaction {
+function transactionFromRow(r: TransactionRow): Transaction {
   return {
     poolId: r.pool_id,
     id: r.id,

@@ -145,7 +145,15 @@ export type PostingOutcome =
   | { status: 'posted'; replayed: boolean; transaction: Transaction }
   | { status: 'refused'; replayed: boolean; externalId: string; refusal: Refusal };
 
-export interface Balance {
+/** The four running totals of an account, each a sum of positive amounts. */
+export interface Totals {
+  postedDebits: bigint;
+  postedCredits: bigint;
+  pendingDebits: bigint;
+  pendingCredits: bigint;
+}
+
+export interface Balance extends Totals {
   accountId: bigint;
   account: string;
   currency: string;
@@ -155,8 +163,4 @@ export interface Balance {
   pending: bigint;
   /** posted minus pending outflows: what can still be spent. */
   available: bigint;
-  postedDebits: bigint;
-  postedCredits: bigint;
-  pendingDebits: bigint;
-  pendingCredits: bigint;
 }

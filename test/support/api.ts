@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createApp, type App } from '../../src/http/app.js';
-import { createLedger, type Ledger } from '../../src/ledger/index.js';
+import { createLedger, type Ledger, type WriterOptions } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
 import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { readMigrations } from '../../src/db/migrate.js';
@@ -47,10 +47,10 @@ export interface Tenant {
   insurer: string;
 }
 
-export async function apiFixture(options: { lease_ms?: number } = {}): Promise<ApiFixture> {
+export async function apiFixture(options: { lease_ms?: number; writer?: WriterOptions } = {}): Promise<ApiFixture> {
   const db = await testDatabase();
   const ledgerDb = createDb(db.appUrl, { max: 4 });
-  const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely });
+  const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely, writer: options.writer });
   const migrations = await readMigrations();
   const app = createApp({ db: db.app, ledger, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
   const admin = await bootstrapAdmin(db.app.kysely);

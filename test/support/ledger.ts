@@ -1,5 +1,4 @@
-import { createLedger, type Ledger } from '../../src/ledger/index.js';
-import type { WriterOptions } from '../../src/ledger/writer.js';
+import { createLedger, type Ledger, type WriterOptions } from '../../src/ledger/index.js';
 import { testDatabase, type TestDatabase } from './db.js';
 
 let nextPool = 1n;
