@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { MIGRATIONS_DIR, SCHEMA_FILE } from '../../src/db/migrate.js';
+import { MIGRATIONS_DIR, readMigrations, SCHEMA_FILE } from '../../src/db/migrate.js';
 
 // The suite's setup migrates its template database from nothing and renders it, as `npm run schema` does.
 const picture = inject('schemaPicture');
@@ -24,4 +24,17 @@ it('shows what the migrations left for the application role, down to columns and
   expect(picture).not.toContain('ledger_check_transaction()');
   // PostgreSQL 18 also records NOT NULL as constraints; the picture says it once, on the column.
   expect(picture).not.toMatch(/_not_null /);
+});
+
+it('sql/README.md names, for every function, the migrations that define it', async () => {
+  const readme = await readFile(join(MIGRATIONS_DIR, 'README.md'), 'utf8');
+  const listed = Object.fromEntries([...readme.matchAll(/^\| `(\w+)` \| ([\d, ]+) \|$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const live = [...picture.matchAll(/^CREATE OR REPLACE FUNCTION public\.(\w+)\(/gm)].map((m) => m[1]!);
+  const migrations = await readMigrations();
+  const definedIn = (name: string) =>
+    migrations
+      .filter((m) => new RegExp(`CREATE (OR REPLACE )?FUNCTION ${name}\\(`).test(m.sql))
+      .map((m) => String(m.version).padStart(4, '0'))
+      .join(', ');
+  expect(listed, 'the table in sql/README.md').toEqual(Object.fromEntries(live.map((name) => [name, definedIn(name)])));
 });
