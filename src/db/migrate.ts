@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Sql } from './client.js';
 
 export const MIGRATIONS_DIR = new URL('../../sql/', import.meta.url).pathname;
+/** The picture of the migrated schema (`npm run schema`), beside the migrations but never one of them. */
+export const SCHEMA_FILE = 'schema.sql';
 
 export interface Migration {
   version: number;
@@ -17,7 +19,7 @@ export class MigrationError extends Error {
 }
 
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql') && f !== SCHEMA_FILE).sort();
   const migrations: Migration[] = [];
   for (const file of files) {
     const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);

@@ -6,7 +6,34 @@ type Timestamp = ColumnType<Date, Date | string | undefined, never>;
 /** date columns: postgres.js is configured to return them as 'YYYY-MM-DD'. */
 type Day = string;
 
+// The values a text column may hold, where a CHECK or the domain fixes them. They are defined here, below
+// the modules that use them, so that the tables and the domain speak of the same union.
 export type AccountType = 'asset' | 'liability' | 'net_assets' | 'income' | 'expense';
+export type TransactionKind = 'posted' | 'pending' | 'post_pending' | 'void_pending' | 'reversal';
+export type EntryPhase = 'posted' | 'reserve' | 'release';
+export type RefusalType =
+  | 'insufficient_funds'
+  | 'transaction_not_found'
+  | 'not_pending'
+  | 'pending_already_resolved'
+  | 'post_exceeds_pending'
+  | 'not_reversible'
+  | 'already_reversed'
+  | 'batch_refused'
+  | 'period_closed';
+export type LoanState = 'active' | 'overdue' | 'defaulted' | 'repaid';
+/** 五级分类. */
+export type LoanClassification = 'normal' | 'special_mention' | 'substandard' | 'doubtful' | 'loss';
+export type ClaimStatus = 'submitted' | 'approved' | 'deferred' | 'rejected' | 'paid' | 'closed';
+export type AwardStatus = 'submitted' | 'approved' | 'rejected' | 'paid';
+
+/** Written by the migration runner (src/db/migrate.ts), read by /readyz. */
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Timestamp;
+}
 
 export interface LedgerBooksTable {
   pool_id: Int8;
@@ -49,7 +76,7 @@ export interface TransactionsTable {
   pool_id: Int8;
   id: Int8;
   external_id: string;
-  kind: string;
+  kind: TransactionKind;
   effective_date: Day;
   refers_to: Int8 | null;
   description: string;
@@ -66,7 +93,20 @@ export interface EntriesTable {
   amount: Int8;
   currency: string;
   effective_date: Day;
-  phase: 'posted' | 'reserve' | 'release';
+  phase: EntryPhase;
+}
+
+/** Every external id the engine was asked to post, with its outcome: a posted transaction or a refusal. */
+export interface LedgerRequestsTable {
+  pool_id: Int8;
+  external_id: string;
+  request_hash: Buffer;
+  transaction_id: Int8 | null;
+  refusal_type: RefusalType | null;
+  refusal_detail: string | null;
+  /** The canonical JSON text the engine hashed: request_hash is the SHA-256 of its bytes (sql/0017). */
+  request: string;
+  created_at: Timestamp;
 }
 
 export interface LedgerChainTable {
@@ -75,6 +115,12 @@ export interface LedgerChainTable {
   transaction_id: Int8;
   hash: Buffer;
   sealed_at: Timestamp;
+}
+
+export interface LedgerClosesTable {
+  pool_id: Int8;
+  through: Day;
+  closed_at: Timestamp;
 }
 
 export interface LedgerChainHeadsTable {
@@ -200,7 +246,7 @@ export interface LoansTable {
   policy_number: string | null;
   premium: Int8 | null;
   terms_version: number;
-  state: Generated<string>;
+  state: ColumnType<LoanState, LoanState | undefined, LoanState>;
   outstanding: Int8;
   defaulted_month: ColumnType<Day | null, Day | null | undefined, Day | null>;
   defaulted_outstanding: ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
@@ -216,7 +262,7 @@ export interface LoanReportsTable {
   overdue_principal: Int8;
   overdue_interest: Int8;
   days_past_due: number;
-  classification: string;
+  classification: LoanClassification;
   created_at: Timestamp;
 }
 
@@ -260,13 +306,11 @@ export interface ClaimsTable {
   created_at: Timestamp;
 }
 
-export type ClaimStatus = 'submitted' | 'approved' | 'deferred' | 'rejected' | 'paid' | 'closed';
-
 export interface ClaimStepsTable {
   pool_id: Int8;
   id: Generated<bigint>;
   claim_id: Int8;
-  status: string;
+  status: ClaimStatus;
   reason: string;
   by_key: Int8 | null;
   request_key: string | null;
@@ -304,7 +348,7 @@ export interface AwardsTable {
   facts: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
   amount: Int8;
   breakdown: ColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
-  status: ColumnType<'submitted' | 'approved' | 'rejected' | 'paid', 'submitted' | 'approved' | 'rejected' | 'paid' | undefined, 'submitted' | 'approved' | 'rejected' | 'paid'>;
+  status: ColumnType<AwardStatus, AwardStatus | undefined, AwardStatus>;
   reason: string | null;
   decided_by_key: Int8 | null;
   request_key: string | null;
@@ -358,6 +402,9 @@ export interface PeriodClosesTable {
 }
 
 export interface Database {
+  schema_migrations: SchemaMigrationsTable;
+  ledger_requests: LedgerRequestsTable;
+  ledger_closes: LedgerClosesTable;
   period_closes: PeriodClosesTable;
   statement_imports: StatementImportsTable;
   statement_lines: StatementLinesTable;

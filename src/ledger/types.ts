@@ -1,6 +1,6 @@
-import type { AccountType } from '../db/schema.js';
+import type { AccountType, EntryPhase, RefusalType, TransactionKind } from '../db/schema.js';
 
-export type { AccountType };
+export type { AccountType, EntryPhase, RefusalType, TransactionKind };
 
 /** A calendar day, 'YYYY-MM-DD'. */
 export type Day = string;
@@ -71,8 +71,6 @@ export interface ReverseRequest extends RequestBase {
 
 export type PostingRequest = PostRequest | PostPendingRequest | VoidPendingRequest | ReverseRequest;
 
-export type TransactionKind = 'posted' | 'pending' | 'post_pending' | 'void_pending' | 'reversal';
-export type EntryPhase = 'posted' | 'reserve' | 'release';
 
 export interface Entry {
   id: bigint;
@@ -95,17 +93,6 @@ export interface Transaction {
   createdAt: Date;
   entries: Entry[];
 }
-
-export type RefusalType =
-  | 'insufficient_funds'
-  | 'transaction_not_found'
-  | 'not_pending'
-  | 'pending_already_resolved'
-  | 'post_exceeds_pending'
-  | 'not_reversible'
-  | 'already_reversed'
-  | 'batch_refused'
-  | 'period_closed';
 
 export interface Refusal {
   type: RefusalType;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, LoansTable } from '../db/schema.js';
+import type { Database, LoanClassification, LoansTable, LoanState } from '../db/schema.js';
 import { scopePool, seesWholePool, type Principal } from './access.js';
 import { getAgreement, LOAN_KINDS, termsOn, type Agreement, type LoanKind } from './agreements.js';
 import { eventDayRefusal, outsideWindow } from './business-dates.js';
@@ -42,8 +42,8 @@ export interface Loan {
   outstanding: bigint;
 }
 
-export type LoanState = 'active' | 'overdue' | 'defaulted' | 'repaid';
-export const CLASSIFICATIONS = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'] as const;
+export type { LoanState };
+export const CLASSIFICATIONS = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'] as const satisfies readonly LoanClassification[];
 
 export interface MonthlyReport {
   month: string;
@@ -51,7 +51,7 @@ export interface MonthlyReport {
   overduePrincipal: bigint;
   overdueInterest: bigint;
   daysPastDue: number;
-  classification: (typeof CLASSIFICATIONS)[number];
+  classification: LoanClassification;
 }
 
 /** A loan the agreement's terms do not admit; `rule` names which. */
@@ -177,7 +177,7 @@ export function toLoan(r: Selectable<LoansTable>): Loan {
   return {
     poolId: r.pool_id, id: r.id, bankId: r.bank_id, agreementId: r.agreement_id, reference: r.reference, borrowerId: r.borrower_id,
     kind: r.kind as LoanKind, principal: r.principal, rateBp: r.rate_bp, disbursedOn: r.disbursed_on, maturesOn: r.matures_on,
-    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state as LoanState,
+    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state,
     outstanding: r.outstanding,
   };
 }
@@ -277,7 +277,7 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
   if (principal.role !== 'bank' || seen.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
   // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
   const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
-  const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state as LoanState };
+  const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state };
   const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
   const agreement = await getAgreement(db, principal, poolId, loan.agreementId);
   const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { createSql } from '../../src/db/client.js';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
 import { enableAppLogin, migrate } from '../../src/db/migrate.js';
+import { renderSchema } from '../../src/db/schema-picture.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {
@@ -16,6 +17,8 @@ declare module 'vitest' {
     appPassword: string;
     /** Prefix of every database this run creates, so that teardown drops exactly those. */
     runPrefix: string;
+    /** The template's schema as `npm run schema` renders it, read before any test file runs. */
+    schemaPicture: string;
   }
 }
 
@@ -39,6 +42,10 @@ export default async function setup(project: TestProject) {
   await admin.unsafe(`CREATE DATABASE ${templateDatabase}`);
   const template = createSql(withDatabase(adminUrl, templateDatabase), { max: 1 });
   await migrate(template);
+  // Rendered here, from a database migrated from nothing: a copy lacks the database's own privileges
+  // (CREATE DATABASE does not copy them), and a database migrated by a test file would race the other
+  // files' migrations on the application role, a row the whole cluster shares.
+  const schemaPicture = await renderSchema(template);
   const appPassword = randomBytes(18).toString('base64url');
   await enableAppLogin(template, appPassword);
   await template.end();
@@ -48,6 +55,7 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', templateDatabase);
   project.provide('appPassword', appPassword);
   project.provide('runPrefix', runPrefix);
+  project.provide('schemaPicture', schemaPicture);
 
   return async () => {
     const cleanup = createSql(adminUrl, { max: 1 });

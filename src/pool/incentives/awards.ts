@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { AwardsTable, Database } from '../../db/schema.js';
+import type { AwardsTable, AwardStatus, Database } from '../../db/schema.js';
 import type { Ledger } from '../../ledger/index.js';
 import { requireRole, scopePool, seesWholePool, type Principal } from '../access.js';
 import { checkEventDay } from '../business-dates.js';
@@ -29,7 +29,7 @@ export interface Award {
   rateBp: number | null;
   amount: bigint;
   breakdown: Record<string, unknown>;
-  status: 'submitted' | 'approved' | 'rejected' | 'paid';
+  status: AwardStatus;
   reason: string | null;
 }
 
@@ -212,7 +212,6 @@ export async function fundAwardBudget(db: Kysely<Database>, ledger: Ledger, prin
 }
 
 export type AwardAction = 'approve' | 'reject' | 'pay';
-type AwardStatus = Award['status'];
 const AWARD_DONE: Record<AwardAction, AwardStatus> = { approve: 'approved', reject: 'rejected', pay: 'paid' };
 const AWARD_FROM: Record<AwardAction, AwardStatus[]> = { approve: ['submitted'], reject: ['submitted'], pay: ['approved'] };
 
