@@ -15,7 +15,7 @@ import { startEmbedded } from '../src/db/embedded.js';
 import { enableAppLogin, migrate } from '../src/db/migrate.js';
 import { createLedger, type Ledger, type PostingRequest } from '../src/ledger/index.js';
 import { creditCodeCheck } from '../src/pool/credit-code.js';
-import { freePort } from '../test/support/ports.js';
+import { freePort } from './lib/ports.js';
 import type { LoadJob } from './http-load.js';
 import { importTape } from './import-tape.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { creditCodeCheck } from '../src/pool/credit-code.js';
-import { freePort } from '../test/support/ports.js';
+import { freePort } from './lib/ports.js';
 
 type Json = Record<string, any>;
 

@@ -12,7 +12,7 @@ import { createSql } from '../src/db/client.js';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { migrate, MIGRATIONS_DIR, SCHEMA_FILE } from '../src/db/migrate.js';
 import { renderSchema } from '../src/db/schema-picture.js';
-import { freePort } from '../test/support/ports.js';
+import { freePort } from './lib/ports.js';
 
 let server: EmbeddedServer | undefined;
 let dataDir: string | undefined;

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { isDay } from '../ledger/validate.js';
+import { isDay, type StatementCursor } from '../ledger/index.js';
 import { EVENT_DATE_RULE } from '../pool/business-dates.js';
-import type { StatementCursor } from '../ledger/index.js';
 import type { FeedCursor } from '../pool/events.js';
 
 /** Wire formats shared by the routes: ids and money as strings of digits, days as YYYY-MM-DD. */

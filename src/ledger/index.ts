@@ -15,6 +15,8 @@ export { LedgerError, type LedgerErrorType } from './errors.js';
 export type { StatementCursor, StatementLine, StatementPage, TrialBalance } from './balances.js';
 export type { Digest, VerifyResult } from './chain.js';
 export type { WriterOptions } from './writer/index.js';
+/** A calendar day as the ledger takes it, and the canonical (key-sorted) form of a JSON value. */
+export { isDay, sortKeys } from './validate.js';
 
 export interface Ledger {
   openBook(poolId: bigint): Promise<void>;

@@ -8,7 +8,7 @@ import { loadDashboardAssets } from '../../src/dashboard-assets.js';
 import { createLogger } from '../../src/logger.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): after a small year of

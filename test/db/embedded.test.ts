@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSql } from '../../src/db/client.js';
 import { startEmbedded } from '../../src/db/embedded.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 describe('the embedded PostgreSQL', () => {
   // PostgreSQL reads its socket folders as a comma-separated list: such a folder cannot hold the socket.

@@ -4,7 +4,7 @@ import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { newCreditCode } from '../support/credit-codes.js';
 import { terms } from '../support/domain.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 import { startServer } from '../support/server.js';
 
 /**

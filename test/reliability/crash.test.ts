@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLedger } from '../../src/ledger/index.js';
 import { bootstrapAdmin } from '../../src/pool/keys.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 import { startServer } from '../support/server.js';
 
 /**

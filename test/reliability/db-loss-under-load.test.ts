@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createSql } from '../../src/db/client.js';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * PostgreSQL is lost while the server takes writes, several times: the server process never exits, answers

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * PostgreSQL stops under load and comes back: meanwhile requests answer 503 problem+json with Retry-After,

@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from '../support/api.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 let api: ApiFixture;
 let server: ServerType;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { registerEnterprise, signAgreement } from '../support/domain.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 let api: ApiFixture;
 let t: Tenant;

@@ -7,7 +7,7 @@ import { createSql } from '../../src/db/client.js';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
 import { enableAppLogin, migrate } from '../../src/db/migrate.js';
 import { renderSchema } from '../../src/db/schema-picture.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
 import { finishManyQuery, finishQuery, LEASE_LOST, releaseKey, type Answer } from '../../db/idempotency.js';
 import { RequestTransaction } from '../../db/request-transaction.js';
-import type { CompanionWriter } from '../../ledger/index.js';
-import { sortKeys } from '../../ledger/validate.js';
+import { sortKeys, type CompanionWriter } from '../../ledger/index.js';
 import type { AppEnv } from '../env.js';
 import { problem } from '../problem.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { parse } from 'csv-parse/sync';
 import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut, type StatementRow } from '../../pool/reconciliation.js';
-import { isDay } from '../../ledger/validate.js';
+import { isDay } from '../../ledger/index.js';
 import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
