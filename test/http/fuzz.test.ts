@@ -161,8 +161,10 @@ it('never answers 5xx, answers every refusal with problem+json, and writes nothi
         const answer = await res.text();
         const sent = typeof text === 'string' ? text : Buffer.from(text).toString('hex');
         expect(res.status, `${route.path} ${JSON.stringify(hdrs)} ${sent} -> ${answer}`).toBeLessThan(500);
-        // Text is taken as sent or refused, never stored altered: nothing comes back as U+FFFD that was not sent so.
-        if (res.status < 300 && !sent.includes('\ufffd')) expect(answer, `${route.path} ${sent}`).not.toContain('\ufffd');
+        // Text is taken as sent or refused, never stored altered: nothing comes back as U+FFFD that was not sent
+        // so. A string body travels as UTF-8, where a lone surrogate of the string already is U+FFFD.
+        const onTheWire = typeof text === 'string' ? text.toWellFormed() : sent;
+        if (res.status < 300 && !onTheWire.includes('\ufffd')) expect(answer, `${route.path} ${sent}`).not.toContain('\ufffd');
         if (res.status >= 400) {
           expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
           const after = await writes();
@@ -204,7 +206,9 @@ it('answers hostile text in a path segment with a problem, never 5xx', async () 
       });
       const answer = await res.text();
       expect(res.status, `${template} ${JSON.stringify(segment)} -> ${answer}`).toBeLessThan(500);
-      expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
+      // A segment may name a record the other properties made (a reference like "1900-01-01"): then it is
+      // taken. Anything else is refused as a problem.
+      if (res.status >= 300) expect(res.headers.get('content-type'), answer).toContain('application/problem+json');
     }),
     { numRuns: RUNS },
   );
