@@ -16,7 +16,7 @@ export type Claim =
   | { kind: 'other-body' }
   | { kind: 'in-flight' };
 
-/** How long finished responses are kept; documented in the README. */
+/** How long finished responses are kept; documented in docs/api.md (Idempotency). */
 export const RETENTION_DAYS = 30;
 
 export async function claimKey(

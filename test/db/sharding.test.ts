@@ -4,7 +4,7 @@ import { testDatabase, type TestDatabase } from '../support/db.js';
 /**
  * The schema can be sharded by pool (Citus distributing by pool_id): every unique key and every foreign key
  * of a table that carries pool_id includes it. The few tables that do not belong to one pool are named here
- * and documented in the README as reference tables.
+ * and documented in docs/architecture.md (Beyond one database) as reference tables.
  */
 const REFERENCE_TABLES = new Set(['api_keys', 'idempotency_keys', 'schema_migrations']);
 

@@ -133,7 +133,7 @@ describe('loan tapes', () => {
   });
 });
 
-describe('the sample tapes of the README', () => {
+describe('the sample tapes of docs/domain.md', () => {
   it('enrol and report as documented', async () => {
     const s = await setup({ eligible_kinds: ['credit', 'ip_pledge', 'performance_bond_insured'], max_principal: '500000000', credit_line: '1000000000', max_term_months: 36 });
     const sample = readFileSync('samples/loan-tape.csv', 'utf8');
