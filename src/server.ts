@@ -10,6 +10,7 @@ import { createDb, createSql, isMissingSocket, isUnavailable, type Db, type Sql 
 import { EmbeddedStartError, startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { purgeExpired } from './db/idempotency.js';
 import { enableAppLogin, migrate, MigrationError, readMigrations } from './db/migrate.js';
+import { SQLSTATE } from './db/sqlstate.js';
 import { loadDashboardAssets } from './dashboard-assets.js';
 import { createApp } from './http/app.js';
 import { createLedger, type Ledger } from './ledger/index.js';
@@ -129,7 +130,7 @@ function explain(err: unknown): string {
   if (err instanceof ConfigError || err instanceof EmbeddedStartError || err instanceof MigrationError || err instanceof StartError) return err.message;
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || isMissingSocket(err)) return `the database cannot be reached (${code}); check DATABASE_URL`;
-  if (code === '28P01') return 'the database refused the credentials in DATABASE_URL';
+  if (code === SQLSTATE.invalid_password) return 'the database refused the credentials in DATABASE_URL';
   return `${(err as Error).message ?? String(err)}`;
 }
 

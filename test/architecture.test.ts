@@ -22,10 +22,11 @@ function layerOf(file: string): Layer | 'shared' {
  * What a layer may import of a lower one, when not everything. The ledger is used through its index (its
  * writer, store and checks are its own); the HTTP layer uses the database for what belongs to the HTTP
  * contract itself: a request's transaction and its idempotency record, the readiness probe, and types.
+ * The names of the SQLSTATE codes are the schema's contract like its types, read wherever an error is.
  */
 const ENTRY_POINTS: Partial<Record<Layer, Partial<Record<Layer, string[]>>>> = {
-  http: { ledger: ['ledger/index.ts'], db: ['db/client.ts', 'db/schema.ts', 'db/idempotency.ts', 'db/request-transaction.ts', 'db/health.ts'] },
-  pool: { ledger: ['ledger/index.ts'], db: ['db/schema.ts'] },
+  http: { ledger: ['ledger/index.ts'], db: ['db/client.ts', 'db/schema.ts', 'db/sqlstate.ts', 'db/idempotency.ts', 'db/request-transaction.ts', 'db/health.ts'] },
+  pool: { ledger: ['ledger/index.ts'], db: ['db/schema.ts', 'db/sqlstate.ts'] },
 };
 
 const root = resolve(import.meta.dirname, '..');

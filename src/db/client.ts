@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { Kysely } from 'kysely';
 import { PostgresJsDialect } from './kysely-dialect.js';
 import type { Database } from './schema.js';
+import { SQLSTATE } from './sqlstate.js';
 
 type Types = { bigint: bigint; day: string };
 export type Sql = postgres.Sql<Types>;
@@ -51,7 +52,11 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(target, config as unknown as postgres.Options<{}>) as unknown as Sql;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ANSWER_TIMEOUT', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set<string>([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ANSWER_TIMEOUT',
+  SQLSTATE.admin_shutdown, SQLSTATE.crash_shutdown, SQLSTATE.cannot_connect_now, SQLSTATE.too_many_connections,
+  SQLSTATE.connection_exception, SQLSTATE.sqlclient_unable_to_establish_sqlconnection, SQLSTATE.connection_does_not_exist, SQLSTATE.connection_failure,
+]);
 
 /** True for errors that mean "the database is not there right now", as opposed to a bug. */
 export function isUnavailable(err: unknown): boolean {

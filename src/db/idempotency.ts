@@ -3,6 +3,7 @@ import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Sql } from './client.js';
 import { arrayLiteral } from './pg-array.js';
 import type { Database } from './schema.js';
+import { SQLSTATE } from './sqlstate.js';
 import { TickBatcher } from './tick-batcher.js';
 
 /**
@@ -86,8 +87,6 @@ export function finishManyQuery(answers: readonly Answer[]): { sql: string; para
   };
 }
 
-export const LEASE_LOST = 'PLK01';
-
 interface ClaimInput {
   apiKeyId: bigint;
   key: string;
@@ -105,7 +104,7 @@ interface FinishInput {
 }
 
 export class LeaseLostError extends Error {
-  readonly code = LEASE_LOST;
+  readonly code = SQLSTATE.lease_lost;
 }
 
 /**

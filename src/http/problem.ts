@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isUnavailable } from '../db/client.js';
+import { SQLSTATE } from '../db/sqlstate.js';
 import { LedgerError } from '../ledger/index.js';
 import { DomainError } from '../pool/errors.js';
 
@@ -134,7 +135,7 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
     const headers: Record<string, string> | undefined = retryAfter[err.type] ? { 'retry-after': retryAfter[err.type]! } : undefined;
     return { response: problem(c, map[err.type], { detail: err.message, extra: { details: err.details }, headers }), unexpected: false };
   }
-  if ((err as { code?: string }).code === '22003') {
+  if ((err as { code?: string }).code === SQLSTATE.numeric_value_out_of_range) {
     return { response: problem(c, 'invalid-posting', { detail: 'an amount or a running total would leave the range the ledger keeps (int8 fen)' }), unexpected: false };
   }
   if (isUnavailable(err)) {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { SQLSTATE } from '../db/sqlstate.js';
 import { LedgerError, type CompanionWriter, type Ledger, type PostingOutcome, type PostingRequest, type Transaction } from '../ledger/index.js';
 import { DomainError } from './errors.js';
 
@@ -49,7 +50,7 @@ export async function postMoney<T = never>(ledger: Ledger, request: PostingReque
         if ((await ledger.outcomeOf(request.poolId, externalId))?.status === 'refused') continue;
         throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
       }
-      if ((err as { code?: string }).code === STEP_TAKEN) {
+      if ((err as { code?: string }).code === SQLSTATE.step_taken) {
         throw new DomainError('conflict', 'conflict', 'another request took this step at the same time; read the record again');
       }
       throw err;
@@ -64,12 +65,6 @@ export async function postMoney<T = never>(ledger: Ledger, request: PostingReque
   }
   throw new DomainError('conflict', 'conflict', `${request.externalId} was refused ${MAX_REFUSED_ATTEMPTS} times; it is not tried again`);
 }
-
-/**
- * The SQLSTATE a step's record raises when its record is no longer in a status the step starts from (another
- * request took it first): the posting it travels with is not committed either.
- */
-export const STEP_TAKEN = 'PLC01';
 
 /**
  * The transaction a money event was posted as, if it was (whichever attempt of postMoney posted it): for

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { finishManyQuery, finishQuery, LEASE_LOST, releaseKey, type Answer } from '../../db/idempotency.js';
+import { finishManyQuery, finishQuery, releaseKey, type Answer } from '../../db/idempotency.js';
 import { RequestTransaction } from '../../db/request-transaction.js';
+import { SQLSTATE } from '../../db/sqlstate.js';
 import { sortKeys, type CompanionWriter } from '../../ledger/index.js';
 import type { AppEnv } from '../env.js';
 import { problem } from '../problem.js';
@@ -80,7 +81,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
       try {
         await store.finish(principal.keyId, key, lease, { status, body });
       } catch (err) {
-        if ((err as { code?: string }).code !== LEASE_LOST) throw err;
+        if ((err as { code?: string }).code !== SQLSTATE.lease_lost) throw err;
         c.res = leaseLost(c, key);
       }
     }
@@ -91,7 +92,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
     if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, stored));
     else await store.finish(principal.keyId, key, lease, stored);
   } catch (err) {
-    if ((err as { code?: string }).code !== LEASE_LOST) {
+    if ((err as { code?: string }).code !== SQLSTATE.lease_lost) {
       // Nothing was committed with the record (commitWith rolls back on any failure): free the key.
       await releaseKey(db.kysely, principal.keyId, key, lease).catch(() => {});
       throw err;

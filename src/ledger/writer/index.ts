@@ -1,6 +1,7 @@
 import type { Queryable, Sql } from '../../db/client.js';
 import { nextTurn } from '../../db/next-turn.js';
 import { Session } from '../../db/session.js';
+import { SQLSTATE } from '../../db/sqlstate.js';
 import type { PlannedTransaction, RefInfo } from '../apply.js';
 import { LedgerError } from '../errors.js';
 import { balanceKey, externalIdKey, transactionKey } from '../keys.js';
@@ -63,7 +64,7 @@ export interface WriterOptions {
   maxQueued?: number;
 }
 
-const RETRYABLE = new Set(['40001', '40P01', '23505']);
+const RETRYABLE = new Set<string>([SQLSTATE.serialization_failure, SQLSTATE.deadlock_detected, SQLSTATE.unique_violation]);
 
 /** The largest atomic batch one call may post. */
 export const MAX_ATOMIC_BATCH = 1000;
@@ -199,7 +200,7 @@ export class Writer {
         result = await this.execute(batch, mode, lookUpEarlier);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (!lookUpEarlier && code === '23505') {
+        if (!lookUpEarlier && code === SQLSTATE.unique_violation) {
           // A row that collided has committed (a unique check waits for its writer): look it up at once.
           // Once per batch, beside the attempts counted for lost races.
           lookUpEarlier = true;

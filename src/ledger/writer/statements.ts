@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/client.js';
 import { arrayLiteral } from '../../db/pg-array.js';
+import { SQLSTATE } from '../../db/sqlstate.js';
 import { addTotals, entryEffect, ZERO_TOTALS, type AccountTotals, type PlannedTransaction, type RefInfo } from '../apply.js';
 import { balanceKey } from '../keys.js';
 import type { Account, CompanionWriter, PostingRequest, PostOptions, Refusal, Totals } from '../types.js';
@@ -30,7 +31,7 @@ export async function pipelined<T extends readonly unknown[] | []>(statements: T
   for (const s of statements) (s as Partial<Statement>).execute?.();
   const settled = await Promise.allSettled(statements);
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as { code?: string }] : []));
-  if (failures.length > 0) throw failures.find((e) => e?.code !== '25P02') ?? failures[0];
+  if (failures.length > 0) throw failures.find((e) => e?.code !== SQLSTATE.in_failed_sql_transaction) ?? failures[0];
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
