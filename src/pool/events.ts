@@ -1,6 +1,53 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { AwardStatus, ClaimStatus, Database } from '../db/schema.js';
 import { seesWholePool, type Principal } from './access.js';
+
+/**
+ * Every type of event the feed carries, `<subject>.<what happened>`: a writer names one of these, so a
+ * misspelt type fails to compile instead of reaching subscribers. The step functions in SQL write the
+ * `claim.*` and `award.*` steps (`claim_record_steps`, `award_record_steps`: `<kind>.<its new status>`)
+ * and `recovery.reported` (`recovery_record`).
+ */
+export const EVENT_TYPES = [
+  'pool.created',
+  'participant.created',
+  'key.issued',
+  'key.revoked',
+  'agreement.created',
+  'agreement.terms',
+  'agreement.suspended',
+  'agreement.reinstated',
+  'loan.enrolled',
+  'loan.reported',
+  'loan.defaulted',
+  'loan_tape.enrolled',
+  'loan_tape.reported',
+  'claim.submitted',
+  'claim.approved',
+  'claim.deferred',
+  'claim.rejected',
+  'claim.paid',
+  'claim.closed',
+  'recovery.reported',
+  'recovery.received',
+  'award.submitted',
+  'award.approved',
+  'award.rejected',
+  'award.paid',
+  'money.award_budget',
+  'money.interest',
+  'money.return',
+  'appropriation.notified',
+  'appropriation.received',
+  'statement.imported',
+  'period.closed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The types the SQL step functions build from a status: a status without its event type fails to compile. */
+export type StepEventType = Within<EventType, `claim.${ClaimStatus}` | `award.${AwardStatus}`>;
+type Within<Union, Part extends Union> = Part;
 
 export interface DomainEvent {
   poolId: bigint;
@@ -15,7 +62,7 @@ export interface DomainEvent {
 /** Appends an event in the caller's transaction: it commits (and becomes visible) with the change it reports. */
 export async function appendEvent(
   db: Kysely<Database>,
-  event: { poolId: bigint; type: string; subject: string; participantId?: bigint | null; data?: Record<string, unknown> },
+  event: { poolId: bigint; type: EventType; subject: string; participantId?: bigint | null; data?: Record<string, unknown> },
 ): Promise<void> {
   await db
     .insertInto('events')

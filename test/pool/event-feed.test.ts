@@ -22,12 +22,12 @@ it('never skips an event whose transaction commits after a later one', async () 
   let appended!: () => void;
   const hasAppended = new Promise<void>((r) => (appended = r));
   const slowTx = slow.kysely.transaction().execute(async (trx) => {
-    await appendEvent(trx, { poolId, type: 'test.slow', subject: 'slow' });
+    await appendEvent(trx, { poolId, type: 'pool.created', subject: 'slow' });
     appended();
     await mayCommit;
   });
   await hasAppended;
-  await appendEvent(db.app.kysely, { poolId, type: 'test.fast', subject: 'fast' });
+  await appendEvent(db.app.kysely, { poolId, type: 'pool.created', subject: 'fast' });
 
   // The fast event has committed, but an earlier transaction is still open: the feed must wait for it.
   const seen: string[] = [];
