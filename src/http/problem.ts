@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { isUnavailable } from '../db/client.js';
 import { SQLSTATE } from '../db/sqlstate.js';
 import { LedgerError } from '../ledger/index.js';
-import { DomainError } from '../pool/errors.js';
+import { DomainError, UnreadableInput } from '../pool/errors.js';
 
 /**
  * RFC 9457 problem details. Every failure leaves the API as one of these, with a stable `type` URI from the
@@ -113,6 +113,7 @@ export function errorToProblem(c: Context, err: unknown): { response: Response; 
     const type: ProblemType = err.status === 413 ? 'payload-too-large' : err.status === 415 ? 'unsupported-media-type' : err.status === 404 ? 'not-found' : 'validation';
     return { response: problem(c, type, { detail: err.message || 'the request could not be read', status: err.status }), unexpected: false };
   }
+  if (err instanceof UnreadableInput) return { response: problem(c, 'validation', { detail: err.message, errors: err.errors }), unexpected: false };
   if (err instanceof DomainError) {
     const type: ProblemType =
       err.type in PROBLEM_TYPES ? (err.type as ProblemType) : err.kind === 'not_found' ? 'not-found' : err.kind === 'forbidden' ? 'forbidden' : err.kind === 'conflict' ? 'conflict' : 'validation';

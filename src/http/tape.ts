@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { parse } from 'csv-parse/sync';
+import { readCsv, type CsvColumn as CsvTableColumn } from '../pool/csv-table.js';
 import { MAX_TAPE_ROWS, type TapeRow } from '../pool/loan-tapes.js';
 import { ProblemError } from './problem.js';
 
@@ -21,9 +21,7 @@ export function tapeFormat(contentType: string | undefined): TapeFormat {
 }
 
 /** A CSV column: its API field name, and how a cell becomes the JSON value the schema expects. */
-export interface CsvColumn {
-  field: string;
-  names: string[];
+export interface CsvColumn extends CsvTableColumn {
   cell?: (value: string) => unknown;
 }
 
@@ -35,9 +33,6 @@ export const booleanCell = (v: string): unknown => {
 };
 export const integerCell = (v: string): unknown => (/^-?\d{1,9}$/.test(v.trim()) ? Number(v.trim()) : v);
 export const codeCell = (codes: Record<string, string>) => (v: string): unknown => codes[v.trim()] ?? v.trim();
-
-/** Header names compare without spaces and with full-width brackets made ASCII: "本金（分）" = "本金(分)". */
-const headerKey = (name: string) => name.replace(/\s+/g, '').replace(/（/g, '(').replace(/）/g, ')').toLowerCase();
 
 /** Reads and validates every row of a tape; a tape that cannot be read at all is refused as a whole. */
 export async function readTape<T, S extends z.ZodType>(
@@ -85,47 +80,20 @@ export async function readTape<T, S extends z.ZodType>(
     return rows;
   }
 
-  const byName = new Map(columns.flatMap((c) => [c.field, ...c.names].map((n) => [headerKey(n), c] as const)));
-  let header: (CsvColumn | undefined)[] = [];
-  try {
-    // csv-parse's synchronous reader: its stream reader imports Node's `stream`, which Workers lack.
-    const records = parse(body, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }) as unknown as { record: string[]; info: { lines: number } }[];
-    for (const { record, info } of records) {
-      if (header.length === 0) {
-        header = record.map((name) => byName.get(headerKey(name)));
-        const unknown = record.filter((_, i) => header[i] === undefined);
-        if (unknown.length > 0) {
-          throw new ProblemError('validation', {
-            detail: `line ${info.lines}: unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the columns are ${columns.map((c) => `${c.names[0]} (${c.field})`).join(', ')}`,
-            errors: [{ path: 'body', message: 'unknown column' }],
-          });
-        }
-        // Two cells of one row for one field: neither may silently win.
-        const twice = header.find((column, i) => header.indexOf(column) !== i);
-        if (twice) {
-          const names = record.filter((_, i) => header[i] === twice).map((u) => JSON.stringify(u)).join(' and ');
-          throw new ProblemError('validation', { detail: `line ${info.lines}: the header names the column ${twice.field} twice (${names})`, errors: [{ path: 'body', message: `duplicate column ${twice.field}` }] });
-        }
-        continue;
-      }
-      const value: Record<string, unknown> = {};
-      record.forEach((cell, i) => {
-        const column = header[i];
-        if (!column || cell === '') return;
-        value[column.field] = column.cell ? column.cell(cell) : cell;
-      });
-      if (record.length !== header.length) {
-        if (rows.length >= MAX_TAPE_ROWS) throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
-        rows.push({ line: info.lines, error: { line: info.lines, reference: referenceOf(value), message: `the row has ${record.length} cells; the header has ${header.length}` } });
-        continue;
-      }
-      add(info.lines, value);
+  const { width, records } = readCsv(body, columns, { unknownColumns: 'refuse', what: 'tape' });
+  const byField = new Map(columns.map((c) => [c.field, c]));
+  for (const { line, values, cells } of records) {
+    const value: Record<string, unknown> = {};
+    for (const [field, cell] of Object.entries(values)) {
+      const column = byField.get(field)!;
+      value[field] = column.cell ? column.cell(cell) : cell;
     }
-  } catch (err) {
-    if (err instanceof ProblemError) throw err;
-    const lines = (err as { lines?: number }).lines;
-    throw new ProblemError('validation', { detail: `the CSV cannot be read${lines ? ` at line ${lines}` : ''}: ${(err as Error).message}`, errors: [{ path: 'body', message: 'not CSV' }] });
+    if (cells !== width) {
+      if (rows.length >= MAX_TAPE_ROWS) throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
+      rows.push({ line, error: { line, reference: referenceOf(value), message: `the row has ${cells} cells; the header has ${width}` } });
+      continue;
+    }
+    add(line, value);
   }
-  if (header.length === 0) throw new ProblemError('validation', { detail: 'the tape is empty: a CSV tape starts with its header row', errors: [{ path: 'body', message: 'empty' }] });
   return rows;
 }
