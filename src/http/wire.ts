@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { isDay, type StatementCursor } from '../ledger/index.js';
 import { EVENT_DATE_RULE } from '../pool/business-dates.js';
 import type { FeedCursor } from '../pool/events.js';
+import { textIssue } from '../pool/text.js';
 
 /** Wire formats shared by the routes: ids and money as strings of digits, days as YYYY-MM-DD. */
 
@@ -18,21 +19,6 @@ export const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string
 /** A positive amount in fen, as a string of digits (what is lent, posted or paid). */
 export const PositiveFen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
 export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
-
-/**
- * The one rule for text the API takes, in a JSON body, a path, a query or a file's cell: well-formed
- * Unicode (no lone UTF-16 surrogate: it cannot be stored as UTF-8, and would come back as U+FFFD) and no
- * control character (Unicode Cc: C0, DEL, C1; PostgreSQL refuses NUL outright). Free text (reasons,
- * descriptions, memos) may hold tab, line feed and carriage return; a name, a reference or a code may not.
- * A refusal names the problem; the caller names the field.
- */
-export function textIssue(value: string, options: { multiline?: boolean } = {}): string | null {
-  if (!value.isWellFormed()) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
-  const control = options.multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u;
-  const found = control.exec(value);
-  if (found) return `must not contain control characters (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at ${found.index})${options.multiline ? '; tab, line feed and carriage return are allowed' : ''}`;
-  return null;
-}
 
 /** The text rule as the OpenAPI document states it to clients (a pattern cannot say "no lone surrogate"). */
 const LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';

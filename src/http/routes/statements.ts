@@ -1,85 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { parse } from 'csv-parse/sync';
-import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut, type StatementRow } from '../../pool/reconciliation.js';
-import { isDay } from '../../ledger/index.js';
+import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut } from '../../pool/reconciliation.js';
+import { readStatement } from '../../pool/statement-format.js';
 import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
-import { Day, Id, Limit, PoolParam, text, textIssue } from '../wire.js';
+import { Day, Id, Limit, PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json, READERS } from './common.js';
-
-/**
- * The bank statement format read here: the pool account's export as CSV (UTF-8), one line per booking, in
- * booking order, with these columns (Chinese as exported, or the English names):
- * 交易日期 date (YYYY-MM-DD or YYYYMMDD), 交易流水号 reference (the bank's, unique), 借贷标志 direction (贷/C: into
- * the account, 借/D: out of it), 交易金额 amount (yuan, e.g. 1,234.56), 对方户名 counterparty, 账户余额 balance
- * (yuan, after the line), 摘要 memo. `samples/bank-statement.csv` is an example.
- */
-const COLUMNS: Record<string, keyof Omit<StatementRow, 'line' | 'amount'> | 'amount' | 'direction'> = {
-  交易日期: 'bookedOn', date: 'bookedOn', 交易流水号: 'bankRef', reference: 'bankRef', 借贷标志: 'direction', direction: 'direction', 交易金额: 'amount', amount: 'amount',
-  对方户名: 'counterparty', counterparty: 'counterparty', 账户余额: 'balance', balance: 'balance', 摘要: 'memo', memo: 'memo',
-};
-
-/** Each field's column by its English name, for refusals. */
-const COLUMN_NAMES = { bookedOn: 'date', bankRef: 'reference', direction: 'direction', amount: 'amount', counterparty: 'counterparty', balance: 'balance', memo: 'memo' } as const;
-
-/** The statement's text cells, under the API's text rule; a memo is free text. */
-const TEXT_COLUMNS = [
-  { field: 'bankRef', max: 100, multiline: false },
-  { field: 'counterparty', max: 200, multiline: false },
-  { field: 'memo', max: 500, multiline: true },
-] as const;
-
-/** Yuan as written by a bank ("1,234.56", "-12.5") to fen, exactly: never through a float. */
-export function yuanToFen(text: string): bigint | null {
-  const m = /^(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
-  if (!m) return null;
-  const fen = BigInt(m[2]!.replace(/,/g, '')) * 100n + BigInt((m[3] ?? '').padEnd(2, '0') || '0');
-  return m[1] ? -fen : fen;
-}
-
-function readStatement(body: string): StatementRow[] {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(body, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }) as unknown as typeof records;
-  } catch (err) {
-    throw new ProblemError('validation', { detail: `the statement cannot be read as CSV: ${(err as Error).message}`, errors: [{ path: 'body', message: 'not CSV' }] });
-  }
-  const [head, ...rest] = records;
-  if (!head) throw new ProblemError('validation', { detail: 'the statement is empty', errors: [{ path: 'body', message: 'empty' }] });
-  const fields = head.record.map((name) => COLUMNS[name.replace(/\s+/g, '')] ?? COLUMNS[name.toLowerCase()]);
-  const twice = fields.find((f, i) => f !== undefined && fields.indexOf(f) !== i);
-  if (twice) {
-    const name = COLUMN_NAMES[twice];
-    throw new ProblemError('validation', { detail: `the header names the column ${name} twice (${head.record.filter((_, i) => fields[i] === twice).join(' and ')})`, errors: [{ path: 'body', message: `duplicate column ${name}` }] });
-  }
-  const missing = (['bookedOn', 'bankRef', 'direction', 'amount', 'balance'] as const).filter((f) => !fields.includes(f));
-  if (missing.length) throw new ProblemError('validation', { detail: `the header lacks ${missing.map((f) => COLUMN_NAMES[f]).join(', ')}; the columns are ${Object.keys(COLUMNS).filter((k) => /[^a-z]/.test(k)).join(', ')}`, errors: [{ path: 'body', message: 'header' }] });
-  const bad = (line: number, message: string) => new ProblemError('validation', { detail: `line ${line}: ${message}`, errors: [{ path: `body.line.${line}`, message }] });
-  return rest.map(({ record, info }) => {
-    const cell = (f: string) => record[fields.indexOf(f as never)] ?? '';
-    const line = info.lines;
-    const day = cell('bookedOn').replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
-    if (!isDay(day)) throw bad(line, `the date ${cell('bookedOn')} is not a calendar day`);
-    const amount = yuanToFen(cell('amount'));
-    if (amount === null || amount <= 0n) throw bad(line, `the amount ${cell('amount')} is not a positive amount in yuan`);
-    const direction = cell('direction').toUpperCase();
-    const sign = direction === '贷' || direction === 'C' || direction === 'CR' ? 1n : direction === '借' || direction === 'D' || direction === 'DR' ? -1n : 0n;
-    if (sign === 0n) throw bad(line, `the direction ${cell('direction')} is neither 贷 (in) nor 借 (out)`);
-    const balance = yuanToFen(cell('balance'));
-    if (balance === null) throw bad(line, `the balance ${cell('balance')} is not an amount in yuan`);
-    const [bankRef, counterparty, memo] = TEXT_COLUMNS.map(({ field, max, multiline }) => {
-      const value = cell(field);
-      if (field === 'bankRef' && value.length < 1) throw bad(line, 'the reference is 1 to 100 characters');
-      const issue = value.length > max ? `is at most ${max} characters` : textIssue(value, { multiline });
-      if (issue) throw new ProblemError('validation', { detail: `line ${line}: the ${COLUMN_NAMES[field]} ${issue}`, errors: [{ path: `body.line.${line}.${COLUMN_NAMES[field]}`, message: issue }] });
-      return value;
-    }) as [string, string, string];
-    return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty, balance, memo };
-  });
-}
 
 const LineOut = z
   .object({ id: Id, booked_on: Day, reference: z.string(), amount: z.string(), counterparty: z.string(), balance: z.string(), memo: z.string(), matched_transaction: Id.nullable() })
