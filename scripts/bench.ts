@@ -40,7 +40,7 @@ interface Row {
 const rows: Row[] = [];
 const record = (figure: string, measured: string, target: string, pass: boolean | null, against?: { reference: string; ratio: string }) => {
   rows.push({ figure, measured, reference: against?.reference ?? '', ratio: against?.ratio ?? '', target, pass });
-  console.error(`  ${figure}: ${measured}${against ? ` (${against.ratio} of ${against.reference})` : ''}`);
+  console.error(`  ${figure}: ${measured}${against ? ` (${against.ratio}; ${against.reference})` : ''}`);
 };
 
 /** What bench.json holds: absolute figures and references by name, and each ratio with its target. */
