@@ -3,7 +3,7 @@ import { enrolLoanTape, MAX_TAPE_ROWS, reportLoanTape, TAPE_MODES, TapeRefused, 
 import { LOAN_KINDS } from '../../pool/loans.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn } from '../tape.js';
+import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn, type TapeFormat } from '../tape.js';
 import { PoolParam, text } from '../wire.js';
 import { authorize, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
@@ -84,6 +84,9 @@ async function refusedAsProblem(run: () => Promise<TapeResult>): Promise<TapeRes
 }
 
 const referenceOf = (raw: Record<string, unknown>) => (typeof raw.reference === 'string' ? raw.reference : null);
+/** A loan tape read and every row validated, as the route does before it touches the database. */
+export const readLoanTape = (body: string, format: TapeFormat) => readTape(body, format, LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf);
+
 const emptyTape = () => new ProblemError('validation', { detail: 'the tape has no rows', errors: [{ path: 'body', message: 'empty' }] });
 
 export function loanTapeRoutes() {
@@ -100,7 +103,7 @@ export function loanTapeRoutes() {
     async (c) => {
       const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
-      const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf);
+      const rows = await readLoanTape(await c.req.text(), tapeFormat(c.req.header('content-type')));
       if (rows.length === 0) throw emptyTape();
       const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
       return c.json(tapeOut(result), 200);
