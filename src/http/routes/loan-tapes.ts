@@ -84,7 +84,11 @@ async function refusedAsProblem(run: () => Promise<TapeResult>): Promise<TapeRes
 }
 
 const referenceOf = (raw: Record<string, unknown>) => (typeof raw.reference === 'string' ? raw.reference : null);
-const emptyTape = () => new ProblemError('validation', { detail: 'the tape has no rows', errors: [{ path: 'body', message: 'empty' }] });
+/** The rows of a tape, refused when there are none. */
+function nonEmpty<T>(rows: T[]): T[] {
+  if (rows.length === 0) throw new ProblemError('validation', { detail: 'the tape has no rows', errors: [{ path: 'body', message: 'empty' }] });
+  return rows;
+}
 
 export function loanTapeRoutes() {
   const app = routeGroup();
@@ -100,9 +104,8 @@ export function loanTapeRoutes() {
     async (c) => {
       const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
-      const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf);
-      if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
+      const read = async () => nonEmpty(await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf));
+      const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );
@@ -119,9 +122,9 @@ export function loanTapeRoutes() {
     async (c) => {
       const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
-      const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf);
-      if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => reportLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
+      const read = async () =>
+        nonEmpty(await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf));
+      const result = await refusedAsProblem(() => reportLoanTape(c.get('db'), c.get('principal'), poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );

@@ -50,7 +50,7 @@ export function poolRoutes() {
     }),
     async (c) => {
       authorize(c, ['admin']);
-      const pool = await createPool(c.get('db'), c.get('deps').ledger, c.req.valid('json'));
+      const pool = await createPool(c.get('db'), c.get('deps').ledger, c.get('principal'), c.req.valid('json'));
       return c.json(poolOut(pool), 201);
     },
   );

@@ -102,9 +102,12 @@ export function statementRoutes() {
     }),
     async (c) => {
       const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
-      if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
-      const body = await c.req.text();
-      const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, readStatement(body), createHash('sha256').update(body).digest());
+      const read = async () => {
+        if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
+        const body = await c.req.text();
+        return { rows: readStatement(body), sha256: createHash('sha256').update(body).digest() };
+      };
+      const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, read);
       return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
     },
   );
