@@ -26,7 +26,7 @@ export function scopePool(principal: Principal, poolId: bigint): bigint {
   throw notFound(`pool ${poolId}`);
 }
 
-export function requireRole(principal: Principal, roles: readonly ApiRole[]): void {
+function requireRole(principal: Principal, roles: readonly ApiRole[]): void {
   if (!roles.includes(principal.role)) {
     throw new DomainError('forbidden', 'forbidden', `a ${principal.role} key may not do this`, { role: principal.role });
   }

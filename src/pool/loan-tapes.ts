@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { getAgreement, termsOn, type Agreement } from './agreements.js';
+import { agreementSeenBy, termsOn, type Agreement } from './agreements.js';
 import { creditCodeProblem } from './credit-code.js';
 import { todayInChina } from './days.js';
 import { DomainError } from './errors.js';
@@ -283,7 +283,7 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
     }
   }
   const agreements = new Map<bigint, Agreement>();
-  for (const id of new Set([...loans.values()].map((l) => l.agreement_id))) agreements.set(id, await getAgreement(db, principal, poolId, id));
+  for (const id of new Set([...loans.values()].map((l) => l.agreement_id))) agreements.set(id, await agreementSeenBy(db, principal, poolId, id));
 
   const result: TapeResult = { mode, rows: rows.length, accepted: 0, unchanged: 0, refused: 0, principal: 0n, errors: [] };
   const accepted: { loan: LockedLoan; report: MonthlyReport }[] = [];

@@ -1,7 +1,9 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ApiRole } from '../../db/schema.js';
-import { requireRole, scopePool } from '../../pool/access.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Ledger } from '../../ledger/index.js';
+import type { Principal } from '../../pool/access.js';
 import type { AppEnv } from '../env.js';
 import { ProblemSchema } from '../problem.js';
 
@@ -21,11 +23,20 @@ export const errorResponses = {
   503: { description: 'Database unavailable; retry after Retry-After', content: problemContent },
 } as const;
 
-/** Role check, then the pool the caller may address (another pool answers 404). */
-export function authorize(c: Context<AppEnv>, roles: readonly ApiRole[], poolId?: string): bigint {
-  const principal = c.get('principal');
-  requireRole(principal, roles);
-  return poolId === undefined ? (principal.poolId ?? 0n) : scopePool(principal, BigInt(poolId));
+/**
+ * Who is asking, about which pool, with what: built once per request from its context and handed to the
+ * domain operation, which decides whether the caller may (src/pool/access.ts). `db` is the request's
+ * database handle (inside a write, its transaction); `poolId` is the pool the path names, unchecked.
+ */
+export interface Caller {
+  db: Kysely<Database>;
+  ledger: Ledger;
+  principal: Principal;
+  poolId: bigint;
 }
 
-export const READERS: readonly ApiRole[] = ['admin', 'treasury', 'auditor'];
+/** The caller of this request; a route on no pool leaves poolId to the key's own (none for admin keys: 0). */
+export function caller(c: Context<AppEnv>, poolId?: string): Caller {
+  const principal = c.get('principal');
+  return { db: c.get('db'), ledger: c.get('deps').ledger, principal, poolId: poolId === undefined ? (principal.poolId ?? 0n) : BigInt(poolId) };
+}

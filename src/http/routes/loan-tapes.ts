@@ -5,7 +5,7 @@ import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn } from '../tape.js';
 import { PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
 
 /** The loan kinds as a bank's export names them. */
@@ -102,10 +102,10 @@ export function loanTapeRoutes() {
       responses: { 200: { description: 'The tape\'s result', content: json(TapeOut) }, 413: { description: 'More rows than a tape holds' }, 415: { description: 'Not CSV or NDJSON' }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
       const read = async () => nonEmpty(await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf));
-      const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, read, mode));
+      const result = await refusedAsProblem(() => enrolLoanTape(call.db, call.principal, call.poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );
@@ -120,11 +120,11 @@ export function loanTapeRoutes() {
       responses: { 200: { description: 'The tape\'s result', content: json(TapeOut) }, 413: { description: 'More rows than a tape holds' }, 415: { description: 'Not CSV or NDJSON' }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
       const read = async () =>
         nonEmpty(await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf));
-      const result = await refusedAsProblem(() => reportLoanTape(c.get('db'), c.get('principal'), poolId, read, mode));
+      const result = await refusedAsProblem(() => reportLoanTape(call.db, call.principal, call.poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );
