@@ -40,7 +40,7 @@ export type AppEnv = {
      * ledger posting): run in that transaction, the answer commits with the effect.
      */
     recordAnswer: ((answer: { status: number; body: string }) => Companion) | undefined;
-    /** Set by a handler once its answer was committed through recordAnswer. */
+    /** Set once the answer was committed through recordAnswer: by the caller's postAndRecord (routes/common.ts), never by hand. */
     recorded: boolean | undefined;
   };
 };

@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Ledger } from '../../ledger/index.js';
+import type { Ledger, PostingOutcome, PostOptions } from '../../ledger/index.js';
 import type { Principal } from '../../pool/access.js';
 import type { AppEnv } from '../env.js';
 import { ProblemSchema } from '../problem.js';
@@ -33,10 +33,33 @@ export interface Caller {
   ledger: Ledger;
   principal: Principal;
   poolId: bigint;
+  /**
+   * Posts to the ledger with the request's answer (`answerOf` the outcome: the very status and body the
+   * handler then sends) written in the transaction that commits the posting, and tells the idempotency
+   * middleware so: the answer commits with its effect, once. A replayed posting recorded nothing new.
+   */
+  postAndRecord(post: (options: PostOptions) => Promise<PostingOutcome>, answerOf: (outcome: PostingOutcome) => Answer): Promise<PostingOutcome>;
+}
+
+/** A response as the idempotency record keeps it. */
+export interface Answer {
+  status: number;
+  body: string;
 }
 
 /** The caller of this request; a route on no pool leaves poolId to the key's own (none for admin keys: 0). */
 export function caller(c: Context<AppEnv>, poolId?: string): Caller {
   const principal = c.get('principal');
-  return { db: c.get('db'), ledger: c.get('deps').ledger, principal, poolId: poolId === undefined ? (principal.poolId ?? 0n) : BigInt(poolId) };
+  return {
+    db: c.get('db'),
+    ledger: c.get('deps').ledger,
+    principal,
+    poolId: poolId === undefined ? (principal.poolId ?? 0n) : BigInt(poolId),
+    async postAndRecord(post, answerOf) {
+      const record = c.get('recordAnswer');
+      const outcome = await post(record ? { alsoWrite: ([outcome]) => record(answerOf(outcome!)) } : {});
+      c.set('recorded', !outcome.replayed);
+      return outcome;
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from '../../ledger/index.js';
+import type { Account, Balance, PostingOutcome, Transaction } from '../../ledger/index.js';
+import type { Principal } from '../../pool/access.js';
 import { accountBalance, accountStatement, chainDigest, getTransaction, listAccounts, trialBalance, verifyChain } from '../../pool/books.js';
 import { REVERSAL_DATE_RULE } from '../../pool/business-dates.js';
 import { openAccount, postJournalEntry, reverseTransaction } from '../../pool/journal.js';
@@ -9,7 +10,7 @@ import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { Cursor, Day, EventDay, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor, text } from '../wire.js';
-import { caller, errorResponses, json } from './common.js';
+import { caller, errorResponses, json, type Answer } from './common.js';
 
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
 const Code = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,99}$/).openapi({ example: 'pool_cash' });
@@ -136,16 +137,19 @@ export function ledgerRoutes() {
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const outcome = await postJournalEntry(
-        call.ledger,
-        call.principal,
-        {
-          type: 'post', poolId: call.poolId, externalId: postingId(call.principal.keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date, description: b.description,
-          entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
-        },
-        recordWithPosting(c),
+      const outcome = await call.postAndRecord(
+        (options) =>
+          postJournalEntry(
+            call.ledger,
+            call.principal,
+            {
+              type: 'post', poolId: call.poolId, externalId: postingId(call.principal), effectiveDate: b.effective_date, description: b.description,
+              entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
+            },
+            options,
+          ),
+        (outcome) => answerOf(c, outcome),
       );
-      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -173,16 +177,19 @@ export function ledgerRoutes() {
       const { pool_id, transaction_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const outcome = await reverseTransaction(
-        call.ledger,
-        call.principal,
-        {
-          type: 'reverse', poolId: call.poolId, externalId: postingId(call.principal.keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date,
-          description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
-        },
-        recordWithPosting(c),
+      const outcome = await call.postAndRecord(
+        (options) =>
+          reverseTransaction(
+            call.ledger,
+            call.principal,
+            {
+              type: 'reverse', poolId: call.poolId, externalId: postingId(call.principal), effectiveDate: b.effective_date,
+              description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
+            },
+            options,
+          ),
+        (outcome) => answerOf(c, outcome),
       );
-      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -260,9 +267,9 @@ export function ledgerRoutes() {
  * The ledger's external id for a posting made by a request: the API key and its Idempotency-Key, so that a
  * retry of the request posts nothing twice. A long key is hashed to fit the ledger's 200 characters.
  */
-function postingId(keyId: bigint, idempotencyKey: string): string {
-  const id = `http:${keyId}:${idempotencyKey}`;
-  return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
+function postingId({ keyId, requestKey }: Principal): string {
+  const id = `http:${keyId}:${requestKey!}`;
+  return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(requestKey!).digest('base64url')}`;
 }
 
 const refusalProblem = (outcome: Extract<PostingOutcome, { status: 'refused' }>) =>
@@ -275,16 +282,11 @@ function posted(outcome: PostingOutcome): Transaction {
 }
 
 /**
- * Records the request's answer in the database transaction that commits its posting: the same body the
- * handler then sends (the transaction, or the refusal's problem), so a replay answers it byte for byte.
+ * The answer of a posting request, recorded with the posting: the same body the handler then sends (the
+ * transaction, or the refusal's problem), so a replay answers it byte for byte.
  */
-function recordWithPosting(c: Context<AppEnv>): PostOptions {
-  const record = c.get('recordAnswer');
-  if (!record) return {};
-  return {
-    alsoWrite: ([outcome]) =>
-      outcome!.status === 'refused'
-        ? record(problemParts(c, 'posting-refused', refusalProblem(outcome!)))
-        : record({ status: 201, body: JSON.stringify(transactionOut(outcome!.transaction)) }),
-  };
+function answerOf(c: Context<AppEnv>, outcome: PostingOutcome): Answer {
+  return outcome.status === 'refused'
+    ? problemParts(c, 'posting-refused', refusalProblem(outcome))
+    : { status: 201, body: JSON.stringify(transactionOut(outcome.transaction)) };
 }
