@@ -31,8 +31,6 @@ export type AppEnv = {
     principal: Principal;
     /** The database handle for this request: inside a write, its transaction. */
     db: Kysely<Database>;
-    /** The Idempotency-Key of a write, for effects that must happen once per key. */
-    idempotencyKey: string | undefined;
     /** What a replay of this response answers instead, when the response holds a secret shown only once. */
     replayBody: string | undefined;
     /**
