@@ -31,8 +31,6 @@ export type AppEnv = {
     principal: Principal;
     /** The database handle for this request: inside a write, its transaction. */
     db: Kysely<Database>;
-    /** The Idempotency-Key of a write, for effects that must happen once per key. */
-    idempotencyKey: string | undefined;
     /** What a replay of this response answers instead, when the response holds a secret shown only once. */
     replayBody: string | undefined;
     /**
@@ -40,7 +38,7 @@ export type AppEnv = {
      * ledger posting): run in that transaction, the answer commits with the effect.
      */
     recordAnswer: ((answer: { status: number; body: string }) => Companion) | undefined;
-    /** Set by a handler once its answer was committed through recordAnswer. */
+    /** Set once the answer was committed through recordAnswer: by the caller's postAndRecord (routes/common.ts), never by hand. */
     recorded: boolean | undefined;
   };
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AgreementTermsTable, Database } from '../db/schema.js';
-import { scopePool, seesWholePool, type Principal } from './access.js';
+import { admit, seesWholePool, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
@@ -71,7 +71,7 @@ export async function createAgreement(
   poolId: bigint,
   spec: { bankId: bigint; insurerId: bigint | null; name: string; effectiveFrom: string; terms: Terms },
 ): Promise<Agreement> {
-  scopePool(principal, poolId);
+  admit(principal, 'agreements.create', poolId);
   if ((await participantKind(db, poolId, spec.bankId)) !== 'bank') throw invalidField('bank_id', `participant ${spec.bankId} is not a bank of this pool`);
   if (spec.insurerId !== null && (await participantKind(db, poolId, spec.insurerId)) !== 'insurer') {
     throw invalidField('insurer_id', `participant ${spec.insurerId} is not an insurer of this pool`);
@@ -87,7 +87,7 @@ export async function createAgreement(
   await insertTerms(db, poolId, row.id, 1, spec.effectiveFrom, spec.terms);
   await db.insertInto('agreement_exposure').values({ pool_id: poolId, agreement_id: row.id }).execute();
   await appendEvent(db, { poolId, type: 'agreement.created', subject: `agreement/${row.id}`, participantId: spec.bankId, data: { name: spec.name } });
-  return getAgreement(db, principal, poolId, row.id);
+  return agreementSeenBy(db, principal, poolId, row.id);
 }
 
 /** New terms from a date after every earlier version's: what the old terms governed stays as it was. */
@@ -98,7 +98,8 @@ export async function addTermsVersion(
   agreementId: bigint,
   spec: { effectiveFrom: string; terms: Terms },
 ): Promise<Agreement> {
-  const agreement = await getAgreement(db, principal, poolId, agreementId);
+  admit(principal, 'agreements.add-terms', poolId);
+  const agreement = await agreementSeenBy(db, principal, poolId, agreementId);
   checkTerms(spec.terms, agreement.insurerId !== null);
   const last = agreement.versions.at(-1)!;
   if (spec.effectiveFrom <= last.effectiveFrom) {
@@ -106,7 +107,7 @@ export async function addTermsVersion(
   }
   await insertTerms(db, poolId, agreementId, last.version + 1, spec.effectiveFrom, spec.terms);
   await appendEvent(db, { poolId, type: 'agreement.terms', subject: `agreement/${agreementId}`, participantId: agreement.bankId, data: { version: last.version + 1, effective_from: spec.effectiveFrom } });
-  return getAgreement(db, principal, poolId, agreementId);
+  return agreementSeenBy(db, principal, poolId, agreementId);
 }
 
 async function insertTerms(db: Kysely<Database>, poolId: bigint, agreementId: bigint, version: number, effectiveFrom: string, t: Terms): Promise<void> {
@@ -164,7 +165,12 @@ function toVersion(r: Selectable<AgreementTermsTable>): TermsVersion {
 
 /** An agreement with every version of its terms. Its bank and its insurer see it; other banks do not. */
 export async function getAgreement(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<Agreement> {
-  scopePool(principal, poolId);
+  admit(principal, 'agreements.read', poolId);
+  return agreementSeenBy(db, principal, poolId, agreementId);
+}
+
+/** An agreement as getAgreement answers it, for an operation already admitted in the pool. */
+export async function agreementSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<Agreement> {
   const row = await db.selectFrom('agreements').selectAll().where('pool_id', '=', poolId).where('id', '=', agreementId).executeTakeFirst();
   const mine = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
   if (!row || !mine) throw notFound(`agreement ${agreementId}`);
@@ -197,7 +203,8 @@ export async function setSuspended(
   agreementId: bigint,
   spec: { suspended: boolean; reason: string },
 ): Promise<Agreement> {
-  const agreement = await getAgreement(db, principal, poolId, agreementId);
+  admit(principal, 'agreements.suspend', poolId);
+  const agreement = await agreementSeenBy(db, principal, poolId, agreementId);
   if ((agreement.suspension?.suspended ?? false) === spec.suspended) {
     throw new DomainError('conflict', 'conflict', `agreement ${agreementId} is already ${spec.suspended ? 'suspended' : 'in force'}`);
   }
@@ -209,7 +216,7 @@ export async function setSuspended(
     participantId: agreement.bankId,
     data: { reason: spec.reason },
   });
-  return getAgreement(db, principal, poolId, agreementId);
+  return agreementSeenBy(db, principal, poolId, agreementId);
 }
 
 /** The terms in force on a day: the latest version that took effect on or before it. */

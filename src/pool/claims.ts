@@ -1,13 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClaimsTable, ClaimStatus, Database } from '../db/schema.js';
 import type { Ledger, Transaction } from '../ledger/index.js';
-import { requireRole, scopePool, seesWholePool, type Principal } from './access.js';
-import { getAgreement, type Agreement, type TermsVersion } from './agreements.js';
+import { admit, seesWholePool, type Principal } from './access.js';
+import { agreementSeenBy, type Agreement, type TermsVersion } from './agreements.js';
 import { claimAmount, type ClaimAmount } from './claim-amount.js';
 import { addDays, addWorkingDays, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
-import { getLoan } from './loans.js';
+import { loanSeenBy } from './loans.js';
 import { ensureAccounts, postingFor } from './posting-rules.js';
 import { postedAs, postMoney, postOnce, recordedBy } from './post-once.js';
 
@@ -118,20 +118,19 @@ export async function fileClaim(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
   spec: { loanId: bigint; lossPrincipal: bigint; lossInterest: bigint; paidToBank?: bigint; documents: { name: string; sha256: string }[] },
 ): Promise<Claim> {
-  requireRole(principal, ['bank', 'insurer']);
-  scopePool(principal, poolId);
-  const seen = await getLoan(db, principal, poolId, spec.loanId);
+  admit(principal, 'claims.file', poolId);
+  const seen = await loanSeenBy(db, principal, poolId, spec.loanId);
   const claimantId = principal.participantId!;
   const kind = principal.role as 'bank' | 'insurer';
   if (kind === 'bank' && seen.bankId !== claimantId) throw notFound(`loan ${spec.loanId}`);
-  // An insurer sees only the performance-bond loans it insures (getLoan answered 404 for any other).
+  // An insurer sees only the performance-bond loans it insures (loanSeenBy answered 404 for any other).
   if (kind === 'insurer') {
     if (spec.paidToBank === undefined) throw invalidField('paid_to_bank', 'an insurer claims after paying the bank under the policy: say what it paid');
     if (spec.paidToBank === 0n) throw refuse('insurer_paid', 'an insurer claims the pool\'s share after paying the bank under the policy; it reports having paid nothing');
   }
   const loan = await loanFacts(db, poolId, spec.loanId);
   if (loan.state !== 'defaulted' || loan.defaulted_month === null) throw refuse('claimable', `the loan is ${loan.state}; a claim is filed on a defaulted loan`);
-  const agreement = await getAgreement(db, principal, poolId, loan.agreement_id);
+  const agreement = await agreementSeenBy(db, principal, poolId, loan.agreement_id);
   const terms = termsOf(agreement, loan.terms_version);
   const today = todayInChina();
   const closes = addDays(loan.defaulted_month, terms.filingWindowDays);
@@ -188,8 +187,7 @@ const claimSteps = recordedBy<ClaimStepRecord>('claim_record_steps');
 export async function decideClaim(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, claimId: bigint, action: ClaimAction, reason: string,
 ): Promise<Claim> {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'claims.decide', poolId);
   // One decision at a time per pool: the yearly caps and the available balance are read, then used. The
   // claim's row is not locked here: the step that moves money updates it from the ledger's connection.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`claims:${poolId}`}, 0))`.execute(db);
@@ -198,7 +196,7 @@ export async function decideClaim(
   if (row.status === DONE[action] && (await tookStep(db, principal, row))) return toClaim(row);
   if (!FROM[action].includes(row.status)) throw new DomainError('conflict', 'conflict', `the claim is ${row.status}; it cannot be ${DONE[action]}`, { status: row.status });
   const loan = await loanFacts(db, poolId, row.loan_id);
-  const agreement = await getAgreement(db, principal, poolId, loan.agreement_id);
+  const agreement = await agreementSeenBy(db, principal, poolId, loan.agreement_id);
   const terms = termsOf(agreement, loan.terms_version);
   const today = todayInChina();
   const step = (status: ClaimStatus, more: Partial<ClaimStepRecord> & { due_by: string | null }): ClaimStepRecord => ({
@@ -267,7 +265,7 @@ async function tookStep(db: Kysely<Database>, principal: Principal, row: { pool_
 
 /** A claim with its steps: its claimant sees it, with treasury and auditors. */
 export async function getClaim(db: Kysely<Database>, principal: Principal, poolId: bigint, claimId: bigint): Promise<Claim> {
-  scopePool(principal, poolId);
+  admit(principal, 'claims.read', poolId);
   const row = await db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).where('id', '=', claimId).executeTakeFirst();
   if (!row || (!seesWholePool(principal) && principal.participantId !== row.claimant_id)) throw notFound(`claim ${claimId}`);
   const steps = await db.selectFrom('claim_steps').select(['status', 'reason', 'created_at']).where('pool_id', '=', poolId).where('claim_id', '=', claimId).orderBy('id').execute();
@@ -278,7 +276,7 @@ export async function getClaim(db: Kysely<Database>, principal: Principal, poolI
 export async function listClaims(
   db: Kysely<Database>, principal: Principal, poolId: bigint, options: { status?: ClaimStatus; overdue?: boolean; after?: bigint; limit: number },
 ): Promise<Claim[]> {
-  scopePool(principal, poolId);
+  admit(principal, 'claims.list', poolId);
   let query = db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (!seesWholePool(principal)) query = query.where('claimant_id', '=', principal.participantId ?? -1n);
   if (options.status) query = query.where('status', '=', options.status);

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AwardStatus, ClaimStatus, Database } from '../db/schema.js';
-import { seesWholePool, type Principal } from './access.js';
+import { admit, seesWholePool, type Principal } from './access.js';
 
 /**
  * Every type of event the feed carries, `<subject>.<what happened>`: a writer names one of these, so a
@@ -82,6 +82,17 @@ export interface FeedCursor {
 }
 
 export const MAX_FEED_PAGE = 500;
+
+/** The pool's event feed as the principal may read it; the cursor is read once the principal is admitted. */
+export async function readEvents(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  options: { after: () => FeedCursor | undefined; limit: number },
+): Promise<{ events: DomainEvent[]; next: FeedCursor | null }> {
+  admit(principal, 'events.read', poolId);
+  return readFeed(db, principal, poolId, { after: options.after(), limit: options.limit });
+}
 
 /**
  * Events after the cursor in commit order. Only events of transactions older than every transaction still

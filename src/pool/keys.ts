@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ApiRole, Database } from '../db/schema.js';
-import type { Principal } from './access.js';
+import { admit, scopePool, type Principal } from './access.js';
 import { DomainError, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
@@ -47,6 +47,9 @@ export async function issueKey(
   issuer: Principal,
   spec: { role: ApiRole; poolId: bigint | null; participantId?: bigint | null; label?: string; key?: string },
 ): Promise<IssuedKey> {
+  admit(issuer, 'keys.issue');
+  // Another pool answers as a missing one, before the issuer's finer rules are asked.
+  if (spec.poolId !== null) scopePool(issuer, spec.poolId);
   checkIssuer(issuer, spec.role, spec.poolId);
   if ((spec.role === 'admin') !== (spec.poolId === null)) {
     throw new DomainError('invalid', 'validation', spec.role === 'admin' ? 'admin keys belong to no pool' : 'the key needs a pool');
@@ -119,6 +122,7 @@ async function finishIssue(
 }
 
 export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint, cache?: KeyCache): Promise<void> {
+  admit(issuer, 'keys.revoke');
   const row = await db.selectFrom('api_keys').select(['pool_id', 'role', 'revoked_at', 'participant_id']).where('id', '=', keyId).executeTakeFirst();
   // A treasury key sees only its pool's keys; anything else is as if it did not exist.
   if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId))) throw notFound(`key ${keyId}`);

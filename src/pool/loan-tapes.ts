@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { getAgreement, termsOn, type Agreement } from './agreements.js';
+import { agreementSeenBy, termsOn, type Agreement } from './agreements.js';
 import { creditCodeProblem } from './credit-code.js';
 import { todayInChina } from './days.js';
 import { DomainError } from './errors.js';
@@ -8,7 +8,7 @@ import { appendEvent } from './events.js';
 import {
   applyLossRule, bankAgreement, borrowersByCode, decideReport, giveBackExposure, loanRefusal, type LoanSpec, type LoanState, type MonthlyReport,
 } from './loans.js';
-import { scopePool, type Principal } from './access.js';
+import { admit, type Principal } from './access.js';
 
 /**
  * Loan tapes: many loans (or many monthly reports) from a bank at once. Every row goes through the same
@@ -104,10 +104,14 @@ async function agreementsOf(db: Kysely<Database>, principal: Principal, poolId: 
   return found;
 }
 
-/** Enrols a bank's loan tape (see above). Exposure rows are locked in agreement order for the request. */
-export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, rows: TapeRow<LoanSpec>[], mode: TapeMode): Promise<TapeResult> {
-  scopePool(principal, poolId);
-  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
+/**
+ * Enrols a bank's loan tape (see above). Exposure rows are locked in agreement order for the request. The
+ * tape is read once the bank is admitted: a key that may not send one learns nothing from how it parses.
+ */
+export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, read: () => Promise<TapeRow<LoanSpec>[]>, mode: TapeMode): Promise<TapeResult> {
+  admit(principal, 'loans.enrol-tape', poolId);
+  const rows = await read();
+  if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
   const bankId = principal.participantId;
   // One today for the whole tape: a tape read across midnight judges every row alike.
   const today = todayInChina();
@@ -232,11 +236,13 @@ interface LockedLoan {
 
 /**
  * Appends a tape of monthly reports (rows name loans by the bank's reference). Rows on one loan are taken
- * in tape order, month after month; the loans' rows are locked for the request.
+ * in tape order, month after month; the loans' rows are locked for the request. The tape is read once the
+ * bank is admitted, like a tape of loans.
  */
-export async function reportLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, rows: TapeRow<ReportRowSpec>[], mode: TapeMode): Promise<TapeResult> {
-  scopePool(principal, poolId);
-  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a loan\'s bank reports on it');
+export async function reportLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, read: () => Promise<TapeRow<ReportRowSpec>[]>, mode: TapeMode): Promise<TapeResult> {
+  admit(principal, 'loans.report-tape', poolId);
+  const rows = await read();
+  if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a loan\'s bank reports on it');
   const bankId = principal.participantId;
   const today = todayInChina();
   const specs = rows.flatMap((r) => ('spec' in r ? [r.spec] : []));
@@ -277,7 +283,7 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
     }
   }
   const agreements = new Map<bigint, Agreement>();
-  for (const id of new Set([...loans.values()].map((l) => l.agreement_id))) agreements.set(id, await getAgreement(db, principal, poolId, id));
+  for (const id of new Set([...loans.values()].map((l) => l.agreement_id))) agreements.set(id, await agreementSeenBy(db, principal, poolId, id));
 
   const result: TapeResult = { mode, rows: rows.length, accepted: 0, unchanged: 0, refused: 0, principal: 0n, errors: [] };
   const accepted: { loan: LockedLoan; report: MonthlyReport }[] = [];

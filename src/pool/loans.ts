@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, LoanClassification, LoansTable, LoanState } from '../db/schema.js';
-import { scopePool, seesWholePool, type Principal } from './access.js';
-import { getAgreement, LOAN_KINDS, termsOn, type Agreement, type LoanKind } from './agreements.js';
+import { admit, seesWholePool, type Principal } from './access.js';
+import { agreementSeenBy, LOAN_KINDS, termsOn, type Agreement, type LoanKind } from './agreements.js';
 import { eventDayRefusal, outsideWindow } from './business-dates.js';
 import { creditCodeProblem } from './credit-code.js';
 import { daysBetween, lastDayOfMonth, todayInChina } from './days.js';
@@ -120,6 +120,7 @@ export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, code
  * with one conditional update under the exposure row's lock, so concurrent enrolments never pass it.
  */
 export async function enrolLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: LoanSpec): Promise<Loan> {
+  admit(principal, 'loans.enrol', poolId);
   const { agreement, bankId } = await bankAgreement(db, principal, poolId, spec.agreementId);
   const borrower = creditCodeProblem(spec.borrowerCreditCode) ? undefined : (await borrowersByCode(db, poolId, [spec.borrowerCreditCode])).get(spec.borrowerCreditCode);
   const refusal = loanRefusal(agreement, spec, borrower, todayInChina());
@@ -164,11 +165,10 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
   return toLoan(row);
 }
 
-/** The caller's own agreement, as a bank: another bank's answers 404. */
+/** The caller's own agreement, as a bank admitted to enrol in the pool: another bank's answers 404. */
 export async function bankAgreement(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<{ agreement: Agreement; bankId: bigint }> {
-  scopePool(principal, poolId);
-  if (principal.role !== 'bank' || principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
-  const agreement = await getAgreement(db, principal, poolId, agreementId);
+  if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
+  const agreement = await agreementSeenBy(db, principal, poolId, agreementId);
   if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${agreementId}`);
   return { agreement, bankId: principal.participantId };
 }
@@ -202,7 +202,12 @@ function loansSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint)
 
 /** A loan the principal may see; any other answers exactly like a missing one (invariant 7). */
 export async function getLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
-  scopePool(principal, poolId);
+  admit(principal, 'loans.read', poolId);
+  return loanSeenBy(db, principal, poolId, id);
+}
+
+/** A loan as getLoan answers it, for an operation already admitted in the pool. */
+export async function loanSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
   const row = await loansSeenBy(db, principal, poolId).where('loans.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`loan ${id}`);
   return toLoan(row);
@@ -273,13 +278,14 @@ export function decideReport(
  * suspend the agreement under its loss rule.
  */
 export async function reportLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, loanId: bigint, report: MonthlyReport): Promise<Loan> {
-  const seen = await getLoan(db, principal, poolId, loanId);
-  if (principal.role !== 'bank' || seen.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
+  admit(principal, 'loans.report', poolId);
+  const seen = await loanSeenBy(db, principal, poolId, loanId);
+  if (seen.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
   // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
   const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
   const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state };
   const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
-  const agreement = await getAgreement(db, principal, poolId, loan.agreementId);
+  const agreement = await agreementSeenBy(db, principal, poolId, loan.agreementId);
   const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;
   const effect = decideReport(loan, last?.month ?? null, report, terms.overdueDays, todayInChina());
   await db
@@ -381,7 +387,7 @@ export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreem
 
 /** Loans in id order, a keyset page at a time: those the principal may see (see loansSeenBy). */
 export async function listLoans(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { after?: bigint; limit: number }): Promise<Loan[]> {
-  scopePool(principal, poolId);
+  admit(principal, 'loans.list', poolId);
   let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
   return (await query.execute()).map(toLoan);

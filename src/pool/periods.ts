@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Ledger, TrialBalance } from '../ledger/index.js';
-import { requireRole, scopePool, type Principal } from './access.js';
+import { admit, type Principal } from './access.js';
 import { addDays, lastDayOfMonth, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
@@ -23,8 +23,7 @@ export interface PeriodClose {
 const lines = (tb: TrialBalance) => tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
 
 export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string): Promise<PeriodClose> {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'periods.close', poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
   const through = lastDayOfMonth(month);
   if (through >= todayInChina()) throw invalidField('month', `${month} has not ended yet`);
@@ -60,8 +59,7 @@ const toClose = (month: string, r: { through: string; trial_balance: unknown[]; 
 
 /** A closed month, checked again: its trial balance recomputed, and the chain verified up to its head. */
 export async function checkMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string) {
-  requireRole(principal, ['admin', 'treasury', 'auditor']);
-  scopePool(principal, poolId);
+  admit(principal, 'periods.check', poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
   const row = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', lastDayOfMonth(month)).executeTakeFirst();
   if (!row) throw notFound(`a close of ${month}`);

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, ParticipantKind, ParticipantsTable } from '../db/schema.js';
 import { creditCodeProblem } from './credit-code.js';
 import type { Ledger } from '../ledger/index.js';
-import { scopePool, seesWholePool, type Principal } from './access.js';
+import { admit, seesWholePool, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { ensureAccounts } from './posting-rules.js';
@@ -43,7 +43,8 @@ export interface ParticipantSpec {
 }
 
 /** Creates a pool and opens its books. */
-export async function createPool(db: Kysely<Database>, ledger: Ledger, spec: { name: string; currency?: string }): Promise<Pool> {
+export async function createPool(db: Kysely<Database>, ledger: Ledger, principal: Principal, spec: { name: string; currency?: string }): Promise<Pool> {
+  admit(principal, 'pools.create');
   const row = await db
     .insertInto('pools')
     .values({ name: spec.name, currency: spec.currency ?? 'CNY' })
@@ -58,7 +59,11 @@ export async function createPool(db: Kysely<Database>, ledger: Ledger, spec: { n
 }
 
 export async function getPool(db: Kysely<Database>, principal: Principal, poolId: bigint): Promise<Pool> {
-  scopePool(principal, poolId);
+  admit(principal, 'pools.read', poolId);
+  return poolOf(db, poolId);
+}
+
+async function poolOf(db: Kysely<Database>, poolId: bigint): Promise<Pool> {
   const row = await db.selectFrom('pools').selectAll().where('id', '=', poolId).executeTakeFirst();
   if (!row) throw notFound(`pool ${poolId}`);
   return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
@@ -80,8 +85,9 @@ function checkParticipant(spec: ParticipantSpec): void {
 }
 
 export async function createParticipant(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: ParticipantSpec): Promise<Participant> {
+  admit(principal, 'participants.create', poolId);
   checkParticipant(spec);
-  await getPool(db, principal, poolId);
+  await poolOf(db, poolId);
   const e = spec.enterprise;
   const row = await db
     .insertInto('participants')
@@ -129,7 +135,7 @@ export async function listParticipants(
   poolId: bigint,
   options: { after?: bigint; limit: number },
 ): Promise<Participant[]> {
-  scopePool(principal, poolId);
+  admit(principal, 'participants.list', poolId);
   let query = db.selectFrom('participants').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (options.after !== undefined) query = query.where('id', '>', options.after);
   if (!seesWholePool(principal)) query = query.where('id', '=', principal.participantId ?? -1n);
@@ -137,7 +143,7 @@ export async function listParticipants(
 }
 
 export async function getParticipant(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Participant> {
-  scopePool(principal, poolId);
+  admit(principal, 'participants.read', poolId);
   if (!seesWholePool(principal) && principal.participantId !== id) throw notFound(`participant ${id}`);
   const row = await db.selectFrom('participants').selectAll().where('pool_id', '=', poolId).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`participant ${id}`);

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, StatementLinesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
-import { authorizeIn, type Principal } from './access.js';
+import { admit, type Principal } from './access.js';
 import { addDays, daysBetween } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
@@ -57,11 +57,15 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
   return null;
 }
 
-/** Imports a statement: new lines only, then matches what it can. */
+/**
+ * Imports a statement: new lines only, then matches what it can. The statement (its rows and its digest) is
+ * read once treasury is admitted.
+ */
 export async function importStatement(
-  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, rows: StatementRow[], sha256: Buffer,
+  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, read: () => Promise<{ rows: StatementRow[]; sha256: Buffer }>,
 ): Promise<{ lines: number; newLines: number; matched: number }> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'statements.import', poolId);
+  const { rows, sha256 } = await read();
   const bad = firstBadBalance(rows);
   if (bad) throw new DomainError('refused', 'statement-refused', `the running balances do not add up at ${bad.message}`, { line: bad.line });
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
@@ -141,7 +145,7 @@ async function recordMatch(db: Kysely<Database>, poolId: bigint, lineId: bigint,
 
 /** Treasury matches a line to a pool cash posting of the same amount by hand, saying why. */
 export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, lineId: bigint, txId: bigint, reason: string): Promise<StatementLineOut> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'statements.match', poolId);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
   const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
@@ -162,7 +166,7 @@ export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal:
 
 /** Treasury undoes a match, saying why. */
 export async function unmatchLine(db: Kysely<Database>, principal: Principal, poolId: bigint, lineId: bigint, reason: string): Promise<StatementLineOut> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'statements.unmatch', poolId);
   const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
   if (line.matched_tx === null) throw new DomainError('conflict', 'conflict', 'the line is not matched');
@@ -172,7 +176,7 @@ export async function unmatchLine(db: Kysely<Database>, principal: Principal, po
 }
 
 export async function listLines(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { unmatched?: boolean; after?: bigint; limit: number }): Promise<StatementLineOut[]> {
-  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
+  admit(principal, 'statements.lines', poolId);
   let q = db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (options.unmatched) q = q.where('matched_tx', 'is', null);
   if (options.after !== undefined) q = q.where('id', '>', options.after);
@@ -194,7 +198,7 @@ export interface Reconciliation {
 
 /** The reconciliation at the end of a day. */
 export async function reconcile(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, asOf: string): Promise<Reconciliation> {
-  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
+  admit(principal, 'statements.reconcile', poolId);
   await ensureAccounts(ledger, poolId);
   const lines = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('booked_on', '<=', asOf).orderBy('booked_on').orderBy('import_id').orderBy('line_no').execute();
   const postings = await cashPostings(ledger, poolId, undefined, asOf);

@@ -1,11 +1,11 @@
 import { type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, RecoveriesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
-import { requireRole, scopePool, type Principal } from './access.js';
+import { admit, type Principal } from './access.js';
 import { checkEventDay } from './business-dates.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
-import { getLoan } from './loans.js';
+import { loanSeenBy } from './loans.js';
 import { minOf, splitByLargestRemainder, sumOf } from './money.js';
 import { ensureAccounts, postingFor, refKey } from './posting-rules.js';
 import { postMoney, recordedBy, type StepRecord } from './post-once.js';
@@ -52,10 +52,9 @@ export async function reportRecovery(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, loanId: bigint,
   spec: { reference: string; recoveredOn: string; gross: bigint; costs: bigint },
 ): Promise<Recovery> {
-  requireRole(principal, ['bank']);
-  scopePool(principal, poolId);
+  admit(principal, 'recoveries.report', poolId);
   checkEventDay('recovered_on', spec.recoveredOn);
-  const loan = await getLoan(db, principal, poolId, loanId);
+  const loan = await loanSeenBy(db, principal, poolId, loanId);
   if (loan.bankId !== principal.participantId) throw notFound(`loan ${loanId}`);
   // One recovery of a loan at a time: each is capped by what the others already gave back. FOR NO KEY
   // UPDATE, so that the recovery recorded from the ledger's connection (which refers to the loan) is not
@@ -120,8 +119,7 @@ const recoveryOf = (db: Kysely<Database>, poolId: bigint, loanId: bigint, refere
 export async function receiveRecovery(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, loanId: bigint, reference: string, receivedOn: string,
 ): Promise<Recovery> {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'recoveries.receive', poolId);
   checkEventDay('received_on', receivedOn);
   const row = await db.selectFrom('recoveries').selectAll().where('pool_id', '=', poolId).where('loan_id', '=', loanId).where('reference', '=', reference).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`recovery ${reference} on loan ${loanId}`);

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
-import { authorizeIn, type Principal } from './access.js';
-import { getAgreement, termsOn } from './agreements.js';
+import { admit, type Principal } from './access.js';
+import { agreementSeenBy, termsOn } from './agreements.js';
 import { todayInChina } from './days.js';
 import { ensureAccounts } from './posting-rules.js';
 import { cashPostings } from './treasury.js';
@@ -12,7 +12,6 @@ import { cashPostings } from './treasury.js';
  * agreements with their exposure, loans and loss ratio against the suspension threshold; the claims
  * pipeline; incentive payments by article; the pool cash by day.
  */
-const READERS = ['admin', 'treasury', 'auditor'] as const;
 
 export interface AgreementRow {
   agreement_id: string; name: string; bank_id: string; bank: string; insurer_id: string; credit_line: string; exposure_used: string; exposure_bp: number;
@@ -23,7 +22,7 @@ export interface AgreementRow {
 }
 
 export async function agreementsReport(db: Kysely<Database>, principal: Principal, poolId: bigint, year: number): Promise<AgreementRow[]> {
-  authorizeIn(principal, READERS, poolId);
+  admit(principal, 'reports.read', poolId);
   const rows = await sql<{ id: bigint; name: string; bank_id: bigint; bank: string; insurer_id: bigint | null; used: bigint; states: Record<string, number> | null; enrolled: string; defaulted: string }>`
     SELECT a.id, a.name, a.bank_id, p.name AS bank, a.insurer_id, e.used,
            (SELECT jsonb_object_agg(state, n) FROM (SELECT state, count(*) AS n FROM loans l WHERE l.pool_id = a.pool_id AND l.agreement_id = a.id GROUP BY state) s) AS states,
@@ -38,7 +37,7 @@ export async function agreementsReport(db: Kysely<Database>, principal: Principa
      ORDER BY a.id`.execute(db);
   const out: AgreementRow[] = [];
   for (const r of rows.rows) {
-    const agreement = await getAgreement(db, principal, poolId, r.id);
+    const agreement = await agreementSeenBy(db, principal, poolId, r.id);
     const terms = termsOn(agreement, todayInChina()) ?? agreement.versions.at(-1)!;
     const enrolled = BigInt(r.enrolled);
     const defaulted = BigInt(r.defaulted);
@@ -59,7 +58,7 @@ export interface ClaimStatusRow { status: string; claims: number; amount: string
 
 /** Claims by status: how many, how much, the oldest one's age in days, and how many are past their step's deadline. */
 export async function claimsPipeline(db: Kysely<Database>, principal: Principal, poolId: bigint): Promise<ClaimStatusRow[]> {
-  authorizeIn(principal, READERS, poolId);
+  admit(principal, 'reports.read', poolId);
   const today = todayInChina();
   const rows = await sql<{ status: string; claims: string; amount: string; oldest: string | null; overdue: string }>`
     SELECT status, count(*)::text AS claims, coalesce(sum(amount), 0)::text AS amount,
@@ -77,7 +76,7 @@ export interface IncentiveRow { article: number; awards: number; approved: strin
 
 /** Incentive awards by article: approved (booked) and paid, in fen. */
 export async function incentivesByArticle(db: Kysely<Database>, principal: Principal, poolId: bigint, year?: number): Promise<IncentiveRow[]> {
-  authorizeIn(principal, READERS, poolId);
+  admit(principal, 'reports.read', poolId);
   const rows = await sql<{ article: number; awards: string; approved: string; paid: string }>`
     SELECT article, count(*)::text AS awards,
            coalesce(sum(amount) FILTER (WHERE status IN ('approved', 'paid')), 0)::text AS approved,
@@ -91,7 +90,7 @@ export interface CashDay { day: string; balance: string }
 
 /** The pool cash's posted balance at the end of each day it moved, between two days. */
 export async function cashByDay(ledger: Ledger, principal: Principal, poolId: bigint, from?: string, to?: string): Promise<CashDay[]> {
-  authorizeIn(principal, READERS, poolId);
+  admit(principal, 'reports.read', poolId);
   await ensureAccounts(ledger, poolId);
   const days = new Map<string, bigint>();
   for (const line of await cashPostings(ledger, poolId, from, to)) days.set(line.effectiveDate, line.balance);

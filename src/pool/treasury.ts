@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AppropriationsTable, Database } from '../db/schema.js';
 import type { Ledger, StatementLine, Transaction } from '../ledger/index.js';
-import { authorizeIn, type Principal } from './access.js';
+import { admit, type Principal } from './access.js';
 import { checkEventDay } from './business-dates.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
@@ -31,7 +31,7 @@ const toAppropriation = (r: Selectable<AppropriationsTable>): Appropriation => (
 export async function notifyAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; notifiedOn: string },
 ): Promise<Appropriation> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'appropriations.notify', poolId);
   checkEventDay('notified_on', spec.notifiedOn);
   const inserted = await db
     .insertInto('appropriations')
@@ -55,7 +55,7 @@ export async function notifyAppropriation(
 export async function receiveAppropriation(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, reference: string, receivedOn: string,
 ): Promise<Appropriation> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'appropriations.receive', poolId);
   checkEventDay('received_on', receivedOn);
   const row = await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`appropriation ${reference}`);
@@ -78,7 +78,7 @@ export async function recordCashEvent(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
   event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>, spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
-  authorizeIn(principal, ['treasury'], poolId);
+  admit(principal, 'cash.record', poolId);
   checkEventDay('on', spec.on);
   await ensureAccounts(ledger, poolId);
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
@@ -123,7 +123,7 @@ export interface PoolPosition {
  * pending claims now: the ledger's as-of balances are of posted money.
  */
 export async function poolPosition(ledger: Ledger, principal: Principal, poolId: bigint, asOf?: string): Promise<PoolPosition> {
-  authorizeIn(principal, ['admin', 'treasury', 'auditor'], poolId);
+  admit(principal, 'position.read', poolId);
   await ensureAccounts(ledger, poolId);
   const balance = (code: string) => ledger.balance(poolId, code, asOf);
   const [cash, capital, receivable, expense, recovery, interest, trial] = await Promise.all([

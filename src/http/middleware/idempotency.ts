@@ -28,7 +28,6 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   const key = c.req.header('idempotency-key');
   if (key === undefined) return problem(c, 'idempotency-key-missing', { detail: 'send an Idempotency-Key header (e.g. a UUID) with every POST' });
   if (!KEY.test(key)) return problem(c, 'validation', { detail: 'Idempotency-Key must be 1 to 255 printable ASCII characters', errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
-  c.set('idempotencyKey', key);
   const principal = { ...c.get('principal'), requestKey: key };
   c.set('principal', principal);
 

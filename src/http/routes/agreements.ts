@@ -3,7 +3,7 @@ import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS,
 import { todayInChina } from '../../pool/days.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Fen, Id, PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const Bp = z.number().int().min(0).max(10_000);
 const TermsIn = z
@@ -95,9 +95,9 @@ export function agreementRoutes() {
       responses: { 201: { description: 'Signed', content: json(AgreementOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const agreement = await createAgreement(c.get('db'), c.get('principal'), poolId, {
+      const agreement = await createAgreement(call.db, call.principal, call.poolId, {
         bankId: BigInt(b.bank_id), insurerId: b.insurer_id === undefined ? null : BigInt(b.insurer_id), name: b.name, effectiveFrom: b.effective_from, terms: termsIn(b.terms),
       });
       return c.json(agreementOut(agreement, b.effective_from), 201);
@@ -112,9 +112,9 @@ export function agreementRoutes() {
     }),
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
+      const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const agreement = await addTermsVersion(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
+      const agreement = await addTermsVersion(call.db, call.principal, call.poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
       return c.json(agreementOut(agreement, b.effective_from), 201);
     },
   );
@@ -128,8 +128,8 @@ export function agreementRoutes() {
     }),
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      const agreement = await setSuspended(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id), c.req.valid('json'));
+      const call = caller(c, pool_id);
+      const agreement = await setSuspended(call.db, call.principal, call.poolId, BigInt(agreement_id), c.req.valid('json'));
       return c.json(agreementOut(agreement, todayInChina()), 200);
     },
   );
@@ -142,8 +142,8 @@ export function agreementRoutes() {
     }),
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
-      const agreement = await getAgreement(c.get('db'), c.get('principal'), poolId, BigInt(agreement_id));
+      const call = caller(c, pool_id);
+      const agreement = await getAgreement(call.db, call.principal, call.poolId, BigInt(agreement_id));
       return c.json(agreementOut(agreement, c.req.valid('query').on ?? todayInChina()), 200);
     },
   );

@@ -3,7 +3,7 @@ import { decideClaim, fileClaim, getClaim, listClaims, type Claim, type ClaimAct
 import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recoveries.js';
 import { routeGroup } from '../route-group.js';
 import { Day, EventDay, Fen, Id, Limit, PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
 const ACTIONS = ['approve', 'defer', 'reject', 'pay', 'close'] as const;
@@ -59,9 +59,9 @@ export function claimRoutes() {
       responses: { 201: { description: 'Submitted, with the pool\'s share and its breakdown', content: json(ClaimOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank', 'insurer'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const claim = await fileClaim(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, {
+      const claim = await fileClaim(call.db, call.ledger, call.principal, call.poolId, {
         loanId: BigInt(b.loan_id), lossPrincipal: BigInt(b.loss_principal), lossInterest: BigInt(b.loss_interest),
         paidToBank: b.paid_to_bank === undefined ? undefined : BigInt(b.paid_to_bank), documents: b.documents,
       });
@@ -78,8 +78,8 @@ export function claimRoutes() {
     }),
     async (c) => {
       const { pool_id, claim_id, action } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      const claim = await decideClaim(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(claim_id), action as ClaimAction, c.req.valid('json').reason);
+      const call = caller(c, pool_id);
+      const claim = await decideClaim(call.db, call.ledger, call.principal, call.poolId, BigInt(claim_id), action as ClaimAction, c.req.valid('json').reason);
       return c.json(claimOut(claim), 200);
     },
   );
@@ -92,9 +92,9 @@ export function claimRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(ClaimOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, [...READERS, 'bank', 'insurer'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const claims = await listClaims(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), status: q.status, overdue: q.overdue === 'true' });
+      const claims = await listClaims(call.db, call.principal, call.poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), status: q.status, overdue: q.overdue === 'true' });
       return c.json({ data: claims.map(claimOut), next_cursor: claims.length === q.limit ? claims.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -107,8 +107,8 @@ export function claimRoutes() {
     }),
     async (c) => {
       const { pool_id, claim_id } = c.req.valid('param');
-      const poolId = authorize(c, [...READERS, 'bank', 'insurer'], pool_id);
-      return c.json(claimOut(await getClaim(c.get('db'), c.get('principal'), poolId, BigInt(claim_id))), 200);
+      const call = caller(c, pool_id);
+      return c.json(claimOut(await getClaim(call.db, call.principal, call.poolId, BigInt(claim_id))), 200);
     },
   );
 
@@ -124,9 +124,9 @@ export function claimRoutes() {
     }),
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
-      const poolId = authorize(c, ['bank'], pool_id);
+      const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const r = await reportRecovery(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(loan_id), { reference: b.reference, recoveredOn: b.recovered_on, gross: BigInt(b.gross), costs: BigInt(b.costs) });
+      const r = await reportRecovery(call.db, call.ledger, call.principal, call.poolId, BigInt(loan_id), { reference: b.reference, recoveredOn: b.recovered_on, gross: BigInt(b.gross), costs: BigInt(b.costs) });
       return c.json(recoveryOut(r), 201);
     },
   );
@@ -140,8 +140,8 @@ export function claimRoutes() {
     }),
     async (c) => {
       const { pool_id, loan_id, reference } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      const r = await receiveRecovery(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(loan_id), reference, c.req.valid('json').received_on);
+      const call = caller(c, pool_id);
+      const r = await receiveRecovery(call.db, call.ledger, call.principal, call.poolId, BigInt(loan_id), reference, c.req.valid('json').received_on);
       return c.json(recoveryOut(r), 200);
     },
   );

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scopePool } from '../../pool/access.js';
-import { readFeed } from '../../pool/events.js';
+import { readEvents } from '../../pool/events.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { Cursor, feedCursor, Id } from '../wire.js';
-import { errorResponses } from './common.js';
+import { caller, errorResponses } from './common.js';
 
 const EventOut = z
   .object({ id: Id, pool_id: Id, type: z.string(), subject: z.string(), participant_id: Id.nullable(), data: z.record(z.string(), z.unknown()), created_at: z.string() })
@@ -31,13 +30,17 @@ export function eventRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const principal = c.get('principal');
-      const requested = q.pool_id ?? principal.poolId?.toString();
-      if (requested === undefined) throw new ProblemError('validation', { detail: 'an admin key must name the pool with pool_id', errors: [{ path: 'query.pool_id', message: 'required' }] });
-      const poolId = scopePool(principal, BigInt(requested));
-      const after = q.after === undefined ? undefined : feedCursor.decode(q.after);
-      if (after === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.after', message: 'invalid' }] });
-      const page = await readFeed(c.get('db'), principal, poolId, { after, limit: q.limit });
+      // Without pool_id, the key's own pool; an admin key has none.
+      const call = caller(c, q.pool_id);
+      if (q.pool_id === undefined && call.principal.poolId === null) {
+        throw new ProblemError('validation', { detail: 'an admin key must name the pool with pool_id', errors: [{ path: 'query.pool_id', message: 'required' }] });
+      }
+      const after = () => {
+        const decoded = q.after === undefined ? undefined : feedCursor.decode(q.after);
+        if (decoded === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.after', message: 'invalid' }] });
+        return decoded;
+      };
+      const page = await readEvents(call.db, call.principal, call.poolId, { after, limit: q.limit });
       return c.json(
         {
           data: page.events.map((e) => ({

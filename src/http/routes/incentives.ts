@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { applyForAward, decideAward, fundAwardBudget, getAward, listAwards, runAwardRound, type Award, type AwardAction } from '../../pool/incentives/awards.js';
+import { applyForAward, incentiveProgrammes, decideAward, fundAwardBudget, getAward, listAwards, runAwardRound, type Award, type AwardAction } from '../../pool/incentives/awards.js';
 import { PROGRAMMES } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
 import { EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const Year = z.number().int().min(2000).max(2200);
 const AwardOut = z
@@ -42,8 +42,8 @@ export function incentiveRoutes() {
       responses: { 200: { description: 'The programmes', content: json(z.object({ data: z.array(z.record(z.string(), z.unknown())) })) }, ...errorResponses },
     }),
     (c) => {
-      authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
-      return c.json({ data: PROGRAMMES.map((p) => ({ ...p })) }, 200);
+      const call = caller(c, c.req.valid('param').pool_id);
+      return c.json({ data: incentiveProgrammes(call.principal, call.poolId).map((p) => ({ ...p })) }, 200);
     },
   );
 
@@ -54,9 +54,9 @@ export function incentiveRoutes() {
       responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const tx = await fundAwardBudget(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
+      const tx = await fundAwardBudget(call.db, call.ledger, call.principal, call.poolId, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
       return c.json({ transaction_id: tx.id.toString() }, 201);
     },
   );
@@ -69,9 +69,9 @@ export function incentiveRoutes() {
       responses: { 201: { description: 'Submitted (the same reference again: the same award)', content: json(AwardOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury', 'bank', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const award = await applyForAward(c.get('db'), c.get('principal'), poolId, {
+      const award = await applyForAward(call.db, call.principal, call.poolId, {
         programme: b.programme, reference: b.reference, beneficiaryId: b.beneficiary_id === undefined ? undefined : BigInt(b.beneficiary_id), item: b.item, year: b.year,
         basisAmount: BigInt(b.basis_amount), rateBp: b.rate_bp, subkind: b.subkind, guideFundStakeBp: b.guide_fund_stake_bp,
       });
@@ -87,8 +87,8 @@ export function incentiveRoutes() {
       responses: { 200: { description: 'The round\'s awards', content: json(z.object({ data: z.array(AwardOut) })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
-      const awards = await runAwardRound(c.get('db'), c.get('principal'), poolId, c.req.valid('json'));
+      const call = caller(c, c.req.valid('param').pool_id);
+      const awards = await runAwardRound(call.db, call.principal, call.poolId, c.req.valid('json'));
       return c.json({ data: awards.map(awardOut) }, 200);
     },
   );
@@ -102,8 +102,8 @@ export function incentiveRoutes() {
     }),
     async (c) => {
       const { pool_id, award_id, action } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      const award = await decideAward(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(award_id), action as AwardAction, c.req.valid('json').reason);
+      const call = caller(c, pool_id);
+      const award = await decideAward(call.db, call.ledger, call.principal, call.poolId, BigInt(award_id), action as AwardAction, c.req.valid('json').reason);
       return c.json(awardOut(award), 200);
     },
   );
@@ -115,9 +115,9 @@ export function incentiveRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(AwardOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const awards = await listAwards(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), programme: q.programme, year: q.year });
+      const awards = await listAwards(call.db, call.principal, call.poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), programme: q.programme, year: q.year });
       return c.json({ data: awards.map(awardOut), next_cursor: awards.length === q.limit ? awards.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -130,8 +130,8 @@ export function incentiveRoutes() {
     }),
     async (c) => {
       const { pool_id, award_id } = c.req.valid('param');
-      const poolId = authorize(c, [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
-      return c.json(awardOut(await getAward(c.get('db'), c.get('principal'), poolId, BigInt(award_id))), 200);
+      const call = caller(c, pool_id);
+      return c.json(awardOut(await getAward(call.db, call.principal, call.poolId, BigInt(award_id))), 200);
     },
   );
   return app;

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { issueKey, revokeKey } from '../../pool/keys.js';
-import { scopePool } from '../../pool/access.js';
 import { routeGroup } from '../route-group.js';
 import { Id, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
 const KeyBody = z
@@ -23,12 +22,11 @@ export function keyRoutes() {
       responses: { 201: { description: 'Issued; the key is in the body, once', content: json(KeyOut) }, ...errorResponses },
     }),
     async (c) => {
-      authorize(c, ['admin', 'treasury']);
+      const call = caller(c);
       const body = c.req.valid('json');
-      const poolId = body.pool_id === undefined ? null : scopePool(c.get('principal'), BigInt(body.pool_id));
-      const issued = await issueKey(c.get('db'), c.get('principal'), {
+      const issued = await issueKey(call.db, call.principal, {
         role: body.role,
-        poolId,
+        poolId: body.pool_id === undefined ? null : BigInt(body.pool_id),
         participantId: body.participant_id === undefined ? null : BigInt(body.participant_id),
         label: body.label,
       });
@@ -50,9 +48,9 @@ export function keyRoutes() {
       responses: { 200: { description: 'Revoked', content: json(z.object({ id: Id, revoked: z.literal(true) })) }, ...errorResponses },
     }),
     async (c) => {
-      authorize(c, ['admin', 'treasury']);
+      const call = caller(c);
       const { key_id } = c.req.valid('param');
-      await revokeKey(c.get('db'), c.get('principal'), BigInt(key_id), c.get('keys'));
+      await revokeKey(call.db, call.principal, BigInt(key_id), c.get('keys'));
       return c.json({ id: key_id, revoked: true as const }, 200);
     },
   );

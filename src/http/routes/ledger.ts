@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Account, Balance, PostingOutcome, PostOptions, Transaction } from '../../ledger/index.js';
+import type { Account, Balance, PostingOutcome, Transaction } from '../../ledger/index.js';
+import type { Principal } from '../../pool/access.js';
+import { accountBalance, accountStatement, chainDigest, getTransaction, listAccounts, trialBalance, verifyChain } from '../../pool/books.js';
 import { REVERSAL_DATE_RULE } from '../../pool/business-dates.js';
 import { openAccount, postJournalEntry, reverseTransaction } from '../../pool/journal.js';
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { Cursor, Day, EventDay, Id, Limit, Money, money, PoolParam, PositiveFen, statementCursor, text } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json, type Answer } from './common.js';
 
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
 const Code = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,99}$/).openapi({ example: 'pool_cash' });
@@ -56,9 +58,9 @@ export function ledgerRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(AccountOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const accounts = await c.get('deps').ledger.listAccounts(poolId, { after, limit });
+      const accounts = await listAccounts(call.ledger, call.principal, call.poolId, { after, limit });
       return c.json({ data: accounts.map(accountOut), next_cursor: accounts.length === limit ? accounts.at(-1)!.code : null }, 200);
     },
   );
@@ -70,9 +72,9 @@ export function ledgerRoutes() {
       responses: { 201: { description: 'Opened (or the same account again)', content: json(AccountOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const account = await openAccount(c.get('deps').ledger, c.get('principal'), poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
+      const account = await openAccount(call.ledger, call.principal, call.poolId, { code: b.code, name: b.name, type: b.type, currency: b.currency, noNegative: b.no_negative });
       return c.json(accountOut(account), 201);
     },
   );
@@ -85,9 +87,9 @@ export function ledgerRoutes() {
     }),
     async (c) => {
       const { pool_id, code } = c.req.valid('param');
-      const poolId = authorize(c, READERS, pool_id);
+      const call = caller(c, pool_id);
       const { as_of } = c.req.valid('query');
-      return c.json(balanceOut(await c.get('deps').ledger.balance(poolId, code, as_of), as_of), 200);
+      return c.json(balanceOut(await accountBalance(call.ledger, call.principal, call.poolId, code, as_of), as_of), 200);
     },
   );
 
@@ -102,11 +104,14 @@ export function ledgerRoutes() {
     }),
     async (c) => {
       const { pool_id, code } = c.req.valid('param');
-      const poolId = authorize(c, READERS, pool_id);
+      const call = caller(c, pool_id);
       const q = c.req.valid('query');
-      const cursor = q.cursor === undefined ? undefined : statementCursor.decode(q.cursor);
-      if (cursor === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.cursor', message: 'invalid' }] });
-      const page = await c.get('deps').ledger.statement(poolId, code, { from: q.from, to: q.to, limit: q.limit, cursor });
+      const cursor = () => {
+        const decoded = q.cursor === undefined ? undefined : statementCursor.decode(q.cursor);
+        if (decoded === null) throw new ProblemError('validation', { detail: 'cursor is not one this API gave out', errors: [{ path: 'query.cursor', message: 'invalid' }] });
+        return decoded;
+      };
+      const page = await accountStatement(call.ledger, call.principal, call.poolId, code, { from: q.from, to: q.to, limit: q.limit, cursor });
       const cur = page.account.currency;
       return c.json(
         {
@@ -130,18 +135,21 @@ export function ledgerRoutes() {
       responses: { 201: { description: 'Posted', content: json(TransactionOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const outcome = await postJournalEntry(
-        c.get('deps').ledger,
-        c.get('principal'),
-        {
-          type: 'post', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date, description: b.description,
-          entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
-        },
-        recordWithPosting(c),
+      const outcome = await call.postAndRecord(
+        (options) =>
+          postJournalEntry(
+            call.ledger,
+            call.principal,
+            {
+              type: 'post', poolId: call.poolId, externalId: postingId(call.principal), effectiveDate: b.effective_date, description: b.description,
+              entries: b.entries.map((e) => ('debit' in e ? { account: e.account, amount: BigInt(e.debit) } : { account: e.account, amount: -BigInt(e.credit) })),
+            },
+            options,
+          ),
+        (outcome) => answerOf(c, outcome),
       );
-      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -154,8 +162,8 @@ export function ledgerRoutes() {
     }),
     async (c) => {
       const { pool_id, transaction_id } = c.req.valid('param');
-      const poolId = authorize(c, READERS, pool_id);
-      return c.json(transactionOut(await c.get('deps').ledger.getTransaction(poolId, BigInt(transaction_id))), 200);
+      const call = caller(c, pool_id);
+      return c.json(transactionOut(await getTransaction(call.ledger, call.principal, call.poolId, BigInt(transaction_id))), 200);
     },
   );
 
@@ -167,18 +175,21 @@ export function ledgerRoutes() {
     }),
     async (c) => {
       const { pool_id, transaction_id } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
+      const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const outcome = await reverseTransaction(
-        c.get('deps').ledger,
-        c.get('principal'),
-        {
-          type: 'reverse', poolId, externalId: postingId(c.get('principal').keyId, c.get('idempotencyKey')!), effectiveDate: b.effective_date,
-          description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
-        },
-        recordWithPosting(c),
+      const outcome = await call.postAndRecord(
+        (options) =>
+          reverseTransaction(
+            call.ledger,
+            call.principal,
+            {
+              type: 'reverse', poolId: call.poolId, externalId: postingId(call.principal), effectiveDate: b.effective_date,
+              description: b.description ?? `reversal of transaction ${transaction_id}`, transaction: { id: BigInt(transaction_id) },
+            },
+            options,
+          ),
+        (outcome) => answerOf(c, outcome),
       );
-      c.set('recorded', !outcome.replayed);
       return c.json(transactionOut(posted(outcome)), 201);
     },
   );
@@ -196,9 +207,9 @@ export function ledgerRoutes() {
       },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { as_of } = c.req.valid('query');
-      const tb = await c.get('deps').ledger.trialBalance(poolId, as_of);
+      const tb = await trialBalance(call.ledger, call.principal, call.poolId, as_of);
       return c.json(
         {
           as_of: tb.asOf,
@@ -223,9 +234,9 @@ export function ledgerRoutes() {
       },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { up_to } = c.req.valid('query');
-      const r = await c.get('deps').ledger.verify(poolId, up_to === undefined ? undefined : BigInt(up_to));
+      const r = await verifyChain(call.ledger, call.principal, call.poolId, up_to === undefined ? undefined : BigInt(up_to));
       return c.json(
         r.ok
           ? { ok: true, checked: r.checked.toString(), broken_at: null, reason: null, head: { seq: r.head.seq.toString(), hash: r.head.hash }, unsealed: r.unsealed.toString() }
@@ -242,14 +253,11 @@ export function ledgerRoutes() {
       responses: { 200: { description: 'The digest', content: json(z.object({ pool_id: Id, seq: z.string(), hash: z.string(), sealed_at: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { seq } = c.req.valid('query');
-      const ledger = c.get('deps').ledger;
-      // The head as sealed so far: what is committed but not yet sealed appears in a later digest.
-      if (seq === undefined) await ledger.sealAvailable(poolId);
-      const d = await ledger.digest(poolId, seq === undefined ? undefined : BigInt(seq));
-      if (!d) throw new ProblemError('not-found', { detail: seq === undefined ? `pool ${poolId} has no chain` : `link ${seq} is not sealed` });
-      return c.json({ pool_id: poolId.toString(), seq: d.seq.toString(), hash: d.hash, sealed_at: d.sealedAt?.toISOString() ?? null }, 200);
+      const d = await chainDigest(call.ledger, call.principal, call.poolId, seq === undefined ? undefined : BigInt(seq));
+      if (!d) throw new ProblemError('not-found', { detail: seq === undefined ? `pool ${call.poolId} has no chain` : `link ${seq} is not sealed` });
+      return c.json({ pool_id: call.poolId.toString(), seq: d.seq.toString(), hash: d.hash, sealed_at: d.sealedAt?.toISOString() ?? null }, 200);
     },
   );
   return app;
@@ -259,9 +267,9 @@ export function ledgerRoutes() {
  * The ledger's external id for a posting made by a request: the API key and its Idempotency-Key, so that a
  * retry of the request posts nothing twice. A long key is hashed to fit the ledger's 200 characters.
  */
-function postingId(keyId: bigint, idempotencyKey: string): string {
-  const id = `http:${keyId}:${idempotencyKey}`;
-  return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
+function postingId({ keyId, requestKey }: Principal): string {
+  const id = `http:${keyId}:${requestKey!}`;
+  return id.length <= 200 ? id : `http:${keyId}:sha256:${createHash('sha256').update(requestKey!).digest('base64url')}`;
 }
 
 const refusalProblem = (outcome: Extract<PostingOutcome, { status: 'refused' }>) =>
@@ -274,16 +282,11 @@ function posted(outcome: PostingOutcome): Transaction {
 }
 
 /**
- * Records the request's answer in the database transaction that commits its posting: the same body the
- * handler then sends (the transaction, or the refusal's problem), so a replay answers it byte for byte.
+ * The answer of a posting request, recorded with the posting: the same body the handler then sends (the
+ * transaction, or the refusal's problem), so a replay answers it byte for byte.
  */
-function recordWithPosting(c: Context<AppEnv>): PostOptions {
-  const record = c.get('recordAnswer');
-  if (!record) return {};
-  return {
-    alsoWrite: ([outcome]) =>
-      outcome!.status === 'refused'
-        ? record(problemParts(c, 'posting-refused', refusalProblem(outcome!)))
-        : record({ status: 201, body: JSON.stringify(transactionOut(outcome!.transaction)) }),
-  };
+function answerOf(c: Context<AppEnv>, outcome: PostingOutcome): Answer {
+  return outcome.status === 'refused'
+    ? problemParts(c, 'posting-refused', refusalProblem(outcome))
+    : { status: 201, body: JSON.stringify(transactionOut(outcome.transaction)) };
 }

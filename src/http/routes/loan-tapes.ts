@@ -5,7 +5,7 @@ import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn, type TapeFormat } from '../tape.js';
 import { PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
 
 /** The loan kinds as a bank's export names them. */
@@ -87,7 +87,11 @@ const referenceOf = (raw: Record<string, unknown>) => (typeof raw.reference === 
 /** A loan tape read and every row validated, as the route does before it touches the database. */
 export const readLoanTape = (body: string, format: TapeFormat) => readTape(body, format, LOAN_TAPE_COLUMNS, LoanBody, loanSpec, referenceOf);
 
-const emptyTape = () => new ProblemError('validation', { detail: 'the tape has no rows', errors: [{ path: 'body', message: 'empty' }] });
+/** The rows of a tape, refused when there are none. */
+function nonEmpty<T>(rows: T[]): T[] {
+  if (rows.length === 0) throw new ProblemError('validation', { detail: 'the tape has no rows', errors: [{ path: 'body', message: 'empty' }] });
+  return rows;
+}
 
 export function loanTapeRoutes() {
   const app = routeGroup();
@@ -101,11 +105,10 @@ export function loanTapeRoutes() {
       responses: { 200: { description: 'The tape\'s result', content: json(TapeOut) }, 413: { description: 'More rows than a tape holds' }, 415: { description: 'Not CSV or NDJSON' }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
-      const rows = await readLoanTape(await c.req.text(), tapeFormat(c.req.header('content-type')));
-      if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => enrolLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
+      const read = async () => nonEmpty(await readLoanTape(await c.req.text(), tapeFormat(c.req.header('content-type'))));
+      const result = await refusedAsProblem(() => enrolLoanTape(call.db, call.principal, call.poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );
@@ -120,11 +123,11 @@ export function loanTapeRoutes() {
       responses: { 200: { description: 'The tape\'s result', content: json(TapeOut) }, 413: { description: 'More rows than a tape holds' }, 415: { description: 'Not CSV or NDJSON' }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { mode } = c.req.valid('query');
-      const rows = await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf);
-      if (rows.length === 0) throw emptyTape();
-      const result = await refusedAsProblem(() => reportLoanTape(c.get('db'), c.get('principal'), poolId, rows, mode));
+      const read = async () =>
+        nonEmpty(await readTape(await c.req.text(), tapeFormat(c.req.header('content-type')), REPORT_TAPE_COLUMNS, ReportRow, (b) => ({ ...monthlyReport(b), reference: b.reference }), referenceOf));
+      const result = await refusedAsProblem(() => reportLoanTape(call.db, call.principal, call.poolId, read, mode));
       return c.json(tapeOut(result), 200);
     },
   );

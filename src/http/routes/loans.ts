@@ -3,7 +3,7 @@ import { REPORT_MONTH_RULE } from '../../pool/business-dates.js';
 import { CLASSIFICATIONS, enrolLoan, getLoan, listLoans, LOAN_KINDS, reportLoan, type Loan, type LoanSpec, type MonthlyReport } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
 import { Day, EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 export const LoanBody = z
   .object({
@@ -67,8 +67,8 @@ export function loanRoutes() {
       responses: { 201: { description: 'Enrolled', content: json(LoanOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['bank'], c.req.valid('param').pool_id);
-      const loan = await enrolLoan(c.get('db'), c.get('principal'), poolId, loanSpec(c.req.valid('json')));
+      const call = caller(c, c.req.valid('param').pool_id);
+      const loan = await enrolLoan(call.db, call.principal, call.poolId, loanSpec(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
@@ -82,8 +82,8 @@ export function loanRoutes() {
     }),
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
-      const poolId = authorize(c, ['bank'], pool_id);
-      const loan = await reportLoan(c.get('db'), c.get('principal'), poolId, BigInt(loan_id), monthlyReport(c.req.valid('json')));
+      const call = caller(c, pool_id);
+      const loan = await reportLoan(call.db, call.principal, call.poolId, BigInt(loan_id), monthlyReport(c.req.valid('json')));
       return c.json(loanOut(loan), 201);
     },
   );
@@ -95,9 +95,9 @@ export function loanRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LoanOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const loans = await listLoans(c.get('db'), c.get('principal'), poolId, { after: after === undefined ? undefined : BigInt(after), limit });
+      const loans = await listLoans(call.db, call.principal, call.poolId, { after: after === undefined ? undefined : BigInt(after), limit });
       return c.json({ data: loans.map(loanOut), next_cursor: loans.length === limit ? loans.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -110,8 +110,8 @@ export function loanRoutes() {
     }),
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer'], pool_id);
-      return c.json(loanOut(await getLoan(c.get('db'), c.get('principal'), poolId, BigInt(loan_id))), 200);
+      const call = caller(c, pool_id);
+      return c.json(loanOut(await getLoan(call.db, call.principal, call.poolId, BigInt(loan_id))), 200);
     },
   );
   return app;

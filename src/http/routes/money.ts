@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { notifyAppropriation, poolPosition, receiveAppropriation, recordCashEvent, type Appropriation } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
 import { Day, EventDay, Id, PoolParam, PositiveFen, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const Reference = text(100).openapi({ description: 'The business reference (a notice number, a bank statement reference): unique forever' });
 const AppropriationOut = z
@@ -32,9 +32,9 @@ export function moneyRoutes() {
       responses: { 201: { description: 'Recorded (the same reference and figures again: the same record)', content: json(AppropriationOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const a = await notifyAppropriation(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, { reference: b.reference, amount: BigInt(b.amount), notifiedOn: b.notified_on });
+      const a = await notifyAppropriation(call.db, call.ledger, call.principal, call.poolId, { reference: b.reference, amount: BigInt(b.amount), notifiedOn: b.notified_on });
       return c.json(appropriationOut(a), 201);
     },
   );
@@ -48,8 +48,8 @@ export function moneyRoutes() {
     }),
     async (c) => {
       const { pool_id, reference } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      const a = await receiveAppropriation(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, reference, c.req.valid('json').received_on);
+      const call = caller(c, pool_id);
+      const a = await receiveAppropriation(call.db, call.ledger, call.principal, call.poolId, reference, c.req.valid('json').received_on);
       return c.json(appropriationOut(a), 200);
     },
   );
@@ -65,9 +65,9 @@ export function moneyRoutes() {
         responses: { 201: { description: 'Posted', content: json(CashEventOut) }, ...errorResponses },
       }),
       async (c) => {
-        const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+        const call = caller(c, c.req.valid('param').pool_id);
         const b = c.req.valid('json');
-        const tx = await recordCashEvent(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, event, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
+        const tx = await recordCashEvent(call.db, call.ledger, call.principal, call.poolId, event, { reference: b.reference, amount: BigInt(b.amount), on: b.on });
         return c.json({ transaction_id: tx.id.toString(), reference: b.reference, amount: b.amount, on: b.on }, 201);
       },
     );
@@ -81,8 +81,8 @@ export function moneyRoutes() {
       responses: { 200: { description: 'The position', content: json(PositionOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor'], c.req.valid('param').pool_id);
-      const p = await poolPosition(c.get('deps').ledger, c.get('principal'), poolId, c.req.valid('query').as_of);
+      const call = caller(c, c.req.valid('param').pool_id);
+      const p = await poolPosition(call.ledger, call.principal, call.poolId, c.req.valid('query').as_of);
       return c.json(
         {
           as_of: p.asOf, cash: p.cash.toString(), reserved: p.reserved.toString(), available: p.available.toString(), appropriated: p.appropriated.toString(),

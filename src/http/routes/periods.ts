@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { checkMonth, closeMonth, type PeriodClose } from '../../pool/periods.js';
 import { routeGroup } from '../route-group.js';
 import { Day, PoolParam } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM').openapi({ example: '2026-03' });
 const CloseOut = z
@@ -27,8 +27,8 @@ export function periodRoutes() {
     }),
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      return c.json(closeOut(await closeMonth(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, month)), 200);
+      const call = caller(c, pool_id);
+      return c.json(closeOut(await closeMonth(call.db, call.ledger, call.principal, call.poolId, month)), 200);
     },
   );
   app.openapi(
@@ -43,8 +43,8 @@ export function periodRoutes() {
     }),
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
-      const poolId = authorize(c, READERS, pool_id);
-      const r = await checkMonth(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, month);
+      const call = caller(c, pool_id);
+      const r = await checkMonth(call.db, call.ledger, call.principal, call.poolId, month);
       return c.json({ close: closeOut(r.close), trial_balance_unchanged: r.trialBalanceUnchanged, chain_unchanged: r.chainUnchanged, unchanged: r.unchanged }, 200);
     },
   );

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CREDIT_RATINGS, createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Id, Limit, PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const PoolBody = z.object({ name: text(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
 const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
@@ -49,8 +49,8 @@ export function poolRoutes() {
       responses: { 201: { description: 'Created', content: json(PoolOut) }, ...errorResponses },
     }),
     async (c) => {
-      authorize(c, ['admin']);
-      const pool = await createPool(c.get('db'), c.get('deps').ledger, c.req.valid('json'));
+      const call = caller(c);
+      const pool = await createPool(call.db, call.ledger, call.principal, c.req.valid('json'));
       return c.json(poolOut(pool), 201);
     },
   );
@@ -62,8 +62,8 @@ export function poolRoutes() {
       responses: { 200: { description: 'The pool', content: json(PoolOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
-      return c.json(poolOut(await getPool(c.get('db'), c.get('principal'), poolId)), 200);
+      const call = caller(c, c.req.valid('param').pool_id);
+      return c.json(poolOut(await getPool(call.db, call.principal, call.poolId)), 200);
     },
   );
 
@@ -74,9 +74,9 @@ export function poolRoutes() {
       responses: { 201: { description: 'Created', content: json(ParticipantOut) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
-      const participant = await createParticipant(c.get('db'), c.get('principal'), poolId, {
+      const participant = await createParticipant(call.db, call.principal, call.poolId, {
         kind: b.kind,
         name: b.name,
         creditCode: b.credit_code,
@@ -98,9 +98,9 @@ export function poolRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(ParticipantOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const rows = await listParticipants(c.get('db'), c.get('principal'), poolId, { after: after ? BigInt(after) : undefined, limit });
+      const rows = await listParticipants(call.db, call.principal, call.poolId, { after: after ? BigInt(after) : undefined, limit });
       return c.json({ data: rows.map(participantOut), next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -113,8 +113,8 @@ export function poolRoutes() {
     }),
     async (c) => {
       const { pool_id, participant_id } = c.req.valid('param');
-      const poolId = authorize(c, ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'], pool_id);
-      return c.json(participantOut(await getParticipant(c.get('db'), c.get('principal'), poolId, BigInt(participant_id))), 200);
+      const call = caller(c, pool_id);
+      return c.json(participantOut(await getParticipant(call.db, call.principal, call.poolId, BigInt(participant_id))), 200);
     },
   );
   return app;

@@ -5,7 +5,7 @@ import { poolPosition } from '../../pool/treasury.js';
 import { recordsToCsv } from '../csv.js';
 import { routeGroup } from '../route-group.js';
 import { Day, PoolParam } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const REPORTS = ['position', 'agreements', 'claims', 'incentives', 'cash'] as const;
 
@@ -29,11 +29,8 @@ export function reportRoutes() {
     }),
     async (c) => {
       const { pool_id, report } = c.req.valid('param');
-      const poolId = authorize(c, READERS, pool_id);
+      const { db, ledger, principal, poolId } = caller(c, pool_id);
       const q = c.req.valid('query');
-      const db = c.get('db');
-      const principal = c.get('principal');
-      const ledger = c.get('deps').ledger;
       const year = q.year ?? Number(todayInChina().slice(0, 4));
       let rows: Record<string, unknown>[];
       switch (report) {

@@ -7,7 +7,7 @@ import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
 import { Day, Id, Limit, PoolParam, text } from '../wire.js';
-import { authorize, errorResponses, json, READERS } from './common.js';
+import { caller, errorResponses, json } from './common.js';
 
 const LineOut = z
   .object({ id: Id, booked_on: Day, reference: z.string(), amount: z.string(), counterparty: z.string(), balance: z.string(), memo: z.string(), matched_transaction: Id.nullable() })
@@ -29,10 +29,13 @@ export function statementRoutes() {
       responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, 415: { description: 'Not CSV' }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, ['treasury'], c.req.valid('param').pool_id);
-      if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
-      const body = await c.req.text();
-      const r = await importStatement(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, readStatement(body), createHash('sha256').update(body).digest());
+      const call = caller(c, c.req.valid('param').pool_id);
+      const read = async () => {
+        if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
+        const body = await c.req.text();
+        return { rows: readStatement(body), sha256: createHash('sha256').update(body).digest() };
+      };
+      const r = await importStatement(call.db, call.ledger, call.principal, call.poolId, read);
       return c.json({ lines: r.lines, new_lines: r.newLines, matched: r.matched }, 200);
     },
   );
@@ -44,9 +47,9 @@ export function statementRoutes() {
       responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LineOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const lines = await listLines(c.get('db'), c.get('principal'), poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
+      const lines = await listLines(call.db, call.principal, call.poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
       return c.json({ data: lines.map(lineOut), next_cursor: lines.length === q.limit ? lines.at(-1)!.id.toString() : null }, 200);
     },
   );
@@ -60,9 +63,9 @@ export function statementRoutes() {
     }),
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
+      const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      return c.json(lineOut(await matchLine(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
+      return c.json(lineOut(await matchLine(call.db, call.ledger, call.principal, call.poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
     },
   );
 
@@ -75,8 +78,8 @@ export function statementRoutes() {
     }),
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
-      const poolId = authorize(c, ['treasury'], pool_id);
-      return c.json(lineOut(await unmatchLine(c.get('db'), c.get('principal'), poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
+      const call = caller(c, pool_id);
+      return c.json(lineOut(await unmatchLine(call.db, call.principal, call.poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
     },
   );
 
@@ -101,9 +104,9 @@ export function statementRoutes() {
       },
     }),
     async (c) => {
-      const poolId = authorize(c, READERS, c.req.valid('param').pool_id);
+      const call = caller(c, c.req.valid('param').pool_id);
       const { as_of, format } = c.req.valid('query');
-      const r = await reconcile(c.get('db'), c.get('deps').ledger, c.get('principal'), poolId, as_of);
+      const r = await reconcile(call.db, call.ledger, call.principal, call.poolId, as_of);
       const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
       if (format === 'csv') {
         const csv = toCsv(['item', 'date', 'reference', 'amount_fen', 'detail'], [

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AwardsTable, AwardStatus, Database } from '../../db/schema.js';
 import type { Ledger } from '../../ledger/index.js';
-import { requireRole, scopePool, seesWholePool, type Principal } from '../access.js';
+import { admit, seesWholePool, type Principal } from '../access.js';
 import { checkEventDay } from '../business-dates.js';
 import { DomainError, invalidField, notFound } from '../errors.js';
 import { appendEvent } from '../events.js';
@@ -96,8 +96,7 @@ export interface AwardApplication {
 
 /** Applies for an award (a beneficiary for itself, or treasury for one): computed with its breakdown. */
 export async function applyForAward(db: Kysely<Database>, principal: Principal, poolId: bigint, a: AwardApplication): Promise<Award> {
-  requireRole(principal, ['treasury', 'bank', 'guarantor', 'enterprise']);
-  scopePool(principal, poolId);
+  admit(principal, 'awards.apply', poolId);
   const p = programmeOr404(a.programme);
   const beneficiaryId = principal.role === 'treasury' ? a.beneficiaryId : principal.participantId;
   if (beneficiaryId === undefined || beneficiaryId === null) throw invalidField('beneficiary_id', 'treasury names the beneficiary of an award it enters');
@@ -145,8 +144,7 @@ async function insertAward(
  * that earlier year (under that year's cap), so nothing is paid twice and nothing is lost.
  */
 export async function runAwardRound(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: { programme: string; year: number }): Promise<Award[]> {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'awards.round', poolId);
   const p = programmeOr404(spec.programme);
   if (p.basis !== 'new_credit_loans') throw refuse('award_round', `${p.name} is applied for, not computed by a round`);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`awards:${poolId}`}, 0))`.execute(db);
@@ -200,8 +198,7 @@ async function newLoanBasis(db: Kysely<Database>, poolId: bigint, p: Programme, 
 
 /** Funds the award budget's cash (an appropriation for incentives), under its reference. */
 export async function fundAwardBudget(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; on: string }) {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'awards.fund', poolId);
   checkEventDay('on', spec.on);
   await ensureAccounts(ledger, poolId);
   const externalId = `award-budget:${refKey(spec.reference)}`;
@@ -230,8 +227,7 @@ const awardSteps = recordedBy<AwardStepRecord>('award_record_steps');
 export async function decideAward(
   db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, awardId: bigint, action: AwardAction, reason: string,
 ): Promise<Award> {
-  requireRole(principal, ['treasury']);
-  scopePool(principal, poolId);
+  admit(principal, 'awards.decide', poolId);
   // One decision at a time per pool; the award's row is updated by the step, from the ledger's connection
   // when the step moves money, so it is not locked here.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`awards:${poolId}`}, 0))`.execute(db);
@@ -287,7 +283,7 @@ const rereadAward = async (db: Kysely<Database>, row: { pool_id: bigint; id: big
 export async function listAwards(
   db: Kysely<Database>, principal: Principal, poolId: bigint, options: { programme?: string; year?: number; after?: bigint; limit: number },
 ): Promise<Award[]> {
-  scopePool(principal, poolId);
+  admit(principal, 'awards.list', poolId);
   let q = db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (!seesWholePool(principal)) q = q.where('beneficiary_id', '=', principal.participantId ?? -1n);
   if (options.programme) q = q.where('programme', '=', options.programme);
@@ -297,8 +293,14 @@ export async function listAwards(
 }
 
 export async function getAward(db: Kysely<Database>, principal: Principal, poolId: bigint, awardId: bigint): Promise<Award> {
-  scopePool(principal, poolId);
+  admit(principal, 'awards.read', poolId);
   const row = await db.selectFrom('awards').selectAll().where('pool_id', '=', poolId).where('id', '=', awardId).executeTakeFirst();
   if (!row || (!seesWholePool(principal) && principal.participantId !== row.beneficiary_id)) throw notFound(`award ${awardId}`);
   return toAward(row);
+}
+
+/** The incentive programmes of the seed policy, one per article and award. */
+export function incentiveProgrammes(principal: Principal, poolId: bigint): readonly Programme[] {
+  admit(principal, 'incentives.programmes', poolId);
+  return PROGRAMMES;
 }
