@@ -23,9 +23,15 @@ export interface LoadJob {
 
 async function run(job: LoadJob): Promise<autocannon.Result> {
   const request: autocannon.Request = { method: job.method ?? 'GET', headers: job.headers ?? {}, body: job.body };
-  if (job.idempotencyKeys) request.setupRequest = (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } });
+  if (job.idempotencyKeys)
+    request.setupRequest = (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } });
   // autocannon runs `warmup` before the measured run when called without a callback (its types lack it).
-  const options: autocannon.Options & { warmup?: { connections: number; duration: number } } = { url: job.url, connections: job.connections, duration: job.seconds, requests: [request] };
+  const options: autocannon.Options & { warmup?: { connections: number; duration: number } } = {
+    url: job.url,
+    connections: job.connections,
+    duration: job.seconds,
+    requests: [request],
+  };
   if (job.warmupSeconds) options.warmup = { connections: job.connections, duration: job.warmupSeconds };
   return autocannon(options);
 }

@@ -31,15 +31,31 @@ export interface TapeImport {
 export interface TapeAnswer {
   status: number;
   body: {
-    mode?: string; rows?: number; accepted?: number; unchanged?: number; refused?: number; principal?: string; detail?: string; title?: string;
-    errors?: RowError[]; row_errors?: RowError[];
+    mode?: string;
+    rows?: number;
+    accepted?: number;
+    unchanged?: number;
+    refused?: number;
+    principal?: string;
+    detail?: string;
+    title?: string;
+    errors?: RowError[];
+    row_errors?: RowError[];
   };
 }
-interface RowError { line: number; reference: string | null; field?: string; rule?: string; message: string }
+interface RowError {
+  line: number;
+  reference: string | null;
+  field?: string;
+  rule?: string;
+  message: string;
+}
 
 export async function importTape(options: TapeImport): Promise<TapeAnswer> {
   const total = statSync(options.file).size;
-  const contentType = /\.(nd)?jsonl?$|\.ndjson$/i.test(options.file) ? 'application/x-ndjson' : 'text/csv; charset=utf-8';
+  const contentType = /\.(nd)?jsonl?$|\.ndjson$/i.test(options.file)
+    ? 'application/x-ndjson'
+    : 'text/csv; charset=utf-8';
   let sent = 0;
   const counted = Readable.toWeb(createReadStream(options.file)).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
@@ -51,17 +67,20 @@ export async function importTape(options: TapeImport): Promise<TapeAnswer> {
     }),
   );
   const path = options.reports ? 'loan-report-tapes' : 'loan-tapes';
-  const res = await fetch(`${options.url.replace(/\/$/, '')}/v1/pools/${options.poolId}/${path}?mode=${options.mode ?? 'all_or_nothing'}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${options.key}`,
-      'content-type': contentType,
-      'content-length': String(total),
-      'idempotency-key': options.idempotencyKey ?? randomUUID(),
-    },
-    body: counted as ReadableStream,
-    duplex: 'half',
-  } as RequestInit);
+  const res = await fetch(
+    `${options.url.replace(/\/$/, '')}/v1/pools/${options.poolId}/${path}?mode=${options.mode ?? 'all_or_nothing'}`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${options.key}`,
+        'content-type': contentType,
+        'content-length': String(total),
+        'idempotency-key': options.idempotencyKey ?? randomUUID(),
+      },
+      body: counted as ReadableStream,
+      duplex: 'half',
+    } as RequestInit,
+  );
   const text = await res.text();
   let body: TapeAnswer['body'];
   try {
@@ -85,7 +104,8 @@ async function main() {
   });
   const key = process.env.POOL_API_KEY;
   const file = positionals[0];
-  const usage = 'usage: POOL_API_KEY=<bank key> npm run import-tape -- <file.csv|file.ndjson> --pool <id> [--reports] [--mode all_or_nothing|accept_valid] [--url http://127.0.0.1:8787]';
+  const usage =
+    'usage: POOL_API_KEY=<bank key> npm run import-tape -- <file.csv|file.ndjson> --pool <id> [--reports] [--mode all_or_nothing|accept_valid] [--url http://127.0.0.1:8787]';
   if (!file || !values.pool || !key || (values.mode !== 'all_or_nothing' && values.mode !== 'accept_valid')) {
     console.error(usage);
     process.exit(2);
@@ -99,7 +119,13 @@ async function main() {
   let answer: TapeAnswer;
   try {
     answer = await importTape({
-      url: values.url!, key, poolId: values.pool, file, reports: values.reports, mode: values.mode, idempotencyKey: values['idempotency-key'],
+      url: values.url!,
+      key,
+      poolId: values.pool,
+      file,
+      reports: values.reports,
+      mode: values.mode,
+      idempotencyKey: values['idempotency-key'],
       onProgress: (sent) => bar.update(Math.ceil(sent / 1024)),
     });
   } catch (err) {
@@ -121,8 +147,15 @@ async function main() {
     process.exit(2);
   }
   const what = values.reports ? 'reports appended' : 'loans enrolled';
-  console.log(answer.status === 200 ? `${b.rows} rows: ${b.accepted} ${what}, ${b.unchanged} unchanged, ${b.refused} refused` : `refused: ${b.detail}`);
-  for (const e of errors) console.log(`  line ${e.line}${e.reference ? ` (${e.reference})` : ''}: ${e.field ?? e.rule ?? 'row'}: ${e.message}`);
+  console.log(
+    answer.status === 200
+      ? `${b.rows} rows: ${b.accepted} ${what}, ${b.unchanged} unchanged, ${b.refused} refused`
+      : `refused: ${b.detail}`,
+  );
+  for (const e of errors)
+    console.log(
+      `  line ${e.line}${e.reference ? ` (${e.reference})` : ''}: ${e.field ?? e.rule ?? 'row'}: ${e.message}`,
+    );
   process.exit(errors.length > 0 ? 1 : 0);
 }
 

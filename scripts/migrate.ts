@@ -14,9 +14,13 @@ const sql = createSql(url, { max: 1, applicationName: 'pool-ledger-migrate' });
 try {
   const migrations = await readMigrations();
   const { applied } = await migrate(sql, migrations);
-  process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : `up to date at ${migrations.at(-1)?.version ?? 0}\n`);
+  process.stdout.write(
+    applied.length ? `applied ${applied.join(', ')}\n` : `up to date at ${migrations.at(-1)?.version ?? 0}\n`,
+  );
 } catch (err) {
-  process.stderr.write(`migrate: ${err instanceof MigrationError ? err.message : String((err as Error).message ?? err)}\n`);
+  process.stderr.write(
+    `migrate: ${err instanceof MigrationError ? err.message : String((err as Error).message ?? err)}\n`,
+  );
   process.exitCode = 1;
 } finally {
   await sql.end({ timeout: 5 });

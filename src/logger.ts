@@ -9,11 +9,17 @@ export type Logger = pino.Logger;
 export function createLogger(level: string, options: { pretty?: boolean } = {}): Logger {
   const base: pino.LoggerOptions = {
     level,
-    redact: { paths: ['*.authorization', '*.apiKey', '*.key', '*.password', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.authorization', '*.apiKey', '*.key', '*.password', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
   };
   if (options.pretty) {
     try {
-      return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+      return pino({
+        ...base,
+        transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      });
     } catch {
       // pino-pretty is a development dependency; without it, JSON it is.
     }

@@ -33,7 +33,12 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   let ownerUrl = config.DATABASE_URL;
   if (!ownerUrl) {
     logger.info({ data_dir: config.DATA_DIR, port: config.PG_PORT }, 'starting embedded PostgreSQL');
-    running.embedded = await startEmbedded({ dataDir: config.DATA_DIR, port: config.PG_PORT, ownProcessGroup: true, stopWithCaller: true });
+    running.embedded = await startEmbedded({
+      dataDir: config.DATA_DIR,
+      port: config.PG_PORT,
+      ownProcessGroup: true,
+      stopWithCaller: true,
+    });
     ownerUrl = running.embedded.url('postgres');
   }
   running.owner = createSql(ownerUrl, { max: 2, applicationName: 'pool-ledger-owner' });
@@ -76,20 +81,37 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   }
 
   const app = createApp({
-    db, ledger, logger, latestMigration: migrations.at(-1)?.version ?? 0, idempotencyLease_ms: config.IDEMPOTENCY_LEASE_MS, dashboard: loadDashboardAssets(),
+    db,
+    ledger,
+    logger,
+    latestMigration: migrations.at(-1)?.version ?? 0,
+    idempotencyLease_ms: config.IDEMPOTENCY_LEASE_MS,
+    dashboard: loadDashboardAssets(),
   });
   running.http = await listen(app.fetch, config);
-  logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'pool ledger listening');
+  logger.info(
+    { url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` },
+    'pool ledger listening',
+  );
 
   running.timers.push(setInterval(() => void sealAll(ledgerDb, ledger, logger), SEAL_EVERY_MS));
-  running.timers.push(setInterval(() => void purgeExpired(db.kysely).catch((err) => logger.warn({ err: String(err) }, 'purge failed')), PURGE_EVERY_MS));
+  running.timers.push(
+    setInterval(
+      () => void purgeExpired(db.kysely).catch((err) => logger.warn({ err: String(err) }, 'purge failed')),
+      PURGE_EVERY_MS,
+    ),
+  );
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new StartError(`port ${config.PORT} on ${config.HOST} is already in use (set PORT to another)`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StartError(`port ${config.PORT} on ${config.HOST} is already in use (set PORT to another)`)
+          : err,
+      );
     });
   });
 }
@@ -127,9 +149,16 @@ async function shutdown(running: Running, logger: Logger): Promise<void> {
 }
 
 function explain(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof EmbeddedStartError || err instanceof MigrationError || err instanceof StartError) return err.message;
+  if (
+    err instanceof ConfigError ||
+    err instanceof EmbeddedStartError ||
+    err instanceof MigrationError ||
+    err instanceof StartError
+  )
+    return err.message;
   const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || isMissingSocket(err)) return `the database cannot be reached (${code}); check DATABASE_URL`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || isMissingSocket(err))
+    return `the database cannot be reached (${code}); check DATABASE_URL`;
   if (code === SQLSTATE.invalid_password) return 'the database refused the credentials in DATABASE_URL';
   return `${(err as Error).message ?? String(err)}`;
 }
@@ -164,7 +193,10 @@ try {
       logger.warn({ err: String(err) }, 'database connection lost');
       return;
     }
-    logger.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled rejection');
+    logger.fatal(
+      { err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) },
+      'unhandled rejection',
+    );
     process.exit(1);
   });
   await main(config, logger, running);

@@ -30,7 +30,12 @@ export default {
     const db = createDb(url, { max: 2, nodeSocket: false });
     const ledgerDb = createDb(url, { max: 2, nodeSocket: false });
     try {
-      const app = createApp({ db, ledger: createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely }), logger, latestMigration: LATEST_MIGRATION });
+      const app = createApp({
+        db,
+        ledger: createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely }),
+        logger,
+        latestMigration: LATEST_MIGRATION,
+      });
       return await app.fetch(request);
     } finally {
       ctx.waitUntil(Promise.all([db.close(), ledgerDb.close()]));

@@ -25,7 +25,17 @@ function layerOf(file: string): Layer | 'shared' {
  * The names of the SQLSTATE codes are the schema's contract like its types, read wherever an error is.
  */
 const ENTRY_POINTS: Partial<Record<Layer, Partial<Record<Layer, string[]>>>> = {
-  http: { ledger: ['ledger/index.ts'], db: ['db/client.ts', 'db/schema.ts', 'db/sqlstate.ts', 'db/idempotency.ts', 'db/request-transaction.ts', 'db/health.ts'] },
+  http: {
+    ledger: ['ledger/index.ts'],
+    db: [
+      'db/client.ts',
+      'db/schema.ts',
+      'db/sqlstate.ts',
+      'db/idempotency.ts',
+      'db/request-transaction.ts',
+      'db/health.ts',
+    ],
+  },
   pool: { ledger: ['ledger/index.ts'], db: ['db/schema.ts', 'db/sqlstate.ts'] },
 };
 
@@ -37,11 +47,13 @@ function filesUnder(folder: string): string[] {
 }
 function importsOf(file: string): string[] {
   const { importedFiles } = ts.preProcessFile(readFileSync(join(root, file), 'utf8'), true, true);
-  return importedFiles.map((f) => f.fileName).filter((name) => name.startsWith('.'))
+  return importedFiles
+    .map((f) => f.fileName)
+    .filter((name) => name.startsWith('.'))
     .map((name) => relative(root, resolve(root, dirname(file), name)).replace(/\.js$/, '.ts'));
 }
 
-it('has no import running up the layers or around a layer\'s entry points', () => {
+it("has no import running up the layers or around a layer's entry points", () => {
   const wrong: string[] = [];
   for (const file of filesUnder('src')) {
     const from = layerOf(relative('src', file));
@@ -62,13 +74,18 @@ it('has no import running up the layers or around a layer\'s entry points', () =
         continue;
       }
       const allowed = ENTRY_POINTS[from]?.[to];
-      if (allowed && !allowed.includes(inSrc)) wrong.push(`${file} (${from}) imports ${target}: ${to} is used through ${allowed.join(', ')}`);
+      if (allowed && !allowed.includes(inSrc))
+        wrong.push(`${file} (${from}) imports ${target}: ${to} is used through ${allowed.join(', ')}`);
     }
   }
   expect(wrong).toEqual([]);
 });
 
 it('keeps test code out of the scripts', () => {
-  const wrong = filesUnder('scripts').flatMap((file) => importsOf(file).filter((t) => t.startsWith('test/')).map((t) => `${file} imports ${t}`));
+  const wrong = filesUnder('scripts').flatMap((file) =>
+    importsOf(file)
+      .filter((t) => t.startsWith('test/'))
+      .map((t) => `${file} imports ${t}`),
+  );
   expect(wrong).toEqual([]);
 });

@@ -62,7 +62,9 @@ export async function openDatabaseReferences(ownerUrl: string, maxCallers: numbe
         await sql.unsafe(`SELECT ${schema}.transfer(0, $1, 100)`, [1 + (i % ROW_LOCK_ACCOUNTS)], { prepare: true });
         return 1;
       });
-      const [{ balance }] = await sql.unsafe<[{ balance: bigint }]>(`SELECT sum(balance)::int8 AS balance FROM ${schema}.accounts`);
+      const [{ balance }] = await sql.unsafe<[{ balance: bigint }]>(
+        `SELECT sum(balance)::int8 AS balance FROM ${schema}.accounts`,
+      );
       if (balance !== 0n) throw new Error(`the row-lock reference lost money: its balances sum to ${balance}`);
       return r;
     },
@@ -75,7 +77,11 @@ export async function openDatabaseReferences(ownerUrl: string, maxCallers: numbe
     },
     async bulkRows(callers, seconds) {
       const r = await drive(callers, seconds, async () => {
-        await sql.unsafe(`INSERT INTO ${schema}.commits (account_id, amount) SELECT * FROM unnest($1::int8[], $2::int8[])`, [accounts, amounts], { prepare: true });
+        await sql.unsafe(
+          `INSERT INTO ${schema}.commits (account_id, amount) SELECT * FROM unnest($1::int8[], $2::int8[])`,
+          [accounts, amounts],
+          { prepare: true },
+        );
         return BULK_ROWS;
       });
       return r.perSecond;
@@ -113,7 +119,7 @@ export function sha256Rate(sample: ChainLink[], seconds: number): number {
   if (sample.length === 0) throw new Error('no chain links to hash');
   const link = (l: ChainLink) => createHash('sha256').update(l.prev).update(l.content).digest();
   for (const l of sample) {
-    if (!link(l).equals(l.hash)) throw new Error('the SHA-256 reference does not reproduce the chain\'s hash');
+    if (!link(l).equals(l.hash)) throw new Error("the SHA-256 reference does not reproduce the chain's hash");
   }
   const timed = (ms: number) => {
     const until = performance.now() + ms;

@@ -53,9 +53,23 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
 }
 
 const UNAVAILABLE_CODES = new Set<string>([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ANSWER_TIMEOUT',
-  SQLSTATE.admin_shutdown, SQLSTATE.crash_shutdown, SQLSTATE.cannot_connect_now, SQLSTATE.too_many_connections,
-  SQLSTATE.connection_exception, SQLSTATE.sqlclient_unable_to_establish_sqlconnection, SQLSTATE.connection_does_not_exist, SQLSTATE.connection_failure,
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ANSWER_TIMEOUT',
+  SQLSTATE.admin_shutdown,
+  SQLSTATE.crash_shutdown,
+  SQLSTATE.cannot_connect_now,
+  SQLSTATE.too_many_connections,
+  SQLSTATE.connection_exception,
+  SQLSTATE.sqlclient_unable_to_establish_sqlconnection,
+  SQLSTATE.connection_does_not_exist,
+  SQLSTATE.connection_failure,
 ]);
 
 /** True for errors that mean "the database is not there right now", as opposed to a bug. */

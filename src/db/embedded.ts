@@ -71,13 +71,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   // A PostgreSQL left on this folder by a server that is gone holds the port: stop it before looking.
   await stopOrphan(dataDir, clusterDir);
   if (await portInUse(options.port)) {
-    throw new EmbeddedStartError(`port ${options.port} for the embedded PostgreSQL is already in use (set PG_PORT to another)`);
+    throw new EmbeddedStartError(
+      `port ${options.port} for the embedded PostgreSQL is already in use (set PG_PORT to another)`,
+    );
   }
   // Local connections go through a Unix socket in the cluster's folder when its path fits the system's limit
   // (103 bytes on macOS, 107 on Linux) and PostgreSQL's list syntax (no comma or quote): a round trip there
   // costs the processes less than one through the TCP stack. Otherwise, and on Windows, TCP alone.
   const socketUsable =
-    process.platform !== 'win32' && !/[,"]/.test(clusterDir) && Buffer.byteLength(`${clusterDir}/.s.PGSQL.${options.port}`) <= 100;
+    process.platform !== 'win32' &&
+    !/[,"]/.test(clusterDir) &&
+    Buffer.byteLength(`${clusterDir}/.s.PGSQL.${options.port}`) <= 100;
   const socketDir = socketUsable ? clusterDir : '';
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -89,12 +93,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `unix_socket_directories=${socketDir}`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      `unix_socket_directories=${socketDir}`,
       // A young cluster (a newcomer's first day, every test and bench run) has no used WAL segments to
       // recycle yet, and zero-filling each new 16 MB segment held every commit behind it: about a tenth of
       // the batch posting rate. Without it a new segment grows as it is written; every commit is still
       // flushed to disk before it is acknowledged (PostgreSQL documents the setting for this trade).
-      '-c', 'wal_init_zero=off',
+      '-c',
+      'wal_init_zero=off',
     ],
     onLog,
     onError: onLog,
@@ -137,7 +147,8 @@ function watch(clusterDir: string): { end(): void } | undefined {
   const postmaster = postmasterPid(clusterDir);
   if (postmaster === null) return undefined;
   const child = spawn(process.execPath, ['-e', WATCHDOG, String(postmaster), resolve(clusterDir, 'postmaster.pid')], {
-    detached: true, stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
   });
   child.unref();
   const pipe = child.stdin as unknown as { unref(): void; end(): void; on(e: string, f: () => void): void };
@@ -195,7 +206,9 @@ async function stopOrphan(dataDir: string, clusterDir: string): Promise<void> {
   if (pid === null || !alive(pid)) return;
   const owner = Number(readFileSafe(resolve(dataDir, SERVER_PID)).split('\n')[0]);
   if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner) && isNode(owner)) {
-    throw new EmbeddedStartError(`another server (pid ${owner}) runs the embedded PostgreSQL in ${dataDir}; stop it or set DATA_DIR to another folder`);
+    throw new EmbeddedStartError(
+      `another server (pid ${owner}) runs the embedded PostgreSQL in ${dataDir}; stop it or set DATA_DIR to another folder`,
+    );
   }
   process.kill(pid, 'SIGINT');
   for (let waited_ms = 0; waited_ms < 30_000 && alive(pid); waited_ms += 100) {

@@ -58,7 +58,9 @@ export function finishQuery(
   leaseToken: string,
   response: { status: number; body: string },
 ): CompiledQuery {
-  return sql`SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(db);
+  return sql`SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(
+    db,
+  );
 }
 
 /** A request's answer, to record with its effect. */
@@ -128,7 +130,12 @@ export class IdempotencyStore {
   }
 
   /** Records a response outside any request transaction; throws LeaseLostError if the lease was lost. */
-  async finish(apiKeyId: bigint, key: string, leaseToken: string, response: { status: number; body: string }): Promise<void> {
+  async finish(
+    apiKeyId: bigint,
+    key: string,
+    leaseToken: string,
+    response: { status: number; body: string },
+  ): Promise<void> {
     if (!(await this.finishes.submit({ apiKeyId, key, leaseToken, ...response }))) {
       throw new LeaseLostError(`the lease on Idempotency-Key ${key} was lost to another attempt`);
     }
@@ -149,7 +156,16 @@ export class IdempotencyStore {
     // in a later transaction that updates its claim, flushes the WAL up to it and so the claim with it.
     // Under load, those flushes were a third of what the database's sessions spent waiting, in the queue
     // with the postings' own commits.
-    const rows = await this.sql<{ api_key_id: bigint; key: string; won: boolean; fingerprint: Buffer | null; status: number | null; body: string | null }[]>`
+    const rows = await this.sql<
+      {
+        api_key_id: bigint;
+        key: string;
+        won: boolean;
+        fingerprint: Buffer | null;
+        status: number | null;
+        body: string | null;
+      }[]
+    >`
       WITH lazily AS MATERIALIZED (
         SELECT set_config('synchronous_commit', 'off', true)
       ), input AS (
@@ -171,7 +187,10 @@ export class IdempotencyStore {
     return Promise.all(
       items.map(async (it, i): Promise<Claim> => {
         const k = `${it.apiKeyId}:${it.key}`;
-        if (first.get(k) !== i) return it.fingerprint.equals(items[first.get(k)!]!.fingerprint) ? { kind: 'in-flight' } : { kind: 'other-body' };
+        if (first.get(k) !== i)
+          return it.fingerprint.equals(items[first.get(k)!]!.fingerprint)
+            ? { kind: 'in-flight' }
+            : { kind: 'other-body' };
         const row = byKey.get(k)!;
         if (row.won) return { kind: 'acquired', leaseToken: it.token };
         // A row that committed while this statement ran is not in its snapshot: ask again, alone.
@@ -204,7 +223,12 @@ export class IdempotencyStore {
 }
 
 /** Gives the key back after a failure that should not be remembered (a 5xx): a retry runs afresh. */
-export async function releaseKey(db: Kysely<Database>, apiKeyId: bigint, key: string, leaseToken: string): Promise<void> {
+export async function releaseKey(
+  db: Kysely<Database>,
+  apiKeyId: bigint,
+  key: string,
+  leaseToken: string,
+): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
     .where('api_key_id', '=', apiKeyId)

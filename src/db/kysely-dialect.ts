@@ -41,7 +41,10 @@ export async function runCompiled<R>(runner: Runner, query: CompiledQuery): Prom
   const result = await runner.unsafe(query.sql, [...query.parameters] as never[], { prepare: true });
   const { command, count } = result;
   return {
-    numAffectedRows: command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE' ? BigInt(count) : undefined,
+    numAffectedRows:
+      command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE'
+        ? BigInt(count)
+        : undefined,
     rows: Array.from(result.values()) as R[],
   };
 }
@@ -58,7 +61,9 @@ class PostgresJsConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
-    const cursor = (this.reserved ?? this.sql).unsafe(query.sql, [...query.parameters] as never[], { prepare: true }).cursor(chunkSize);
+    const cursor = (this.reserved ?? this.sql)
+      .unsafe(query.sql, [...query.parameters] as never[], { prepare: true })
+      .cursor(chunkSize);
     for await (const rows of cursor) yield { rows: rows as R[] };
   }
 }
@@ -69,10 +74,15 @@ class PostgresJsDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     return new PostgresJsConnection(this.sql);
   }
-  async beginTransaction(connection: DatabaseConnection, settings: { isolationLevel?: string; accessMode?: string }): Promise<void> {
+  async beginTransaction(
+    connection: DatabaseConnection,
+    settings: { isolationLevel?: string; accessMode?: string },
+  ): Promise<void> {
     const c = connection as PostgresJsConnection;
     c.session = await Session.reserve(this.sql);
-    const modes = [settings.isolationLevel && `isolation level ${settings.isolationLevel}`, settings.accessMode].filter(Boolean).join(' ');
+    const modes = [settings.isolationLevel && `isolation level ${settings.isolationLevel}`, settings.accessMode]
+      .filter(Boolean)
+      .join(' ');
     await c.session.guard(c.session.begin());
     if (modes) await c.session.guard(c.session.sql.unsafe(`set transaction ${modes}`));
   }

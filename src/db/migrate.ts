@@ -50,7 +50,9 @@ export async function migrate(owner: Sql, migrations?: Migration[]): Promise<{ a
   await owner.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext('pool-ledger migrations'))`;
     const done = new Map<number, string>();
-    for (const row of await tx<{ version: number; checksum: string }[]>`SELECT version, checksum FROM schema_migrations`) {
+    for (const row of await tx<
+      { version: number; checksum: string }[]
+    >`SELECT version, checksum FROM schema_migrations`) {
       done.set(row.version, row.checksum);
     }
     for (const m of all) {

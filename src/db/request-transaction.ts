@@ -122,7 +122,7 @@ class RequestDriver implements Driver {
     return this.connection;
   }
   async beginTransaction(): Promise<void> {
-    throw new Error('a request already runs in a transaction; use the request\'s database handle as it is');
+    throw new Error("a request already runs in a transaction; use the request's database handle as it is");
   }
   async commitTransaction(): Promise<void> {}
   async rollbackTransaction(): Promise<void> {}

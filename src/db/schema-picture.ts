@@ -28,7 +28,10 @@ export async function renderSchema(owner: Sql): Promise<string> {
       section('Tables', await tables(q)),
       section('Views', await views(q)),
     ];
-    return `${parts.filter((p) => p !== '').join('\n\n').trimEnd()}\n`;
+    return `${parts
+      .filter((p) => p !== '')
+      .join('\n\n')
+      .trimEnd()}\n`;
   });
 }
 
@@ -109,20 +112,35 @@ async function roles(q: Query): Promise<string[]> {
      WHERE r.oid IN (SELECT grantee FROM grantees) AND NOT r.rolsuper AND r.rolname <> 'pg_database_owner'
      ORDER BY r.rolname ${C}`);
   return rows.map(({ role, settings }) =>
-    [`CREATE ROLE ${role};`, ...[...(settings ?? [])].sort().map((s) => {
-      const eq = s.indexOf('=');
-      return `ALTER ROLE ${role} SET ${s.slice(0, eq)} = ${s.slice(eq + 1)};`;
-    })].join('\n'),
+    [
+      `CREATE ROLE ${role};`,
+      ...[...(settings ?? [])].sort().map((s) => {
+        const eq = s.indexOf('=');
+        return `ALTER ROLE ${role} SET ${s.slice(0, eq)} = ${s.slice(eq + 1)};`;
+      }),
+    ].join('\n'),
   );
 }
 
 async function databaseAndSchema(q: Query): Promise<string[]> {
-  const database = await q<Privilege>(privilegesQuery({
-    from: 'pg_catalog.pg_database d', where: 'd.datname = pg_catalog.current_database()', acl: 'd.datacl', kind: `'d'`, owner: 'd.datdba',
-  }));
-  const schema = await q<Privilege>(privilegesQuery({
-    from: 'pg_catalog.pg_namespace n', where: `n.nspname = '${SCHEMA}'`, acl: 'n.nspacl', kind: `'n'`, owner: 'n.nspowner',
-  }));
+  const database = await q<Privilege>(
+    privilegesQuery({
+      from: 'pg_catalog.pg_database d',
+      where: 'd.datname = pg_catalog.current_database()',
+      acl: 'd.datacl',
+      kind: `'d'`,
+      owner: 'd.datdba',
+    }),
+  );
+  const schema = await q<Privilege>(
+    privilegesQuery({
+      from: 'pg_catalog.pg_namespace n',
+      where: `n.nspname = '${SCHEMA}'`,
+      acl: 'n.nspacl',
+      kind: `'n'`,
+      owner: 'n.nspowner',
+    }),
+  );
   return [
     [
       '-- The migrated database, whatever its name: PUBLIC holds only what is granted here.',
@@ -150,7 +168,9 @@ async function types(q: Query): Promise<string[]> {
      WHERE t.typnamespace = '${SCHEMA}'::regnamespace AND t.typtype IN ('e', 'd')
      ORDER BY t.typname ${C}`);
   return rows.map((t) =>
-    t.kind === 'e' ? `CREATE TYPE ${t.name} AS ENUM (${[...(t.labels ?? [])].join(', ')});` : `CREATE DOMAIN ${t.name} AS ${t.domain};`,
+    t.kind === 'e'
+      ? `CREATE TYPE ${t.name} AS ENUM (${[...(t.labels ?? [])].join(', ')});`
+      : `CREATE DOMAIN ${t.name} AS ${t.domain};`,
   );
 }
 
@@ -186,10 +206,15 @@ async function sequences(q: Query): Promise<string[]> {
 }
 
 async function relationGrants(q: Query, oid: number): Promise<Privilege[]> {
-  return q<Privilege>(privilegesQuery({
-    from: 'pg_catalog.pg_class c', where: `c.oid = ${oid}`, acl: 'c.relacl',
-    kind: `(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char"`, owner: 'c.relowner',
-  }));
+  return q<Privilege>(
+    privilegesQuery({
+      from: 'pg_catalog.pg_class c',
+      where: `c.oid = ${oid}`,
+      acl: 'c.relacl',
+      kind: `(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char"`,
+      owner: 'c.relowner',
+    }),
+  );
 }
 
 async function functions(q: Query): Promise<string[]> {
@@ -201,11 +226,22 @@ async function functions(q: Query): Promise<string[]> {
      ORDER BY p.proname ${C}, pg_catalog.pg_get_function_identity_arguments(p.oid) ${C}`);
   const blocks: string[] = [];
   for (const f of rows) {
-    const privileges = await q<Privilege>(privilegesQuery({
-      from: 'pg_catalog.pg_proc p', where: `p.oid = ${f.oid}`, acl: 'p.proacl', kind: `'f'`, owner: 'p.proowner',
-    }));
+    const privileges = await q<Privilege>(
+      privilegesQuery({
+        from: 'pg_catalog.pg_proc p',
+        where: `p.oid = ${f.oid}`,
+        acl: 'p.proacl',
+        kind: `'f'`,
+        owner: 'p.proowner',
+      }),
+    );
     const grantLines = grants(privileges, `FUNCTION ${f.signature}`);
-    blocks.push([`${f.definition.trimEnd()};`, ...(grantLines.length ? grantLines : [`-- No one but its owner may call ${f.signature}.`])].join('\n'));
+    blocks.push(
+      [
+        `${f.definition.trimEnd()};`,
+        ...(grantLines.length ? grantLines : [`-- No one but its owner may call ${f.signature}.`]),
+      ].join('\n'),
+    );
   }
   return blocks;
 }
@@ -221,7 +257,10 @@ async function tables(q: Query): Promise<string[]> {
   return blocks;
 }
 
-async function table(q: Query, t: { oid: number; name: string; options: string[] | null; rls: boolean }): Promise<string> {
+async function table(
+  q: Query,
+  t: { oid: number; name: string; options: string[] | null; rls: boolean },
+): Promise<string> {
   const columns = await q<{ line: string }>(`
     SELECT pg_catalog.format('%I %s', a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod))
            || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
@@ -267,7 +306,14 @@ async function table(q: Query, t: { oid: number; name: string; options: string[]
     `CREATE TABLE ${t.name} (\n${body}\n)${options};`,
     ...(t.rls ? [`ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY;`] : []),
     ...indexes.map((r) => r.line),
-    ...triggers.flatMap((r) => [r.line, ...(r.enabled === 'O' ? [] : [`ALTER TABLE ${t.name} ${r.enabled === 'D' ? 'DISABLE' : `ENABLE ${r.enabled === 'A' ? 'ALWAYS' : 'REPLICA'}`} TRIGGER ${r.name};`])]),
+    ...triggers.flatMap((r) => [
+      r.line,
+      ...(r.enabled === 'O'
+        ? []
+        : [
+            `ALTER TABLE ${t.name} ${r.enabled === 'D' ? 'DISABLE' : `ENABLE ${r.enabled === 'A' ? 'ALWAYS' : 'REPLICA'}`} TRIGGER ${r.name};`,
+          ]),
+    ]),
     ...grants(await relationGrants(q, t.oid), `TABLE ${t.name}`),
     ...columnGrants.map((r) => `GRANT ${r.privilege} (${r.columns}) ON TABLE ${t.name} TO ${r.grantee};`),
   ].join('\n');
@@ -281,7 +327,12 @@ async function views(q: Query): Promise<string[]> {
      ORDER BY c.relname ${C}`);
   const blocks: string[] = [];
   for (const v of rows) {
-    blocks.push([`CREATE VIEW ${v.name} AS\n${v.definition.trimEnd().replace(/;$/, '')};`, ...grants(await relationGrants(q, v.oid), `TABLE ${v.name}`)].join('\n'));
+    blocks.push(
+      [
+        `CREATE VIEW ${v.name} AS\n${v.definition.trimEnd().replace(/;$/, '')};`,
+        ...grants(await relationGrants(q, v.oid), `TABLE ${v.name}`),
+      ].join('\n'),
+    );
   }
   return blocks;
 }

@@ -79,7 +79,9 @@ export class Session {
   /** Gives up on a transaction whose statement went unanswered: ends its connection, tells its waits. */
   private abandon(): void {
     if (this.closed) return;
-    this.signalLost(Object.assign(new Error(`the database did not answer within ${this.answer_ms} ms`), { code: 'ANSWER_TIMEOUT' }));
+    this.signalLost(
+      Object.assign(new Error(`the database did not answer within ${this.answer_ms} ms`), { code: 'ANSWER_TIMEOUT' }),
+    );
     if (!this.connection) return; // nothing sent on it yet: it goes back to the pool as it is
     this.closed = true;
     // A server still busy with the statement would read the connection's end only once it finishes:
@@ -101,12 +103,19 @@ export class Session {
     const reserving = pool.reserve();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no database connection within ${wait_ms} ms`), { code: 'CONNECT_TIMEOUT' })), wait_ms);
+      timer = setTimeout(
+        () =>
+          reject(Object.assign(new Error(`no database connection within ${wait_ms} ms`), { code: 'CONNECT_TIMEOUT' })),
+        wait_ms,
+      );
     });
     try {
       return new Session(await Promise.race([reserving, bound]), pool, answer_ms);
     } catch (err) {
-      reserving.then((late) => late.release(), () => {});
+      reserving.then(
+        (late) => late.release(),
+        () => {},
+      );
       throw err;
     } finally {
       clearTimeout(timer);
@@ -125,7 +134,11 @@ export class Session {
         this.connection = connection;
         const lost = () => {
           this.closed = true;
-          this.signalLost(Object.assign(new Error('the database closed the connection during the transaction'), { code: 'CONNECTION_CLOSED' }));
+          this.signalLost(
+            Object.assign(new Error('the database closed the connection during the transaction'), {
+              code: 'CONNECTION_CLOSED',
+            }),
+          );
         };
         if (connection.reserved == null) {
           // It closed between its reservation and this BEGIN: postgres.js would write BEGIN to a socket

@@ -60,7 +60,11 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', reportRoutes());
   app.route('/v1', eventRoutes());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: plk_<prefix>_<secret>' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: plk_<prefix>_<secret>',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -78,16 +82,29 @@ export function createApp(deps: AppDeps) {
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Pool ledger API' }));
   // The dashboard: a page that asks for a treasury or auditor key and draws the reports with Chart.js.
   const dashboard = deps.dashboard;
-  const noDashboard = (c: Parameters<typeof problem>[0]) => problem(c, 'not-found', { detail: 'the dashboard is served by the Node server (npm start)' });
+  const noDashboard = (c: Parameters<typeof problem>[0]) =>
+    problem(c, 'not-found', { detail: 'the dashboard is served by the Node server (npm start)' });
   app.get('/dashboard', (c) => (dashboard ? c.html(dashboard.html) : noDashboard(c)));
   app.get('/dashboard/chart.js', (c) =>
-    dashboard ? c.body(dashboard.chartJs, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }) : noDashboard(c));
+    dashboard
+      ? c.body(dashboard.chartJs, 200, {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'public, max-age=86400',
+        })
+      : noDashboard(c),
+  );
 
   app.notFound((c) => problem(c, 'not-found', { detail: `no route for ${c.req.method} ${c.req.path}` }));
   app.onError((err, c) => {
     const { response, unexpected } = errorToProblem(c, err);
     if (unexpected) {
-      deps.logger.error({ request_id: c.get('requestId'), err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'unexpected error');
+      deps.logger.error(
+        {
+          request_id: c.get('requestId'),
+          err: { message: (err as Error).message, code: (err as { code?: string }).code },
+        },
+        'unexpected error',
+      );
     }
     return response;
   });

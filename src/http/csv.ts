@@ -11,7 +11,12 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
 
 export function csvCell(value: unknown): string {
-  let cell = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value, bigintReplacer) : String(value);
+  let cell =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'object'
+        ? JSON.stringify(value, bigintReplacer)
+        : String(value);
   if (FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell)) cell = `'${cell}`;
   return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
@@ -25,5 +30,8 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
 export function recordsToCsv(records: readonly Record<string, unknown>[]): string {
   if (records.length === 0) return '';
   const header = Object.keys(records[0]!);
-  return toCsv(header, records.map((r) => header.map((k) => r[k])));
+  return toCsv(
+    header,
+    records.map((r) => header.map((k) => r[k])),
+  );
 }

@@ -9,9 +9,11 @@ export function routeGroup() {
       if (result.success) return;
       return problem(c, 'validation', {
         detail: 'the request does not match the schema',
-        errors: result.error.issues.map((i) => ({ path: [result.target, ...i.path.map(String)].join('.'), message: i.message })),
+        errors: result.error.issues.map((i) => ({
+          path: [result.target, ...i.path.map(String)].join('.'),
+          message: i.message,
+        })),
       });
     },
   });
 }
-

@@ -11,13 +11,16 @@ import { ProblemError } from './problem.js';
 export type TapeFormat = 'csv' | 'ndjson';
 
 /** A Content-Type without its parameters, lower case ('' when there is none). */
-export const mediaTypeOf = (contentType: string | undefined): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+export const mediaTypeOf = (contentType: string | undefined): string =>
+  (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 
 export function tapeFormat(contentType: string | undefined): TapeFormat {
   const type = mediaTypeOf(contentType);
   if (type === 'text/csv') return 'csv';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
-  throw new ProblemError('unsupported-media-type', { detail: 'send a tape as text/csv (UTF-8, header row) or application/x-ndjson' });
+  throw new ProblemError('unsupported-media-type', {
+    detail: 'send a tape as text/csv (UTF-8, header row) or application/x-ndjson',
+  });
 }
 
 /** A CSV column: its API field name, and how a cell becomes the JSON value the schema expects. */
@@ -32,7 +35,10 @@ export const booleanCell = (v: string): unknown => {
   return v;
 };
 export const integerCell = (v: string): unknown => (/^-?\d{1,9}$/.test(v.trim()) ? Number(v.trim()) : v);
-export const codeCell = (codes: Record<string, string>) => (v: string): unknown => codes[v.trim()] ?? v.trim();
+export const codeCell =
+  (codes: Record<string, string>) =>
+  (v: string): unknown =>
+    codes[v.trim()] ?? v.trim();
 
 /** Reads and validates every row of a tape; a tape that cannot be read at all is refused as a whole. */
 export async function readTape<T, S extends z.ZodType>(
@@ -45,7 +51,8 @@ export async function readTape<T, S extends z.ZodType>(
 ): Promise<TapeRow<T>[]> {
   const rows: TapeRow<T>[] = [];
   const add = (line: number, raw: unknown) => {
-    if (rows.length >= MAX_TAPE_ROWS) throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
+    if (rows.length >= MAX_TAPE_ROWS)
+      throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
     const record = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
     const reference = record ? referenceOf(record) : null;
     if (!record) {
@@ -71,7 +78,8 @@ export async function readTape<T, S extends z.ZodType>(
       try {
         value = JSON.parse(text);
       } catch {
-        if (rows.length >= MAX_TAPE_ROWS) throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
+        if (rows.length >= MAX_TAPE_ROWS)
+          throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
         rows.push({ line, error: { line, reference: null, message: 'the line is not JSON' } });
         continue;
       }
@@ -89,8 +97,12 @@ export async function readTape<T, S extends z.ZodType>(
       value[field] = column.cell ? column.cell(cell) : cell;
     }
     if (cells !== width) {
-      if (rows.length >= MAX_TAPE_ROWS) throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
-      rows.push({ line, error: { line, reference: referenceOf(value), message: `the row has ${cells} cells; the header has ${width}` } });
+      if (rows.length >= MAX_TAPE_ROWS)
+        throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
+      rows.push({
+        line,
+        error: { line, reference: referenceOf(value), message: `the row has ${cells} cells; the header has ${width}` },
+      });
       continue;
     }
     add(line, value);

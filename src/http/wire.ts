@@ -9,9 +9,18 @@ import { textIssue } from '../pool/text.js';
 const INT8_MAX = 2n ** 63n - 1n;
 const isId = (v: string) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= INT8_MAX;
 
-export const Id = z.string().refine(isId, 'a positive integer id below 2^63').openapi({ type: 'string', pattern: '^[1-9][0-9]{0,18}$', example: '42' });
-export const Amount = z.string().regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string').openapi({ example: '1234567' });
-export const Day = z.string().refine(isDay, 'a calendar day, YYYY-MM-DD').openapi({ type: 'string', format: 'date', example: '2026-06-30' });
+export const Id = z
+  .string()
+  .refine(isId, 'a positive integer id below 2^63')
+  .openapi({ type: 'string', pattern: '^[1-9][0-9]{0,18}$', example: '42' });
+export const Amount = z
+  .string()
+  .regex(/^-?\d{1,19}$/, 'an integer amount in fen, as a string')
+  .openapi({ example: '1234567' });
+export const Day = z
+  .string()
+  .refine(isDay, 'a calendar day, YYYY-MM-DD')
+  .openapi({ type: 'string', format: 'date', example: '2026-06-30' });
 /** The date of a business event, documented with the window the domain takes it in. */
 export const EventDay = Day.openapi({ description: EVENT_DATE_RULE });
 /** A non-negative amount in fen, as a string of digits (caps, limits, balances reported by banks). */

@@ -22,16 +22,23 @@ function checkSpec(spec: AccountSpec): void {
   if (typeof spec.code !== 'string' || !/^[a-z0-9][a-z0-9_.:-]{0,99}$/.test(spec.code)) {
     bad('account code must be 1 to 100 of a-z 0-9 _ . : - starting with a letter or digit');
   }
-  if (typeof spec.name !== 'string' || spec.name.length < 1 || spec.name.length > 200) bad('account name must be 1 to 200 characters');
+  if (typeof spec.name !== 'string' || spec.name.length < 1 || spec.name.length > 200)
+    bad('account name must be 1 to 200 characters');
   if (!ACCOUNT_TYPES.includes(spec.type)) bad(`account type must be one of ${ACCOUNT_TYPES.join(', ')}`);
-  if (typeof spec.currency !== 'string' || !/^[A-Z]{3}$/.test(spec.currency)) bad('currency must be an ISO 4217 code such as CNY');
+  if (typeof spec.currency !== 'string' || !/^[A-Z]{3}$/.test(spec.currency))
+    bad('currency must be an ISO 4217 code such as CNY');
 }
 
 /**
  * Creates an account with a zero balance. Creating the same account again returns it; the same code with
  * another definition is refused.
  */
-export async function createAccount(sql: Sql, cache: AccountCache, poolId: bigint, spec: AccountSpec): Promise<Account> {
+export async function createAccount(
+  sql: Sql,
+  cache: AccountCache,
+  poolId: bigint,
+  spec: AccountSpec,
+): Promise<Account> {
   checkSpec(spec);
   const noNegative = spec.noNegative ?? false;
   const account = await sql.begin(async (tx) => {
@@ -53,8 +60,15 @@ export async function createAccount(sql: Sql, cache: AccountCache, poolId: bigin
       SELECT pool_id, id, code, name, type, currency, no_negative FROM accounts
        WHERE pool_id = ${poolId.toString()} AND code = ${spec.code}`;
     const found = toAccount(existing!);
-    if (found.name !== spec.name || found.type !== spec.type || found.currency !== spec.currency || found.noNegative !== noNegative) {
-      throw new LedgerError('account_conflict', `account ${spec.code} already exists with another definition`, { account: spec.code });
+    if (
+      found.name !== spec.name ||
+      found.type !== spec.type ||
+      found.currency !== spec.currency ||
+      found.noNegative !== noNegative
+    ) {
+      throw new LedgerError('account_conflict', `account ${spec.code} already exists with another definition`, {
+        account: spec.code,
+      });
     }
     return found;
   });
@@ -67,12 +81,17 @@ export async function getAccount(sql: Sql, cache: AccountCache, poolId: bigint, 
   if (cached) return cached;
   await cache.load(sql, [[poolId, code]], []);
   const account = cache.get(poolId, code);
-  if (!account) throw new LedgerError('account_not_found', `account ${code} does not exist in pool ${poolId}`, { account: code });
+  if (!account)
+    throw new LedgerError('account_not_found', `account ${code} does not exist in pool ${poolId}`, { account: code });
   return account;
 }
 
 /** Accounts of a pool in code order, a keyset page at a time. */
-export async function listAccounts(sql: Sql, poolId: bigint, options: { after?: string; limit: number }): Promise<Account[]> {
+export async function listAccounts(
+  sql: Sql,
+  poolId: bigint,
+  options: { after?: string; limit: number },
+): Promise<Account[]> {
   const rows = await sql<AccountRow[]>`
     SELECT pool_id, id, code, name, type, currency, no_negative FROM accounts
      WHERE pool_id = ${poolId.toString()} AND code > ${options.after ?? ''}

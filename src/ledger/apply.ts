@@ -1,6 +1,15 @@
 import { LedgerError } from './errors.js';
 import { accountIdKey, accountKey, balanceKey, externalIdKey, refKey, transactionKey } from './keys.js';
-import type { Account, EntryInput, EntryPhase, PostingRequest, Refusal, Totals, TransactionKind, TransactionRef } from './types.js';
+import type {
+  Account,
+  EntryInput,
+  EntryPhase,
+  PostingRequest,
+  Refusal,
+  Totals,
+  TransactionKind,
+  TransactionRef,
+} from './types.js';
 
 /**
  * The ledger's decisions, without I/O: given the locked balances and what the journal already holds, turn
@@ -14,7 +23,12 @@ export interface AccountTotals {
   totals: Totals;
 }
 
-export const ZERO_TOTALS: Readonly<Totals> = { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: 0n };
+export const ZERO_TOTALS: Readonly<Totals> = {
+  postedDebits: 0n,
+  postedCredits: 0n,
+  pendingDebits: 0n,
+  pendingCredits: 0n,
+};
 
 /** What the account can still give: posted, less the outflows that pending transactions reserved. */
 export function available(account: Account, t: Totals): bigint {
@@ -89,7 +103,8 @@ function refuse(type: Refusal['type'], detail: string): never {
 
 function resolveAccount(state: ApplyState, poolId: bigint, code: string): Account {
   const account = state.accounts.get(accountKey(poolId, code));
-  if (!account) throw new LedgerError('account_not_found', `account ${code} does not exist in pool ${poolId}`, { account: code });
+  if (!account)
+    throw new LedgerError('account_not_found', `account ${code} does not exist in pool ${poolId}`, { account: code });
   return account;
 }
 
@@ -98,7 +113,10 @@ function checkBalanced(entries: PlannedEntry[]): void {
   for (const e of entries) sums.set(e.account.currency, (sums.get(e.account.currency) ?? 0n) + e.amount);
   for (const [currency, sum] of sums) {
     if (sum !== 0n) {
-      throw new LedgerError('invalid_posting', `entries do not balance in ${currency}: they sum to ${sum}`, { currency, sum: sum.toString() });
+      throw new LedgerError('invalid_posting', `entries do not balance in ${currency}: they sum to ${sum}`, {
+        currency,
+        sum: sum.toString(),
+      });
     }
   }
 }
@@ -154,7 +172,10 @@ function plannedFromInputs(state: ApplyState, poolId: bigint, inputs: EntryInput
 function findRef(state: ApplyState, poolId: bigint, ref: TransactionRef): RefInfo {
   const info = state.refs.get(refKey(poolId, ref));
   if (!info) {
-    refuse('transaction_not_found', `transaction ${'id' in ref ? ref.id : ref.externalId} does not exist in pool ${poolId}`);
+    refuse(
+      'transaction_not_found',
+      `transaction ${'id' in ref ? ref.id : ref.externalId} does not exist in pool ${poolId}`,
+    );
   }
   return info;
 }
@@ -169,7 +190,10 @@ function plan(state: ApplyState, request: PostingRequest): PlannedTransaction {
   const { poolId } = request;
   const closed = state.closedThrough.get(poolId);
   if (closed !== undefined && request.effectiveDate <= closed) {
-    refuse('period_closed', `the books are closed through ${closed}; date the posting after it (corrections go into the open period)`);
+    refuse(
+      'period_closed',
+      `the books are closed through ${closed}; date the posting after it (corrections go into the open period)`,
+    );
   }
   let kind: TransactionKind;
   let refersTo: bigint | null = null;
@@ -184,13 +208,22 @@ function plan(state: ApplyState, request: PostingRequest): PlannedTransaction {
     case 'void_pending': {
       target = findRef(state, poolId, request.pending);
       if (target.kind !== 'pending') refuse('not_pending', `transaction ${target.id} is not a pending transaction`);
-      if (target.resolved) refuse('pending_already_resolved', `pending transaction ${target.id} was already posted or voided`);
+      if (target.resolved)
+        refuse('pending_already_resolved', `pending transaction ${target.id} was already posted or voided`);
       kind = request.type;
       refersTo = target.id;
-      const release = target.entries.map((e) => ({ account: accountById(state, poolId, e.accountId), amount: -e.amount, phase: 'release' as const }));
+      const release = target.entries.map((e) => ({
+        account: accountById(state, poolId, e.accountId),
+        amount: -e.amount,
+        phase: 'release' as const,
+      }));
       let posted: PlannedEntry[] = [];
       if (request.type === 'post_pending') {
-        const reserved = target.entries.map((e) => ({ account: accountById(state, poolId, e.accountId), amount: e.amount, phase: 'posted' as const }));
+        const reserved = target.entries.map((e) => ({
+          account: accountById(state, poolId, e.accountId),
+          amount: e.amount,
+          phase: 'posted' as const,
+        }));
         posted = request.entries ? plannedFromInputs(state, poolId, request.entries, 'posted') : reserved;
         checkWithinReservation(target, posted);
       }
@@ -207,7 +240,11 @@ function plan(state: ApplyState, request: PostingRequest): PlannedTransaction {
       refersTo = target.id;
       entries = target.entries
         .filter((e) => e.phase === 'posted')
-        .map((e) => ({ account: accountById(state, poolId, e.accountId), amount: -e.amount, phase: 'posted' as const }));
+        .map((e) => ({
+          account: accountById(state, poolId, e.accountId),
+          amount: -e.amount,
+          phase: 'posted' as const,
+        }));
       break;
     }
   }
@@ -234,7 +271,10 @@ function checkWithinReservation(target: RefInfo, posted: PlannedEntry[]): void {
     const limit = reserved.get(accountId) ?? 0n;
     const sameSide = (amount > 0n && limit > 0n) || (amount < 0n && limit < 0n);
     if (amount !== 0n && (!sameSide || (amount > 0n ? amount > limit : amount < limit))) {
-      refuse('post_exceeds_pending', `posting ${amount} to account ${accountId} exceeds the ${limit} reserved by transaction ${target.id}`);
+      refuse(
+        'post_exceeds_pending',
+        `posting ${amount} to account ${accountId} exceeds the ${limit} reserved by transaction ${target.id}`,
+      );
     }
   }
 }
@@ -301,7 +341,9 @@ export function applyUnit(state: ApplyState, requests: PostingRequest[]): UnitRe
       return {
         ok: false,
         refusals: requests.map((r, j) =>
-          j === i ? err.refusal : { type: 'batch_refused', detail: `batch refused: ${request.externalId}: ${err.refusal.detail}` },
+          j === i
+            ? err.refusal
+            : { type: 'batch_refused', detail: `batch refused: ${request.externalId}: ${err.refusal.detail}` },
         ),
       };
     }

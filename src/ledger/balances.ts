@@ -29,7 +29,12 @@ export async function getBalance(db: Kysely<Database>, account: Account, asOf?: 
   if (asOf === undefined) {
     const row = await db
       .selectFrom('account_balances')
-      .select(['posted_debits as postedDebits', 'posted_credits as postedCredits', 'pending_debits as pendingDebits', 'pending_credits as pendingCredits'])
+      .select([
+        'posted_debits as postedDebits',
+        'posted_credits as postedCredits',
+        'pending_debits as pendingDebits',
+        'pending_credits as pendingCredits',
+      ])
       .where('pool_id', '=', account.poolId)
       .where('account_id', '=', account.id)
       .executeTakeFirst();
@@ -100,7 +105,9 @@ export async function statement(
   }
   let query = db
     .selectFrom('entries as e')
-    .innerJoin('transactions as t', (j) => j.onRef('t.pool_id', '=', 'e.pool_id').onRef('t.id', '=', 'e.transaction_id'))
+    .innerJoin('transactions as t', (j) =>
+      j.onRef('t.pool_id', '=', 'e.pool_id').onRef('t.id', '=', 'e.transaction_id'),
+    )
     .select(['e.id', 'e.transaction_id', 't.external_id', 't.kind', 'e.effective_date', 't.description', 'e.amount'])
     .where('e.pool_id', '=', account.poolId)
     .where('e.account_id', '=', account.id)

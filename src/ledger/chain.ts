@@ -16,7 +16,11 @@ const VERIFY_CHUNK = 50_000;
  * up to `timeout_ms`, until every transaction that had committed when it was called can be sealed.
  * Without it, it seals what it can now (the background sealer's mode). Returns how many it sealed.
  */
-export async function seal(sql: Sql, poolId: bigint, options: { waitForCommitted?: boolean; timeout_ms?: number } = {}): Promise<number> {
+export async function seal(
+  sql: Sql,
+  poolId: bigint,
+  options: { waitForCommitted?: boolean; timeout_ms?: number } = {},
+): Promise<number> {
   const pool = poolId.toString();
   const sealAll = async () => {
     let total = 0;
@@ -28,15 +32,22 @@ export async function seal(sql: Sql, poolId: bigint, options: { waitForCommitted
     return total;
   };
   if (!options.waitForCommitted) return sealAll();
-  const [{ horizon }] = await sql<[{ horizon: string }]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon`;
+  const [{ horizon }] = await sql<
+    [{ horizon: string }]
+  >`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon`;
   const deadline = Date.now() + (options.timeout_ms ?? 10_000);
   let total = 0;
   for (;;) {
-    const [{ passed }] = await sql<[{ passed: boolean }]>`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${horizon}::xid8 AS passed`;
+    const [{ passed }] = await sql<
+      [{ passed: boolean }]
+    >`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${horizon}::xid8 AS passed`;
     total += await sealAll();
     if (passed) return total;
     if (Date.now() > deadline) {
-      throw new LedgerError('chain_busy', `transactions still in flight kept the chain of pool ${poolId} from sealing for ${options.timeout_ms ?? 10_000} ms; retry later`);
+      throw new LedgerError(
+        'chain_busy',
+        `transactions still in flight kept the chain of pool ${poolId} from sealing for ${options.timeout_ms ?? 10_000} ms; retry later`,
+      );
     }
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -53,7 +64,9 @@ export interface Digest {
 /** The head of the chain, or the link at `seq`: a value to publish and check later. */
 export async function digest(sql: Sql, poolId: bigint, seq?: bigint): Promise<Digest | null> {
   if (seq === undefined) {
-    const [head] = await sql<{ seq: bigint; hash: Buffer }[]>`SELECT seq, hash FROM ledger_chain_heads WHERE pool_id = ${poolId.toString()}`;
+    const [head] = await sql<
+      { seq: bigint; hash: Buffer }[]
+    >`SELECT seq, hash FROM ledger_chain_heads WHERE pool_id = ${poolId.toString()}`;
     if (!head) return null;
     if (head.seq === 0n) return { poolId, seq: 0n, hash: head.hash.toString('hex'), sealedAt: null };
     seq = head.seq;
@@ -73,7 +86,9 @@ export type VerifyResult =
  */
 export async function verify(sql: Sql, poolId: bigint, upTo?: bigint): Promise<VerifyResult> {
   const pool = poolId.toString();
-  const [head] = await sql<{ seq: bigint; hash: Buffer }[]>`SELECT seq, hash FROM ledger_chain_heads WHERE pool_id = ${pool}`;
+  const [head] = await sql<
+    { seq: bigint; hash: Buffer }[]
+  >`SELECT seq, hash FROM ledger_chain_heads WHERE pool_id = ${pool}`;
   if (!head) return { ok: false, checked: 0n, brokenAt: 0n, reason: 'the pool has no chain' };
   const last = upTo !== undefined && upTo < head.seq ? upTo : head.seq;
   for (let from = 1n; from <= last; from += BigInt(VERIFY_CHUNK)) {
@@ -114,10 +129,17 @@ export async function verify(sql: Sql, poolId: bigint, upTo?: bigint): Promise<V
     if (bad) return { ok: false, checked: bad.seq - 1n, brokenAt: bad.seq, reason: bad.reason };
   }
   if (upTo === undefined || upTo >= head.seq) {
-    const [atHead] = await sql<{ hash: Buffer }[]>`SELECT hash FROM ledger_chain WHERE pool_id = ${pool} AND seq = ${head.seq.toString()}`;
+    const [atHead] = await sql<
+      { hash: Buffer }[]
+    >`SELECT hash FROM ledger_chain WHERE pool_id = ${pool} AND seq = ${head.seq.toString()}`;
     const expected = atHead?.hash ?? (head.seq === 0n ? head.hash : undefined);
     if (!expected || !expected.equals(head.hash)) {
-      return { ok: false, checked: head.seq, brokenAt: head.seq, reason: 'the recorded head does not match the last link' };
+      return {
+        ok: false,
+        checked: head.seq,
+        brokenAt: head.seq,
+        reason: 'the recorded head does not match the last link',
+      };
     }
   }
   // A transaction that is not in the chain although the sealer has passed its place was slipped in behind
@@ -129,7 +151,12 @@ export async function verify(sql: Sql, poolId: bigint, upTo?: bigint): Promise<V
      WHERE t.pool_id = ${pool}
        AND NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.pool_id = t.pool_id AND c.transaction_id = t.id)`;
   if (pending!.skipped !== null && (upTo === undefined || upTo >= head.seq)) {
-    return { ok: false, checked: last, brokenAt: last + 1n, reason: `transaction ${pending!.skipped} is in the journal but was never sealed` };
+    return {
+      ok: false,
+      checked: last,
+      brokenAt: last + 1n,
+      reason: `transaction ${pending!.skipped} is in the journal but was never sealed`,
+    };
   }
   const headDigest = (await digest(sql, poolId, last === 0n ? undefined : last))!;
   return { ok: true, checked: last, head: headDigest, unsealed: pending!.n };

@@ -2,12 +2,29 @@ import type { Kysely } from 'kysely';
 import type { Sql } from '../db/client.js';
 import type { Database } from '../db/schema.js';
 import { createAccount, getAccount, listAccounts, openBook } from './accounts.js';
-import { getBalance, statement, trialBalance, type StatementCursor, type StatementPage, type TrialBalance } from './balances.js';
+import {
+  getBalance,
+  statement,
+  trialBalance,
+  type StatementCursor,
+  type StatementPage,
+  type TrialBalance,
+} from './balances.js';
 import { digest, seal, verify, type Digest, type VerifyResult } from './chain.js';
 import { LedgerError } from './errors.js';
 import { isDay } from './validate.js';
 import { AccountCache, loadTransactions } from './store.js';
-import type { Account, AccountSpec, Balance, Day, PostingOutcome, PostingRequest, PostOptions, Refusal, Transaction } from './types.js';
+import type {
+  Account,
+  AccountSpec,
+  Balance,
+  Day,
+  PostingOutcome,
+  PostingRequest,
+  PostOptions,
+  Refusal,
+  Transaction,
+} from './types.js';
 import { Writer, type WriterOptions } from './writer/index.js';
 
 export * from './types.js';
@@ -29,7 +46,11 @@ export interface Ledger {
   postBatch(requests: PostingRequest[], options?: PostOptions): Promise<PostingOutcome[]>;
   getTransaction(poolId: bigint, id: bigint): Promise<Transaction>;
   balance(poolId: bigint, code: string, asOf?: Day): Promise<Balance>;
-  statement(poolId: bigint, code: string, options: { from?: Day; to?: Day; limit?: number; cursor?: StatementCursor }): Promise<StatementPage>;
+  statement(
+    poolId: bigint,
+    code: string,
+    options: { from?: Day; to?: Day; limit?: number; cursor?: StatementCursor },
+  ): Promise<StatementPage>;
   trialBalance(poolId: bigint, asOf?: Day): Promise<TrialBalance>;
   /** Seals every transaction committed so far into the hash chain (waits for in-flight ones to settle). */
   seal(poolId: bigint): Promise<number>;
@@ -65,7 +86,8 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
     openBook: (poolId) => openBook(sql, poolId),
     createAccount: (poolId, spec) => createAccount(sql, cache, poolId, spec),
     getAccount: account,
-    listAccounts: (poolId, options = {}) => listAccounts(sql, poolId, { after: options.after, limit: Math.min(options.limit ?? 100, 1000) }),
+    listAccounts: (poolId, options = {}) =>
+      listAccounts(sql, poolId, { after: options.after, limit: Math.min(options.limit ?? 100, 1000) }),
     async post(request, options) {
       const [outcome] = await writer.submit([request], options);
       return outcome!;
@@ -92,21 +114,32 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
     digest: (poolId, seq) => digest(sql, poolId, seq),
     async closeThrough(poolId, through) {
       if (!isDay(through)) throw new LedgerError('invalid_posting', `${through} is not a calendar day`);
-      const [row] = await sql<[{ through: string }]>`SELECT ledger_close_through(${poolId.toString()}::int8, ${through}::date)::text AS through`;
+      const [row] = await sql<
+        [{ through: string }]
+      >`SELECT ledger_close_through(${poolId.toString()}::int8, ${through}::date)::text AS through`;
       return row.through;
     },
     async outcomeOf(poolId, externalId) {
-      const [row] = await sql<{ transaction_id: bigint | null; refusal_type: string | null; refusal_detail: string | null }[]>`
+      const [row] = await sql<
+        { transaction_id: bigint | null; refusal_type: string | null; refusal_detail: string | null }[]
+      >`
         SELECT transaction_id, refusal_type, refusal_detail FROM ledger_requests WHERE pool_id = ${poolId.toString()}::int8 AND external_id = ${externalId}`;
       if (!row) return null;
       if (row.transaction_id === null) {
-        return { status: 'refused', replayed: true, externalId, refusal: { type: row.refusal_type as Refusal['type'], detail: row.refusal_detail ?? '' } };
+        return {
+          status: 'refused',
+          replayed: true,
+          externalId,
+          refusal: { type: row.refusal_type as Refusal['type'], detail: row.refusal_detail ?? '' },
+        };
       }
       const [tx] = await loadTransactions(sql, [[poolId, row.transaction_id]]);
       return { status: 'posted', replayed: true, transaction: tx! };
     },
     async closedThrough(poolId) {
-      const [row] = await sql<[{ through: string | null }]>`SELECT max(through)::text AS through FROM ledger_closes WHERE pool_id = ${poolId.toString()}::int8`;
+      const [row] = await sql<
+        [{ through: string | null }]
+      >`SELECT max(through)::text AS through FROM ledger_closes WHERE pool_id = ${poolId.toString()}::int8`;
       return row.through;
     },
   };

@@ -85,7 +85,11 @@ interface RefRow {
  * Loads the transactions that requests refer to, with their entries and whether something already points at
  * them. The writer reads `resolved` again once it holds the balance locks; this first read only finds accounts.
  */
-export async function loadRefs(sql: Queryable, byId: [bigint, bigint][], byExternalId: [bigint, string][]): Promise<RefInfo[]> {
+export async function loadRefs(
+  sql: Queryable,
+  byId: [bigint, bigint][],
+  byExternalId: [bigint, string][],
+): Promise<RefInfo[]> {
   if (byId.length === 0 && byExternalId.length === 0) return [];
   const rows = await sql<RefRow[]>`
     SELECT t.pool_id, t.id, t.external_id, t.kind,
@@ -103,7 +107,11 @@ export async function loadRefs(sql: Queryable, byId: [bigint, bigint][], byExter
     externalId: r.external_id,
     kind: r.kind,
     resolved: r.resolved,
-    entries: (r.entries ?? []).map(([accountId, amount, phase]) => ({ accountId: BigInt(accountId), amount: BigInt(amount), phase })),
+    entries: (r.entries ?? []).map(([accountId, amount, phase]) => ({
+      accountId: BigInt(accountId),
+      amount: BigInt(amount),
+      phase,
+    })),
   }));
 }
 
@@ -145,15 +153,13 @@ function transactionFromRow(r: TransactionRow): Transaction {
     description: r.description,
     metadata: r.metadata,
     createdAt: r.created_at,
-    entries: (r.entries ?? []).map(
-      ([id, accountId, account, amount, currency, phase]): Entry => ({
-        id: BigInt(id),
-        accountId: BigInt(accountId),
-        account,
-        amount: BigInt(amount),
-        currency: currency.trim(),
-        phase,
-      }),
-    ),
+    entries: (r.entries ?? []).map(([id, accountId, account, amount, currency, phase]): Entry => ({
+      id: BigInt(id),
+      accountId: BigInt(accountId),
+      account,
+      amount: BigInt(amount),
+      currency: currency.trim(),
+      phase,
+    })),
   };
 }

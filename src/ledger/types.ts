@@ -71,7 +71,6 @@ export interface ReverseRequest extends RequestBase {
 
 export type PostingRequest = PostRequest | PostPendingRequest | VoidPendingRequest | ReverseRequest;
 
-
 export interface Entry {
   id: bigint;
   accountId: bigint;

@@ -56,7 +56,10 @@ export function validateRequest(request: PostingRequest): void {
   if (typeof request.effectiveDate !== 'string' || !isDay(request.effectiveDate)) {
     invalid('effectiveDate must be a calendar day YYYY-MM-DD');
   }
-  if (request.description !== undefined && (typeof request.description !== 'string' || request.description.length > 500)) {
+  if (
+    request.description !== undefined &&
+    (typeof request.description !== 'string' || request.description.length > 500)
+  ) {
     invalid('description must be a string of at most 500 characters');
   }
   if (request.metadata !== undefined) {

@@ -28,7 +28,9 @@ export function scopePool(principal: Principal, poolId: bigint): bigint {
 
 function requireRole(principal: Principal, roles: readonly ApiRole[]): void {
   if (!roles.includes(principal.role)) {
-    throw new DomainError('forbidden', 'forbidden', `a ${principal.role} key may not do this`, { role: principal.role });
+    throw new DomainError('forbidden', 'forbidden', `a ${principal.role} key may not do this`, {
+      role: principal.role,
+    });
   }
 }
 
@@ -38,7 +40,15 @@ export const seesWholePool = (p: Principal) => p.role === 'admin' || p.role === 
 const READERS = ['admin', 'treasury', 'auditor'] as const satisfies readonly ApiRole[];
 const TREASURY = ['treasury'] as const satisfies readonly ApiRole[];
 const BANK = ['bank'] as const satisfies readonly ApiRole[];
-const EVERYONE = ['admin', 'treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'] as const satisfies readonly ApiRole[];
+const EVERYONE = [
+  'admin',
+  'treasury',
+  'auditor',
+  'bank',
+  'insurer',
+  'guarantor',
+  'enterprise',
+] as const satisfies readonly ApiRole[];
 const LENDING = [...READERS, 'bank', 'insurer'] as const satisfies readonly ApiRole[];
 const INCENTIVES = [...READERS, 'bank', 'insurer', 'guarantor', 'enterprise'] as const satisfies readonly ApiRole[];
 

@@ -4,7 +4,14 @@ import { admit, seesWholePool, type Principal } from './access.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 
-export const LOAN_KINDS = ['credit', 'ip_pledge', 'equity_pledge', 'receivables_pledge', 'warehouse_receipt_pledge', 'performance_bond_insured'] as const;
+export const LOAN_KINDS = [
+  'credit',
+  'ip_pledge',
+  'equity_pledge',
+  'receivables_pledge',
+  'warehouse_receipt_pledge',
+  'performance_bond_insured',
+] as const;
 export type LoanKind = (typeof LOAN_KINDS)[number];
 /** Bonus shares may also reward a bank's first loan to an enterprise. */
 export const BONUS_KEYS = [...LOAN_KINDS, 'first_loan'] as const;
@@ -51,17 +58,27 @@ export interface Agreement {
 /** What the schema cannot say: shares add up, an insurer's share needs an insurer, the ceiling holds the pool's share. */
 function checkTerms(terms: Terms, hasInsurer: boolean): void {
   if (terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp !== 10_000) {
-    throw invalidField('terms.pool_share_bp', `loss shares must add up to 10000 bp; they add up to ${terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp}`);
+    throw invalidField(
+      'terms.pool_share_bp',
+      `loss shares must add up to 10000 bp; they add up to ${terms.poolShareBp + terms.insurerShareBp + terms.bankShareBp}`,
+    );
   }
-  if (!hasInsurer && terms.insurerShareBp !== 0) throw invalidField('terms.insurer_share_bp', 'an agreement without an insurer gives the insurer no share');
+  if (!hasInsurer && terms.insurerShareBp !== 0)
+    throw invalidField('terms.insurer_share_bp', 'an agreement without an insurer gives the insurer no share');
   if (terms.publicCeilingBp < terms.poolShareBp) {
-    throw invalidField('terms.public_ceiling_bp', 'the ceiling on public money cannot be below the pool\'s own share');
+    throw invalidField('terms.public_ceiling_bp', "the ceiling on public money cannot be below the pool's own share");
   }
-  if (terms.eligibleKinds.length === 0) throw invalidField('terms.eligible_kinds', 'at least one loan kind must be eligible');
+  if (terms.eligibleKinds.length === 0)
+    throw invalidField('terms.eligible_kinds', 'at least one loan kind must be eligible');
 }
 
 async function participantKind(db: Kysely<Database>, poolId: bigint, id: bigint): Promise<string | undefined> {
-  const row = await db.selectFrom('participants').select('kind').where('pool_id', '=', poolId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('participants')
+    .select('kind')
+    .where('pool_id', '=', poolId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row?.kind;
 }
 
@@ -72,7 +89,8 @@ export async function createAgreement(
   spec: { bankId: bigint; insurerId: bigint | null; name: string; effectiveFrom: string; terms: Terms },
 ): Promise<Agreement> {
   admit(principal, 'agreements.create', poolId);
-  if ((await participantKind(db, poolId, spec.bankId)) !== 'bank') throw invalidField('bank_id', `participant ${spec.bankId} is not a bank of this pool`);
+  if ((await participantKind(db, poolId, spec.bankId)) !== 'bank')
+    throw invalidField('bank_id', `participant ${spec.bankId} is not a bank of this pool`);
   if (spec.insurerId !== null && (await participantKind(db, poolId, spec.insurerId)) !== 'insurer') {
     throw invalidField('insurer_id', `participant ${spec.insurerId} is not an insurer of this pool`);
   }
@@ -83,10 +101,17 @@ export async function createAgreement(
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (!row) throw new DomainError('conflict', 'conflict', 'this bank and insurer already have an agreement in this pool');
+  if (!row)
+    throw new DomainError('conflict', 'conflict', 'this bank and insurer already have an agreement in this pool');
   await insertTerms(db, poolId, row.id, 1, spec.effectiveFrom, spec.terms);
   await db.insertInto('agreement_exposure').values({ pool_id: poolId, agreement_id: row.id }).execute();
-  await appendEvent(db, { poolId, type: 'agreement.created', subject: `agreement/${row.id}`, participantId: spec.bankId, data: { name: spec.name } });
+  await appendEvent(db, {
+    poolId,
+    type: 'agreement.created',
+    subject: `agreement/${row.id}`,
+    participantId: spec.bankId,
+    data: { name: spec.name },
+  });
   return agreementSeenBy(db, principal, poolId, row.id);
 }
 
@@ -103,14 +128,30 @@ export async function addTermsVersion(
   checkTerms(spec.terms, agreement.insurerId !== null);
   const last = agreement.versions.at(-1)!;
   if (spec.effectiveFrom <= last.effectiveFrom) {
-    throw invalidField('effective_from', `new terms must take effect after ${last.effectiveFrom}, when version ${last.version} did`);
+    throw invalidField(
+      'effective_from',
+      `new terms must take effect after ${last.effectiveFrom}, when version ${last.version} did`,
+    );
   }
   await insertTerms(db, poolId, agreementId, last.version + 1, spec.effectiveFrom, spec.terms);
-  await appendEvent(db, { poolId, type: 'agreement.terms', subject: `agreement/${agreementId}`, participantId: agreement.bankId, data: { version: last.version + 1, effective_from: spec.effectiveFrom } });
+  await appendEvent(db, {
+    poolId,
+    type: 'agreement.terms',
+    subject: `agreement/${agreementId}`,
+    participantId: agreement.bankId,
+    data: { version: last.version + 1, effective_from: spec.effectiveFrom },
+  });
   return agreementSeenBy(db, principal, poolId, agreementId);
 }
 
-async function insertTerms(db: Kysely<Database>, poolId: bigint, agreementId: bigint, version: number, effectiveFrom: string, t: Terms): Promise<void> {
+async function insertTerms(
+  db: Kysely<Database>,
+  poolId: bigint,
+  agreementId: bigint,
+  version: number,
+  effectiveFrom: string,
+  t: Terms,
+): Promise<void> {
   await db
     .insertInto('agreement_terms')
     .values({
@@ -164,15 +205,32 @@ function toVersion(r: Selectable<AgreementTermsTable>): TermsVersion {
 }
 
 /** An agreement with every version of its terms. Its bank and its insurer see it; other banks do not. */
-export async function getAgreement(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<Agreement> {
+export async function getAgreement(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  agreementId: bigint,
+): Promise<Agreement> {
   admit(principal, 'agreements.read', poolId);
   return agreementSeenBy(db, principal, poolId, agreementId);
 }
 
 /** An agreement as getAgreement answers it, for an operation already admitted in the pool. */
-export async function agreementSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<Agreement> {
-  const row = await db.selectFrom('agreements').selectAll().where('pool_id', '=', poolId).where('id', '=', agreementId).executeTakeFirst();
-  const mine = row && (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
+export async function agreementSeenBy(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  agreementId: bigint,
+): Promise<Agreement> {
+  const row = await db
+    .selectFrom('agreements')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', agreementId)
+    .executeTakeFirst();
+  const mine =
+    row &&
+    (seesWholePool(principal) || principal.participantId === row.bank_id || principal.participantId === row.insurer_id);
   if (!row || !mine) throw notFound(`agreement ${agreementId}`);
   const versions = await db
     .selectFrom('agreement_terms')
@@ -190,7 +248,12 @@ export async function agreementSeenBy(db: Kysely<Database>, principal: Principal
     .limit(1)
     .executeTakeFirst();
   return {
-    poolId, id: row.id, bankId: row.bank_id, insurerId: row.insurer_id, name: row.name, versions: versions.map(toVersion),
+    poolId,
+    id: row.id,
+    bankId: row.bank_id,
+    insurerId: row.insurer_id,
+    name: row.name,
+    versions: versions.map(toVersion),
     suspension: latest ? { suspended: latest.suspended, reason: latest.reason, at: latest.created_at } : null,
   };
 }
@@ -206,9 +269,22 @@ export async function setSuspended(
   admit(principal, 'agreements.suspend', poolId);
   const agreement = await agreementSeenBy(db, principal, poolId, agreementId);
   if ((agreement.suspension?.suspended ?? false) === spec.suspended) {
-    throw new DomainError('conflict', 'conflict', `agreement ${agreementId} is already ${spec.suspended ? 'suspended' : 'in force'}`);
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `agreement ${agreementId} is already ${spec.suspended ? 'suspended' : 'in force'}`,
+    );
   }
-  await db.insertInto('agreement_suspensions').values({ pool_id: poolId, agreement_id: agreementId, suspended: spec.suspended, reason: spec.reason, by_key: principal.keyId }).execute();
+  await db
+    .insertInto('agreement_suspensions')
+    .values({
+      pool_id: poolId,
+      agreement_id: agreementId,
+      suspended: spec.suspended,
+      reason: spec.reason,
+      by_key: principal.keyId,
+    })
+    .execute();
   await appendEvent(db, {
     poolId,
     type: spec.suspended ? 'agreement.suspended' : 'agreement.reinstated',

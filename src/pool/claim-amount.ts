@@ -14,7 +14,17 @@ export interface ClaimInputs {
   lossInterest: bigint;
   kind: LoanKind;
   firstLoan: boolean;
-  terms: Pick<Terms, 'poolShareBp' | 'insurerShareBp' | 'bonusBp' | 'publicCeilingBp' | 'perLoanCap' | 'perEnterpriseYearCap' | 'perBankYearCap' | 'coversInterest'>;
+  terms: Pick<
+    Terms,
+    | 'poolShareBp'
+    | 'insurerShareBp'
+    | 'bonusBp'
+    | 'publicCeilingBp'
+    | 'perLoanCap'
+    | 'perEnterpriseYearCap'
+    | 'perBankYearCap'
+    | 'coversInterest'
+  >;
   /** What the pool has already granted on this loan (to another claimant), in fen. */
   loanGranted: bigint;
   /** Granted in the loss year to claims on the same enterprise, and on the same bank's loans. */
@@ -27,7 +37,14 @@ export interface ClaimInputs {
 }
 
 export interface ClaimStep {
-  step: 'share' | 'loan_already_granted' | 'paid_to_bank' | 'per_loan_cap' | 'enterprise_year_cap' | 'bank_year_cap' | 'available';
+  step:
+    | 'share'
+    | 'loan_already_granted'
+    | 'paid_to_bank'
+    | 'per_loan_cap'
+    | 'enterprise_year_cap'
+    | 'bank_year_cap'
+    | 'available';
   /** The limit this step applies (for `share`, the pool's part of the loss). */
   limit: string;
   /** The amount after this step. */
@@ -52,7 +69,11 @@ export function claimAmount(x: ClaimInputs): ClaimAmount {
   const base = x.lossPrincipal + (t.coversInterest ? x.lossInterest : 0n);
   const bonus = (t.bonusBp[x.kind] ?? 0) + (x.firstLoan ? (t.bonusBp.first_loan ?? 0) : 0);
   const poolBp = Math.min(t.poolShareBp + bonus, t.publicCeilingBp, 10_000 - t.insurerShareBp);
-  const [pool, insurer, bank] = splitByLargestRemainder(base, [BigInt(poolBp), BigInt(t.insurerShareBp), BigInt(10_000 - poolBp - t.insurerShareBp)]) as [bigint, bigint, bigint];
+  const [pool, insurer, bank] = splitByLargestRemainder(base, [
+    BigInt(poolBp),
+    BigInt(t.insurerShareBp),
+    BigInt(10_000 - poolBp - t.insurerShareBp),
+  ]) as [bigint, bigint, bigint];
 
   const steps: ClaimStep[] = [{ step: 'share', limit: pool.toString(), amount: pool.toString(), bit: false }];
   let amount = pool;

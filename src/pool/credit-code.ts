@@ -17,7 +17,10 @@ export function creditCodeCheck(first17: string): string {
 /** Why a code is not valid, or null when it is. */
 export function creditCodeProblem(code: string): string | null {
   if (code.length !== 18) return `a credit code has 18 characters, not ${code.length}`;
-  if (!SHAPE.test(code)) return 'a credit code uses digits and capitals other than I, O, S, V and Z, with digits in places 3 to 8';
+  if (!SHAPE.test(code))
+    return 'a credit code uses digits and capitals other than I, O, S, V and Z, with digits in places 3 to 8';
   const expected = creditCodeCheck(code.slice(0, 17));
-  return code[17] === expected ? null : `the check character of this credit code should be ${expected}, not ${code[17]}`;
+  return code[17] === expected
+    ? null
+    : `the check character of this credit code should be ${expected}, not ${code[17]}`;
 }

@@ -37,11 +37,21 @@ const headerKey = (name: string) => name.replace(/\s+/g, '').replace(/（/g, '('
 const notCsv = (detail: string, message: string) => new UnreadableInput(detail, [{ path: 'body', message }]);
 
 /** The header's width and the records under it; a file whose header cannot be read is refused as a whole. */
-export function readCsv(text: string, columns: readonly CsvColumn[], options: CsvOptions): { width: number; records: CsvRecord[] } {
+export function readCsv(
+  text: string,
+  columns: readonly CsvColumn[],
+  options: CsvOptions,
+): { width: number; records: CsvRecord[] } {
   let rows: { record: string[]; info: { lines: number } }[];
   try {
     // csv-parse's synchronous reader: its stream reader imports Node's `stream`, which Workers lack.
-    rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }) as unknown as typeof rows;
+    rows = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+      trim: true,
+    }) as unknown as typeof rows;
   } catch (err) {
     const lines = (err as { lines?: number }).lines;
     throw notCsv(`the CSV cannot be read${lines ? ` at line ${lines}` : ''}: ${(err as Error).message}`, 'not CSV');
@@ -55,15 +65,25 @@ export function readCsv(text: string, columns: readonly CsvColumn[], options: Cs
   const at = `line ${head.info.lines}`;
   const unknown = head.record.filter((_, i) => header[i] === undefined);
   if (unknown.length > 0 && options.unknownColumns === 'refuse') {
-    throw notCsv(`${at}: unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the columns are ${listed()}`, 'unknown column');
+    throw notCsv(
+      `${at}: unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the columns are ${listed()}`,
+      'unknown column',
+    );
   }
   const twice = header.find((column, i) => column !== undefined && header.indexOf(column) !== i);
   if (twice) {
-    const names = head.record.filter((_, i) => header[i] === twice).map((u) => JSON.stringify(u)).join(' and ');
-    throw notCsv(`${at}: the header names the column ${twice.field} twice (${names})`, `duplicate column ${twice.field}`);
+    const names = head.record
+      .filter((_, i) => header[i] === twice)
+      .map((u) => JSON.stringify(u))
+      .join(' and ');
+    throw notCsv(
+      `${at}: the header names the column ${twice.field} twice (${names})`,
+      `duplicate column ${twice.field}`,
+    );
   }
   const missing = (options.required ?? []).filter((field) => !header.some((c) => c?.field === field));
-  if (missing.length > 0) throw notCsv(`${at}: the header lacks ${missing.join(', ')}; the columns are ${listed()}`, 'header');
+  if (missing.length > 0)
+    throw notCsv(`${at}: the header lacks ${missing.join(', ')}; the columns are ${listed()}`, 'header');
 
   const records = rest.map(({ record, info }) => {
     const values: Record<string, string> = {};

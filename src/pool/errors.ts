@@ -34,4 +34,5 @@ export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'forbidden'
 export const notFound = (what: string) => new DomainError('not_found', 'not-found', `${what} was not found`);
 
 /** Input the domain refuses, naming the field (422 with `details.field`). */
-export const invalidField = (field: string, message: string) => new DomainError('invalid', 'validation', message, { field });
+export const invalidField = (field: string, message: string) =>
+  new DomainError('invalid', 'validation', message, { field });

@@ -62,7 +62,13 @@ export interface DomainEvent {
 /** Appends an event in the caller's transaction: it commits (and becomes visible) with the change it reports. */
 export async function appendEvent(
   db: Kysely<Database>,
-  event: { poolId: bigint; type: EventType; subject: string; participantId?: bigint | null; data?: Record<string, unknown> },
+  event: {
+    poolId: bigint;
+    type: EventType;
+    subject: string;
+    participantId?: bigint | null;
+    data?: Record<string, unknown>;
+  },
 ): Promise<void> {
   await db
     .insertInto('events')
@@ -114,7 +120,9 @@ export async function readFeed(
     .orderBy('id')
     .limit(limit);
   if (options.after) {
-    query = query.where(sql<boolean>`(tx_xid, id) > (${options.after.xid}::xid8, ${options.after.id.toString()}::int8)`);
+    query = query.where(
+      sql<boolean>`(tx_xid, id) > (${options.after.xid}::xid8, ${options.after.id.toString()}::int8)`,
+    );
   }
   if (!seesWholePool(principal)) query = query.where('participant_id', '=', principal.participantId ?? -1n);
   const rows = await query.execute();

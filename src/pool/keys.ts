@@ -37,7 +37,12 @@ function checkIssuer(issuer: Principal, role: ApiRole, poolId: bigint | null): v
     issuer.role === 'admin'
       ? role === 'admin' || role === 'treasury' || role === 'auditor'
       : issuer.role === 'treasury' && role !== 'admin' && poolId === issuer.poolId;
-  if (!allowed) throw new DomainError('forbidden', 'forbidden', `${/^[aeiou]/.test(issuer.role) ? "an" : "a"} ${issuer.role} key may not issue ${role} keys here`);
+  if (!allowed)
+    throw new DomainError(
+      'forbidden',
+      'forbidden',
+      `${/^[aeiou]/.test(issuer.role) ? 'an' : 'a'} ${issuer.role} key may not issue ${role} keys here`,
+    );
 }
 
 const PARTICIPANT_ROLES: readonly ApiRole[] = ['bank', 'insurer', 'guarantor', 'enterprise'];
@@ -52,7 +57,11 @@ export async function issueKey(
   if (spec.poolId !== null) scopePool(issuer, spec.poolId);
   checkIssuer(issuer, spec.role, spec.poolId);
   if ((spec.role === 'admin') !== (spec.poolId === null)) {
-    throw new DomainError('invalid', 'validation', spec.role === 'admin' ? 'admin keys belong to no pool' : 'the key needs a pool');
+    throw new DomainError(
+      'invalid',
+      'validation',
+      spec.role === 'admin' ? 'admin keys belong to no pool' : 'the key needs a pool',
+    );
   }
   if (spec.poolId !== null) {
     const pool = await db.selectFrom('pools').select('id').where('id', '=', spec.poolId).executeTakeFirst();
@@ -60,7 +69,8 @@ export async function issueKey(
   }
   const participantId = spec.participantId ?? null;
   if (PARTICIPANT_ROLES.includes(spec.role)) {
-    if (participantId === null) throw new DomainError('invalid', 'validation', `a ${spec.role} key needs participant_id`);
+    if (participantId === null)
+      throw new DomainError('invalid', 'validation', `a ${spec.role} key needs participant_id`);
     const participant = await db
       .selectFrom('participants')
       .select('kind')
@@ -69,7 +79,11 @@ export async function issueKey(
       .executeTakeFirst();
     if (!participant) throw notFound(`participant ${participantId}`);
     if (participant.kind !== spec.role) {
-      throw new DomainError('invalid', 'validation', `participant ${participantId} is a ${participant.kind}, not a ${spec.role}`);
+      throw new DomainError(
+        'invalid',
+        'validation',
+        `participant ${participantId} is a ${participant.kind}, not a ${spec.role}`,
+      );
     }
   } else if (participantId !== null) {
     throw new DomainError('invalid', 'validation', `a ${spec.role} key belongs to no participant`);
@@ -90,12 +104,20 @@ export async function issueKey(
   for (let draws = 1; ; draws++) {
     const inserted = await db
       .insertInto('api_keys')
-      .values({ prefix, secret_hash: hashKey(key), role: spec.role, pool_id: spec.poolId, participant_id: participantId, label: spec.label ?? '' })
+      .values({
+        prefix,
+        secret_hash: hashKey(key),
+        role: spec.role,
+        pool_id: spec.poolId,
+        participant_id: participantId,
+        label: spec.label ?? '',
+      })
       .onConflict((oc) => oc.column('prefix').doNothing())
       .returning(['id', 'created_at', 'label'])
       .executeTakeFirst();
     if (inserted) return finishIssue(db, spec, participantId, prefix, key, inserted);
-    if (spec.key !== undefined) throw new DomainError('conflict', 'conflict', `a key with prefix ${prefix} exists already`);
+    if (spec.key !== undefined)
+      throw new DomainError('conflict', 'conflict', `a key with prefix ${prefix} exists already`);
     if (draws >= 5) throw new Error(`no free key prefix after ${draws} draws`);
     ({ key, prefix } = generateKey());
   }
@@ -118,19 +140,44 @@ async function finishIssue(
       data: { role: spec.role, prefix, label: row.label },
     });
   }
-  return { id: row.id, prefix, role: spec.role, poolId: spec.poolId, participantId, label: row.label, createdAt: row.created_at, key };
+  return {
+    id: row.id,
+    prefix,
+    role: spec.role,
+    poolId: spec.poolId,
+    participantId,
+    label: row.label,
+    createdAt: row.created_at,
+    key,
+  };
 }
 
-export async function revokeKey(db: Kysely<Database>, issuer: Principal, keyId: bigint, cache?: KeyCache): Promise<void> {
+export async function revokeKey(
+  db: Kysely<Database>,
+  issuer: Principal,
+  keyId: bigint,
+  cache?: KeyCache,
+): Promise<void> {
   admit(issuer, 'keys.revoke');
-  const row = await db.selectFrom('api_keys').select(['pool_id', 'role', 'revoked_at', 'participant_id']).where('id', '=', keyId).executeTakeFirst();
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['pool_id', 'role', 'revoked_at', 'participant_id'])
+    .where('id', '=', keyId)
+    .executeTakeFirst();
   // A treasury key sees only its pool's keys; anything else is as if it did not exist.
-  if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId))) throw notFound(`key ${keyId}`);
+  if (!row || (issuer.role !== 'admin' && (issuer.role !== 'treasury' || row.pool_id !== issuer.poolId)))
+    throw notFound(`key ${keyId}`);
   if (row.revoked_at) return;
   cache?.forget(keyId);
   await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', keyId).execute();
   if (row.pool_id !== null) {
-    await appendEvent(db, { poolId: row.pool_id, type: 'key.revoked', subject: `key/${keyId}`, participantId: row.participant_id, data: { role: row.role } });
+    await appendEvent(db, {
+      poolId: row.pool_id,
+      type: 'key.revoked',
+      subject: `key/${keyId}`,
+      participantId: row.participant_id,
+      data: { role: row.role },
+    });
   }
 }
 
@@ -179,7 +226,11 @@ export class KeyCache {
 }
 
 /** The principal behind a presented key, or null for a malformed, unknown or revoked one. */
-export async function authenticate(db: Kysely<Database>, presented: string, cache?: KeyCache): Promise<Principal | null> {
+export async function authenticate(
+  db: Kysely<Database>,
+  presented: string,
+  cache?: KeyCache,
+): Promise<Principal | null> {
   const cached = cache?.get(presented);
   if (cached) return cached;
   const m = KEY_FORMAT.exec(presented);
@@ -192,7 +243,13 @@ export async function authenticate(db: Kysely<Database>, presented: string, cach
   if (!row || row.revoked_at !== null) return null;
   if (!timingSafeEqual(row.secret_hash, hashKey(presented))) return null;
   if (cache?.isRevoked(row.id)) return null;
-  const principal: Principal = { keyId: row.id, keyPrefix: row.prefix, role: row.role, poolId: row.pool_id, participantId: row.participant_id };
+  const principal: Principal = {
+    keyId: row.id,
+    keyPrefix: row.prefix,
+    role: row.role,
+    poolId: row.pool_id,
+    participantId: row.participant_id,
+  };
   cache?.put(presented, principal);
   return principal;
 }
@@ -200,7 +257,13 @@ export async function authenticate(db: Kysely<Database>, presented: string, cach
 /** On a database without any admin key: create one (the given key, or a random one) and return it once. */
 export async function bootstrapAdmin(db: Kysely<Database>, key?: string): Promise<IssuedKey | null> {
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('api_keys').select('id').where('role', '=', 'admin').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('api_keys')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
     if (existing) return null;
     const system: Principal = { keyId: 0n, keyPrefix: 'system', role: 'admin', poolId: null, participantId: null };
     return issueKey(trx, system, { role: 'admin', poolId: null, label: 'first admin key', key });

@@ -6,7 +6,15 @@ import { todayInChina } from './days.js';
 import { DomainError } from './errors.js';
 import { appendEvent } from './events.js';
 import {
-  applyLossRule, bankAgreement, borrowersByCode, decideReport, giveBackExposure, loanRefusal, type LoanSpec, type LoanState, type MonthlyReport,
+  applyLossRule,
+  bankAgreement,
+  borrowersByCode,
+  decideReport,
+  giveBackExposure,
+  loanRefusal,
+  type LoanSpec,
+  type LoanState,
+  type MonthlyReport,
 } from './loans.js';
 import { admit, type Principal } from './access.js';
 
@@ -50,7 +58,11 @@ export interface TapeResult {
 /** A tape refused as a whole (all-or-nothing mode): nothing was written. */
 export class TapeRefused extends DomainError {
   constructor(readonly result: TapeResult) {
-    super('refused', 'tape-refused', `${result.refused} of ${result.rows} rows are not valid; nothing was written (all_or_nothing)`);
+    super(
+      'refused',
+      'tape-refused',
+      `${result.refused} of ${result.rows} rows are not valid; nothing was written (all_or_nothing)`,
+    );
   }
 }
 
@@ -81,24 +93,50 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 const sameLoan = (spec: LoanSpec, row: ExistingLoan, borrowerId: bigint | undefined) =>
-  row.agreement_id === spec.agreementId && row.borrower_id === borrowerId && row.kind === spec.kind && row.principal === spec.principal &&
-  row.rate_bp === spec.rateBp && row.disbursed_on === spec.disbursedOn && row.matures_on === spec.maturesOn && row.first_loan === spec.firstLoan &&
-  row.policy_number === (spec.policyNumber ?? null) && row.premium === (spec.premium ?? null);
+  row.agreement_id === spec.agreementId &&
+  row.borrower_id === borrowerId &&
+  row.kind === spec.kind &&
+  row.principal === spec.principal &&
+  row.rate_bp === spec.rateBp &&
+  row.disbursed_on === spec.disbursedOn &&
+  row.matures_on === spec.maturesOn &&
+  row.first_loan === spec.firstLoan &&
+  row.policy_number === (spec.policyNumber ?? null) &&
+  row.premium === (spec.premium ?? null);
 
 interface ExistingLoan {
-  reference: string; agreement_id: bigint; borrower_id: bigint; kind: string; principal: bigint; rate_bp: number; disbursed_on: string; matures_on: string;
-  first_loan: boolean; policy_number: string | null; premium: bigint | null;
+  reference: string;
+  agreement_id: bigint;
+  borrower_id: bigint;
+  kind: string;
+  principal: bigint;
+  rate_bp: number;
+  disbursed_on: string;
+  matures_on: string;
+  first_loan: boolean;
+  policy_number: string | null;
+  premium: bigint | null;
 }
 
 /** The agreements a tape names, each checked to be the bank's own; a missing one refuses its rows. */
-async function agreementsOf(db: Kysely<Database>, principal: Principal, poolId: bigint, ids: Iterable<bigint>): Promise<Map<bigint, Agreement | DomainError>> {
+async function agreementsOf(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  ids: Iterable<bigint>,
+): Promise<Map<bigint, Agreement | DomainError>> {
   const found = new Map<bigint, Agreement | DomainError>();
   for (const id of [...new Set(ids)].sort((a, b) => (a < b ? -1 : 1))) {
     try {
       found.set(id, (await bankAgreement(db, principal, poolId, id)).agreement);
     } catch (err) {
       if (!(err instanceof DomainError) || err.kind !== 'not_found') throw err;
-      found.set(id, new DomainError('invalid', 'validation', `agreement ${id} is not an agreement of this bank`, { field: 'agreement_id' }));
+      found.set(
+        id,
+        new DomainError('invalid', 'validation', `agreement ${id} is not an agreement of this bank`, {
+          field: 'agreement_id',
+        }),
+      );
     }
   }
   return found;
@@ -108,7 +146,13 @@ async function agreementsOf(db: Kysely<Database>, principal: Principal, poolId: 
  * Enrols a bank's loan tape (see above). Exposure rows are locked in agreement order for the request. The
  * tape is read once the bank is admitted: a key that may not send one learns nothing from how it parses.
  */
-export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, read: () => Promise<TapeRow<LoanSpec>[]>, mode: TapeMode): Promise<TapeResult> {
+export async function enrolLoanTape(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  read: () => Promise<TapeRow<LoanSpec>[]>,
+  mode: TapeMode,
+): Promise<TapeResult> {
   admit(principal, 'loans.enrol-tape', poolId);
   const rows = await read();
   if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
@@ -116,8 +160,15 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
   // One today for the whole tape: a tape read across midnight judges every row alike.
   const today = todayInChina();
   const specs = rows.flatMap((r) => ('spec' in r ? [r.spec] : []));
-  const agreements = await agreementsOf(db, principal, poolId, specs.map((s) => s.agreementId));
-  const borrowers = await borrowersByCode(db, poolId, [...new Set(specs.map((s) => s.borrowerCreditCode).filter((c) => !creditCodeProblem(c)))]);
+  const agreements = await agreementsOf(
+    db,
+    principal,
+    poolId,
+    specs.map((s) => s.agreementId),
+  );
+  const borrowers = await borrowersByCode(db, poolId, [
+    ...new Set(specs.map((s) => s.borrowerCreditCode).filter((c) => !creditCodeProblem(c))),
+  ]);
 
   const used = new Map<bigint, bigint>();
   const lockable = [...agreements].filter(([, a]) => !(a instanceof DomainError)).map(([id]) => id);
@@ -147,7 +198,15 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
     for (const r of found.rows) existing.set(r.reference, r);
   }
 
-  const result: TapeResult = { mode, rows: rows.length, accepted: 0, unchanged: 0, refused: 0, principal: 0n, errors: [] };
+  const result: TapeResult = {
+    mode,
+    rows: rows.length,
+    accepted: 0,
+    unchanged: 0,
+    refused: 0,
+    principal: 0n,
+    errors: [],
+  };
   const accepted: { spec: LoanSpec; borrowerId: bigint; termsVersion: number }[] = [];
   const lineOf = new Map<string, number>();
   for (const row of rows) {
@@ -159,7 +218,14 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
     const fail = (err: DomainError) => result.errors.push(rowError(line, spec.reference, err));
     const earlier = lineOf.get(spec.reference);
     if (earlier !== undefined) {
-      fail(new DomainError('invalid', 'validation', `reference ${spec.reference} is already on line ${earlier} of this tape`, { field: 'reference' }));
+      fail(
+        new DomainError(
+          'invalid',
+          'validation',
+          `reference ${spec.reference} is already on line ${earlier} of this tape`,
+          { field: 'reference' },
+        ),
+      );
       continue;
     }
     lineOf.set(spec.reference, line);
@@ -167,7 +233,15 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
     const before = existing.get(spec.reference);
     if (before) {
       if (sameLoan(spec, before, borrower?.id)) result.unchanged++;
-      else fail(new DomainError('conflict', 'conflict', `the bank already enrolled another loan with reference ${spec.reference}`, { field: 'reference' }));
+      else
+        fail(
+          new DomainError(
+            'conflict',
+            'conflict',
+            `the bank already enrolled another loan with reference ${spec.reference}`,
+            { field: 'reference' },
+          ),
+        );
       continue;
     }
     const agreement = agreements.get(spec.agreementId)!;
@@ -183,7 +257,14 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
     const terms = termsOn(agreement, spec.disbursedOn)!;
     const after = used.get(spec.agreementId)! + spec.principal;
     if (after > terms.creditLine) {
-      fail(new DomainError('refused', 'loan-refused', `the loan would take the agreement past its credit line of ${terms.creditLine} fen`, { rule: 'credit_line' }));
+      fail(
+        new DomainError(
+          'refused',
+          'loan-refused',
+          `the loan would take the agreement past its credit line of ${terms.creditLine} fen`,
+          { rule: 'credit_line' },
+        ),
+      );
       continue;
     }
     used.set(spec.agreementId, after);
@@ -211,18 +292,33 @@ export async function enrolLoanTape(db: Kysely<Database>, principal: Principal, 
       SELECT count(*)::text AS n FROM ins`.execute(db);
     if (Number(inserted.rows[0]!.n) !== part.length) {
       // Another request enrolled one of these references after this tape read them: retry sees it.
-      throw new DomainError('conflict', 'conflict', 'a loan with a reference of this tape was enrolled meanwhile; send the tape again');
+      throw new DomainError(
+        'conflict',
+        'conflict',
+        'a loan with a reference of this tape was enrolled meanwhile; send the tape again',
+      );
     }
   }
   for (const [agreementId, after] of [...used].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const taken = after - startUsed.get(agreementId)!;
     if (taken === 0n) continue;
-    await db.updateTable('agreement_exposure').set({ used: sql`used + ${taken.toString()}::int8` }).where('pool_id', '=', poolId).where('agreement_id', '=', agreementId).execute();
+    await db
+      .updateTable('agreement_exposure')
+      .set({ used: sql`used + ${taken.toString()}::int8` })
+      .where('pool_id', '=', poolId)
+      .where('agreement_id', '=', agreementId)
+      .execute();
   }
   await refreshStatistics(db, accepted.length);
   result.accepted = accepted.length;
   result.principal = accepted.reduce((sum, a) => sum + a.spec.principal, 0n);
-  await appendEvent(db, { poolId, type: 'loan_tape.enrolled', subject: `participant/${bankId}`, participantId: bankId, data: tapeSummary(result) });
+  await appendEvent(db, {
+    poolId,
+    type: 'loan_tape.enrolled',
+    subject: `participant/${bankId}`,
+    participantId: bankId,
+    data: tapeSummary(result),
+  });
   return result;
 }
 
@@ -231,7 +327,13 @@ export interface ReportRowSpec extends MonthlyReport {
 }
 
 interface LockedLoan {
-  id: bigint; reference: string; agreement_id: bigint; terms_version: number; state: LoanState; outstanding: bigint; disbursed_on: string;
+  id: bigint;
+  reference: string;
+  agreement_id: bigint;
+  terms_version: number;
+  state: LoanState;
+  outstanding: bigint;
+  disbursed_on: string;
 }
 
 /**
@@ -239,10 +341,17 @@ interface LockedLoan {
  * in tape order, month after month; the loans' rows are locked for the request. The tape is read once the
  * bank is admitted, like a tape of loans.
  */
-export async function reportLoanTape(db: Kysely<Database>, principal: Principal, poolId: bigint, read: () => Promise<TapeRow<ReportRowSpec>[]>, mode: TapeMode): Promise<TapeResult> {
+export async function reportLoanTape(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  read: () => Promise<TapeRow<ReportRowSpec>[]>,
+  mode: TapeMode,
+): Promise<TapeResult> {
   admit(principal, 'loans.report-tape', poolId);
   const rows = await read();
-  if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a loan\'s bank reports on it');
+  if (principal.participantId === null)
+    throw new DomainError('forbidden', 'forbidden', "only a loan's bank reports on it");
   const bankId = principal.participantId;
   const today = todayInChina();
   const specs = rows.flatMap((r) => ('spec' in r ? [r.spec] : []));
@@ -264,12 +373,26 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
   for (const part of chunks(ids)) {
     const last = await sql<{ loan_id: bigint; month: string }>`
       SELECT l.id AS loan_id, r.month FROM unnest(${part}::text[]::int8[]) AS l(id)
-      CROSS JOIN LATERAL (SELECT month FROM loan_reports WHERE pool_id = ${poolId.toString()}::int8 AND loan_id = l.id ORDER BY month DESC LIMIT 1) r`.execute(db);
+      CROSS JOIN LATERAL (SELECT month FROM loan_reports WHERE pool_id = ${poolId.toString()}::int8 AND loan_id = l.id ORDER BY month DESC LIMIT 1) r`.execute(
+      db,
+    );
     for (const r of last.rows) lastMonth.set(BigInt(r.loan_id), r.month);
   }
-  const asked = specs.flatMap((s) => (loans.has(s.reference) && /^\d{4}-\d{2}-01$/.test(s.month) ? [{ id: loans.get(s.reference)!.id, month: s.month }] : []));
+  const asked = specs.flatMap((s) =>
+    loans.has(s.reference) && /^\d{4}-\d{2}-01$/.test(s.month)
+      ? [{ id: loans.get(s.reference)!.id, month: s.month }]
+      : [],
+  );
   for (const part of chunks(asked)) {
-    const found = await sql<{ loan_id: bigint; month: string; outstanding: bigint; overdue_principal: bigint; overdue_interest: bigint; days_past_due: number; classification: string }>`
+    const found = await sql<{
+      loan_id: bigint;
+      month: string;
+      outstanding: bigint;
+      overdue_principal: bigint;
+      overdue_interest: bigint;
+      days_past_due: number;
+      classification: string;
+    }>`
       SELECT r.loan_id, r.month, r.outstanding, r.overdue_principal, r.overdue_interest, r.days_past_due, r.classification
       FROM unnest(${part.map((p) => p.id.toString())}::text[]::int8[], ${part.map((p) => p.month)}::text[]::date[]) AS t(loan_id, month)
       CROSS JOIN LATERAL (
@@ -277,15 +400,28 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
       ) r`.execute(db);
     for (const r of found.rows) {
       reported.set(`${r.loan_id}/${r.month}`, {
-        month: r.month, outstanding: BigInt(r.outstanding), overduePrincipal: BigInt(r.overdue_principal), overdueInterest: BigInt(r.overdue_interest),
-        daysPastDue: r.days_past_due, classification: r.classification as MonthlyReport['classification'],
+        month: r.month,
+        outstanding: BigInt(r.outstanding),
+        overduePrincipal: BigInt(r.overdue_principal),
+        overdueInterest: BigInt(r.overdue_interest),
+        daysPastDue: r.days_past_due,
+        classification: r.classification as MonthlyReport['classification'],
       });
     }
   }
   const agreements = new Map<bigint, Agreement>();
-  for (const id of new Set([...loans.values()].map((l) => l.agreement_id))) agreements.set(id, await agreementSeenBy(db, principal, poolId, id));
+  for (const id of new Set([...loans.values()].map((l) => l.agreement_id)))
+    agreements.set(id, await agreementSeenBy(db, principal, poolId, id));
 
-  const result: TapeResult = { mode, rows: rows.length, accepted: 0, unchanged: 0, refused: 0, principal: 0n, errors: [] };
+  const result: TapeResult = {
+    mode,
+    rows: rows.length,
+    accepted: 0,
+    unchanged: 0,
+    refused: 0,
+    principal: 0n,
+    errors: [],
+  };
   const accepted: { loan: LockedLoan; report: MonthlyReport }[] = [];
   const repaid = new Map<bigint, bigint>();
   const defaulted: { loan: LockedLoan; report: MonthlyReport }[] = [];
@@ -297,7 +433,12 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
     const { spec, line } = row;
     const loan = loans.get(spec.reference);
     if (!loan) {
-      result.errors.push({ line, reference: spec.reference, field: 'reference', message: `the bank has no loan with reference ${spec.reference}` });
+      result.errors.push({
+        line,
+        reference: spec.reference,
+        field: 'reference',
+        message: `the bank has no loan with reference ${spec.reference}`,
+      });
       continue;
     }
     const before = reported.get(`${loan.id}/${spec.month}`);
@@ -307,7 +448,13 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
     }
     const terms = agreements.get(loan.agreement_id)!.versions.find((v) => v.version === loan.terms_version)!;
     try {
-      const effect = decideReport({ state: loan.state, outstanding: loan.outstanding, disbursedOn: loan.disbursed_on }, lastMonth.get(loan.id) ?? null, spec, terms.overdueDays, today);
+      const effect = decideReport(
+        { state: loan.state, outstanding: loan.outstanding, disbursedOn: loan.disbursed_on },
+        lastMonth.get(loan.id) ?? null,
+        spec,
+        terms.overdueDays,
+        today,
+      );
       accepted.push({ loan, report: spec });
       repaid.set(loan.agreement_id, (repaid.get(loan.agreement_id) ?? 0n) + effect.repaid);
       if (effect.defaulted) defaulted.push({ loan, report: spec });
@@ -328,7 +475,9 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
         ${part.map((a) => a.loan.id.toString())}::text[]::int8[], ${part.map((a) => a.report.month)}::text[]::date[], ${part.map((a) => a.report.outstanding.toString())}::text[]::int8[],
         ${part.map((a) => a.report.overduePrincipal.toString())}::text[]::int8[], ${part.map((a) => a.report.overdueInterest.toString())}::text[]::int8[],
         ${part.map((a) => String(a.report.daysPastDue))}::text[]::int4[], ${part.map((a) => a.report.classification)}::text[])
-        AS t(loan_id, month, outstanding, overdue_principal, overdue_interest, days_past_due, classification)`.execute(db);
+        AS t(loan_id, month, outstanding, overdue_principal, overdue_interest, days_past_due, classification)`.execute(
+      db,
+    );
   }
   const moved = [...new Map(accepted.map((a) => [a.loan.id, a.loan])).values()];
   const defaultOf = new Map(defaulted.map((d) => [d.loan.id, d.report]));
@@ -343,27 +492,61 @@ export async function reportLoanTape(db: Kysely<Database>, principal: Principal,
   }
   // The exposure rows this tape moves (repayments, the loss rule) are locked once, in agreement order, as
   // every enrolment locks them: two tapes never wait on each other in a circle.
-  const touched = [...new Set([...repaid.keys(), ...defaulted.map((d) => d.loan.agreement_id)])].sort((a, b) => (a < b ? -1 : 1));
+  const touched = [...new Set([...repaid.keys(), ...defaulted.map((d) => d.loan.agreement_id)])].sort((a, b) =>
+    a < b ? -1 : 1,
+  );
   if (touched.length > 0) {
-    await db.selectFrom('agreement_exposure').select('agreement_id').where('pool_id', '=', poolId).where('agreement_id', 'in', touched).orderBy('agreement_id').forUpdate().execute();
+    await db
+      .selectFrom('agreement_exposure')
+      .select('agreement_id')
+      .where('pool_id', '=', poolId)
+      .where('agreement_id', 'in', touched)
+      .orderBy('agreement_id')
+      .forUpdate()
+      .execute();
   }
   await giveBackExposure(db, poolId, repaid);
   for (const { loan, report } of defaulted) {
-    await appendEvent(db, { poolId, type: 'loan.defaulted', subject: `loan/${loan.id}`, participantId: bankId, data: { days_past_due: report.daysPastDue, claimable_from: report.month } });
+    await appendEvent(db, {
+      poolId,
+      type: 'loan.defaulted',
+      subject: `loan/${loan.id}`,
+      participantId: bankId,
+      data: { days_past_due: report.daysPastDue, claimable_from: report.month },
+    });
   }
   const years = new Map<bigint, string[]>();
-  for (const { loan, report } of defaulted) years.set(loan.agreement_id, [...(years.get(loan.agreement_id) ?? []), report.month.slice(0, 4)]);
-  for (const [agreementId, ys] of [...years].sort(([a], [b]) => (a < b ? -1 : 1))) await applyLossRule(db, poolId, agreements.get(agreementId)!, ys);
+  for (const { loan, report } of defaulted)
+    years.set(loan.agreement_id, [...(years.get(loan.agreement_id) ?? []), report.month.slice(0, 4)]);
+  for (const [agreementId, ys] of [...years].sort(([a], [b]) => (a < b ? -1 : 1)))
+    await applyLossRule(db, poolId, agreements.get(agreementId)!, ys);
 
   await refreshStatistics(db, accepted.length);
   result.accepted = accepted.length;
   result.principal = [...repaid.values()].reduce((s, v) => s + v, 0n);
-  await appendEvent(db, { poolId, type: 'loan_tape.reported', subject: `participant/${bankId}`, participantId: bankId, data: tapeSummary(result) });
+  await appendEvent(db, {
+    poolId,
+    type: 'loan_tape.reported',
+    subject: `participant/${bankId}`,
+    participantId: bankId,
+    data: tapeSummary(result),
+  });
   return result;
 }
 
 const sameReport = (a: MonthlyReport, b: MonthlyReport) =>
-  a.month === b.month && a.outstanding === b.outstanding && a.overduePrincipal === b.overduePrincipal && a.overdueInterest === b.overdueInterest &&
-  a.daysPastDue === b.daysPastDue && a.classification === b.classification;
+  a.month === b.month &&
+  a.outstanding === b.outstanding &&
+  a.overduePrincipal === b.overduePrincipal &&
+  a.overdueInterest === b.overdueInterest &&
+  a.daysPastDue === b.daysPastDue &&
+  a.classification === b.classification;
 
-const tapeSummary = (r: TapeResult) => ({ mode: r.mode, rows: r.rows, accepted: r.accepted, unchanged: r.unchanged, refused: r.refused, principal: r.principal.toString() });
+const tapeSummary = (r: TapeResult) => ({
+  mode: r.mode,
+  rows: r.rows,
+  accepted: r.accepted,
+  unchanged: r.unchanged,
+  refused: r.refused,
+  principal: r.principal.toString(),
+});

@@ -43,7 +43,13 @@ export interface Loan {
 }
 
 export type { LoanState };
-export const CLASSIFICATIONS = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'] as const satisfies readonly LoanClassification[];
+export const CLASSIFICATIONS = [
+  'normal',
+  'special_mention',
+  'substandard',
+  'doubtful',
+  'loss',
+] as const satisfies readonly LoanClassification[];
 
 export interface MonthlyReport {
   month: string;
@@ -76,33 +82,51 @@ export interface BorrowerRecord {
  * enrolment in one place, for a single loan and for every row of a tape. A loan is enrolled once disbursed,
  * so never with a disbursement after today. The credit line is checked apart, under the exposure row's lock.
  */
-export function loanRefusal(agreement: Agreement, spec: LoanSpec, borrower: BorrowerRecord | undefined, today: string): DomainError | null {
-  if (agreement.suspension?.suspended) return refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
+export function loanRefusal(
+  agreement: Agreement,
+  spec: LoanSpec,
+  borrower: BorrowerRecord | undefined,
+  today: string,
+): DomainError | null {
+  if (agreement.suspension?.suspended)
+    return refuse('suspended', `the agreement is suspended: ${agreement.suspension.reason}`);
   const dateRefusal = eventDayRefusal('disbursed_on', spec.disbursedOn, today);
   if (dateRefusal) return dateRefusal;
   const terms = termsOn(agreement, spec.disbursedOn);
   if (!terms) return refuse('terms_in_force', `the agreement has no terms in force on ${spec.disbursedOn}`);
   const codeProblem = creditCodeProblem(spec.borrowerCreditCode);
   if (codeProblem) return invalidField('borrower_credit_code', codeProblem);
-  if (!borrower) return refuse('borrower_registered', `no enterprise with credit code ${spec.borrowerCreditCode} is registered in this pool`);
+  if (!borrower)
+    return refuse(
+      'borrower_registered',
+      `no enterprise with credit code ${spec.borrowerCreditCode} is registered in this pool`,
+    );
   if (!borrower.inZone) return refuse('borrower_in_zone', 'the borrower is not an enterprise of the zone');
   if (!borrower.techSmeExpires || borrower.techSmeExpires < spec.disbursedOn) {
     return refuse('borrower_tech_sme', 'the borrower holds no tech-SME certificate valid on the disbursement date');
   }
-  if (!terms.eligibleKinds.includes(spec.kind)) return refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
-  if (spec.principal > terms.maxPrincipal) return refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
+  if (!terms.eligibleKinds.includes(spec.kind))
+    return refuse('eligible_kind', `${spec.kind} loans are not eligible under the terms in force`);
+  if (spec.principal > terms.maxPrincipal)
+    return refuse('max_principal', `the principal is above the ${terms.maxPrincipal} fen the terms allow`);
   if (spec.maturesOn <= spec.disbursedOn) return invalidField('matures_on', 'a loan matures after it is disbursed');
   const months = termMonths(spec.disbursedOn, spec.maturesOn);
-  if (months > terms.maxTermMonths) return refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
+  if (months > terms.maxTermMonths)
+    return refuse('max_term', `a term of ${months} months is above the ${terms.maxTermMonths} the terms allow`);
   if (spec.kind === 'performance_bond_insured') {
     if (agreement.insurerId === null) return refuse('insurer', 'an insured loan needs an agreement with an insurer');
-    if (!spec.policyNumber || spec.premium === undefined) return invalidField('policy_number', 'an insured loan carries its policy number and premium');
+    if (!spec.policyNumber || spec.premium === undefined)
+      return invalidField('policy_number', 'an insured loan carries its policy number and premium');
   }
   return null;
 }
 
 /** Enterprises of the pool by credit code, for the enrolment rules. */
-export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, codes: string[]): Promise<Map<string, BorrowerRecord>> {
+export async function borrowersByCode(
+  db: Kysely<Database>,
+  poolId: bigint,
+  codes: string[],
+): Promise<Map<string, BorrowerRecord>> {
   if (codes.length === 0) return new Map();
   const rows = await db
     .selectFrom('participants')
@@ -111,7 +135,9 @@ export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, code
     .where('kind', '=', 'enterprise')
     .where('credit_code', '=', sql<string>`any(${codes}::text[])`)
     .execute();
-  return new Map(rows.map((r) => [r.credit_code!, { id: r.id, inZone: r.in_zone ?? false, techSmeExpires: r.tech_sme_expires }]));
+  return new Map(
+    rows.map((r) => [r.credit_code!, { id: r.id, inZone: r.in_zone ?? false, techSmeExpires: r.tech_sme_expires }]),
+  );
 }
 
 /**
@@ -119,10 +145,17 @@ export async function borrowersByCode(db: Kysely<Database>, poolId: bigint, code
  * and the borrower's record, then its principal taken from the agreement's credit line. The line is taken
  * with one conditional update under the exposure row's lock, so concurrent enrolments never pass it.
  */
-export async function enrolLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: LoanSpec): Promise<Loan> {
+export async function enrolLoan(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  spec: LoanSpec,
+): Promise<Loan> {
   admit(principal, 'loans.enrol', poolId);
   const { agreement, bankId } = await bankAgreement(db, principal, poolId, spec.agreementId);
-  const borrower = creditCodeProblem(spec.borrowerCreditCode) ? undefined : (await borrowersByCode(db, poolId, [spec.borrowerCreditCode])).get(spec.borrowerCreditCode);
+  const borrower = creditCodeProblem(spec.borrowerCreditCode)
+    ? undefined
+    : (await borrowersByCode(db, poolId, [spec.borrowerCreditCode])).get(spec.borrowerCreditCode);
   const refusal = loanRefusal(agreement, spec, borrower, todayInChina());
   if (refusal) throw refusal;
   const terms = termsOn(agreement, spec.disbursedOn)!;
@@ -135,7 +168,8 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
     .where(sql<boolean>`used + ${spec.principal.toString()}::int8 <= ${terms.creditLine.toString()}::int8`)
     .returning('used')
     .executeTakeFirst();
-  if (!taken) throw refuse('credit_line', `the loan would take the agreement past its credit line of ${terms.creditLine} fen`);
+  if (!taken)
+    throw refuse('credit_line', `the loan would take the agreement past its credit line of ${terms.creditLine} fen`);
 
   const row = await db
     .insertInto('loans')
@@ -160,13 +194,27 @@ export async function enrolLoan(db: Kysely<Database>, principal: Principal, pool
     .returningAll()
     .executeTakeFirst();
   // The exposure update above rolls back with the request's transaction.
-  if (!row) throw new DomainError('conflict', 'conflict', `the bank already enrolled a loan with reference ${spec.reference}`, { reference: spec.reference });
-  await appendEvent(db, { poolId, type: 'loan.enrolled', subject: `loan/${row.id}`, participantId: bankId, data: { reference: spec.reference, principal: spec.principal.toString() } });
+  if (!row)
+    throw new DomainError('conflict', 'conflict', `the bank already enrolled a loan with reference ${spec.reference}`, {
+      reference: spec.reference,
+    });
+  await appendEvent(db, {
+    poolId,
+    type: 'loan.enrolled',
+    subject: `loan/${row.id}`,
+    participantId: bankId,
+    data: { reference: spec.reference, principal: spec.principal.toString() },
+  });
   return toLoan(row);
 }
 
 /** The caller's own agreement, as a bank admitted to enrol in the pool: another bank's answers 404. */
-export async function bankAgreement(db: Kysely<Database>, principal: Principal, poolId: bigint, agreementId: bigint): Promise<{ agreement: Agreement; bankId: bigint }> {
+export async function bankAgreement(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  agreementId: bigint,
+): Promise<{ agreement: Agreement; bankId: bigint }> {
   if (principal.participantId === null) throw new DomainError('forbidden', 'forbidden', 'only a bank enrols its loans');
   const agreement = await agreementSeenBy(db, principal, poolId, agreementId);
   if (agreement.bankId !== principal.participantId) throw notFound(`agreement ${agreementId}`);
@@ -175,9 +223,22 @@ export async function bankAgreement(db: Kysely<Database>, principal: Principal, 
 
 export function toLoan(r: Selectable<LoansTable>): Loan {
   return {
-    poolId: r.pool_id, id: r.id, bankId: r.bank_id, agreementId: r.agreement_id, reference: r.reference, borrowerId: r.borrower_id,
-    kind: r.kind as LoanKind, principal: r.principal, rateBp: r.rate_bp, disbursedOn: r.disbursed_on, maturesOn: r.matures_on,
-    firstLoan: r.first_loan, policyNumber: r.policy_number, premium: r.premium, termsVersion: r.terms_version, state: r.state,
+    poolId: r.pool_id,
+    id: r.id,
+    bankId: r.bank_id,
+    agreementId: r.agreement_id,
+    reference: r.reference,
+    borrowerId: r.borrower_id,
+    kind: r.kind as LoanKind,
+    principal: r.principal,
+    rateBp: r.rate_bp,
+    disbursedOn: r.disbursed_on,
+    maturesOn: r.matures_on,
+    firstLoan: r.first_loan,
+    policyNumber: r.policy_number,
+    premium: r.premium,
+    termsVersion: r.terms_version,
+    state: r.state,
     outstanding: r.outstanding,
   };
 }
@@ -190,13 +251,16 @@ export function toLoan(r: Selectable<LoansTable>): Loan {
 function loansSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint) {
   const query = db
     .selectFrom('loans')
-    .innerJoin('agreements', (j) => j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'))
+    .innerJoin('agreements', (j) =>
+      j.onRef('agreements.pool_id', '=', 'loans.pool_id').onRef('agreements.id', '=', 'loans.agreement_id'),
+    )
     .selectAll('loans')
     .where('loans.pool_id', '=', poolId);
   if (seesWholePool(principal)) return query;
   const me = principal.participantId ?? -1n;
   if (principal.role === 'bank') return query.where('loans.bank_id', '=', me);
-  if (principal.role === 'insurer') return query.where('agreements.insurer_id', '=', me).where('loans.kind', '=', 'performance_bond_insured');
+  if (principal.role === 'insurer')
+    return query.where('agreements.insurer_id', '=', me).where('loans.kind', '=', 'performance_bond_insured');
   return query.where(sql<boolean>`false`);
 }
 
@@ -207,7 +271,12 @@ export async function getLoan(db: Kysely<Database>, principal: Principal, poolId
 }
 
 /** A loan as getLoan answers it, for an operation already admitted in the pool. */
-export async function loanSeenBy(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Loan> {
+export async function loanSeenBy(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  id: bigint,
+): Promise<Loan> {
   const row = await loansSeenBy(db, principal, poolId).where('loans.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`loan ${id}`);
   return toLoan(row);
@@ -249,26 +318,51 @@ export function decideReport(
   overdueDays: number,
   today: string,
 ): ReportEffect {
-  if (!/^\d{4}-\d{2}-01$/.test(report.month)) throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
+  if (!/^\d{4}-\d{2}-01$/.test(report.month))
+    throw invalidField('month', 'a report is for a month: its first day, YYYY-MM-01');
   const months = { earliest: loan.disbursedOn.slice(0, 8) + '01', latest: today.slice(0, 8) + '01' };
   if (report.month < months.earliest || report.month > months.latest) {
-    throw outsideWindow('month', 'report_month', report.month, months, 'a report is for a month from the one the loan was disbursed in through the current one');
+    throw outsideWindow(
+      'month',
+      'report_month',
+      report.month,
+      months,
+      'a report is for a month from the one the loan was disbursed in through the current one',
+    );
   }
-  if (report.outstanding > loan.outstanding) throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
-  if (report.overduePrincipal > report.outstanding) throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
+  if (report.outstanding > loan.outstanding)
+    throw invalidField('outstanding', `outstanding principal cannot grow: it was ${loan.outstanding} fen`);
+  if (report.overduePrincipal > report.outstanding)
+    throw invalidField('overdue_principal', 'overdue principal is part of the outstanding principal');
   const monthEnd = lastDayOfMonth(report.month);
   const asOf = monthEnd < today ? monthEnd : today;
   const most = daysBetween(loan.disbursedOn, asOf);
   if (report.daysPastDue > most) {
-    throw new DomainError('invalid', 'validation', `${report.daysPastDue} days past due cannot be: the loan was disbursed on ${loan.disbursedOn}, ${most} days before ${asOf}`, {
-      field: 'days_past_due', rule: 'days_since_disbursement', max: most,
-    });
+    throw new DomainError(
+      'invalid',
+      'validation',
+      `${report.daysPastDue} days past due cannot be: the loan was disbursed on ${loan.disbursedOn}, ${most} days before ${asOf}`,
+      {
+        field: 'days_past_due',
+        rule: 'days_since_disbursement',
+        max: most,
+      },
+    );
   }
   if (lastMonth !== null && report.month <= lastMonth) {
-    throw new DomainError('conflict', 'conflict', `${lastMonth} is already reported; reports are appended month after month, never overwritten`, { field: 'month' });
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `${lastMonth} is already reported; reports are appended month after month, never overwritten`,
+      { field: 'month' },
+    );
   }
   const state = nextState(loan.state, report, overdueDays);
-  return { state, repaid: loan.outstanding - report.outstanding, defaulted: state === 'defaulted' && loan.state !== 'defaulted' };
+  return {
+    state,
+    repaid: loan.outstanding - report.outstanding,
+    defaulted: state === 'defaulted' && loan.state !== 'defaulted',
+  };
 }
 
 /**
@@ -277,22 +371,48 @@ export function decideReport(
  * that defaults the loan counts its outstanding principal as the bank's loss of that year, which may
  * suspend the agreement under its loss rule.
  */
-export async function reportLoan(db: Kysely<Database>, principal: Principal, poolId: bigint, loanId: bigint, report: MonthlyReport): Promise<Loan> {
+export async function reportLoan(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  loanId: bigint,
+  report: MonthlyReport,
+): Promise<Loan> {
   admit(principal, 'loans.report', poolId);
   const seen = await loanSeenBy(db, principal, poolId, loanId);
-  if (seen.bankId !== principal.participantId) throw new DomainError('forbidden', 'forbidden', 'only the loan\'s bank reports on it');
+  if (seen.bankId !== principal.participantId)
+    throw new DomainError('forbidden', 'forbidden', "only the loan's bank reports on it");
   // The loan's row is locked for the rest of the request: two reports at once cannot both count a repayment.
-  const locked = await db.selectFrom('loans').select(['outstanding', 'state']).where('pool_id', '=', poolId).where('id', '=', loanId).forUpdate().executeTakeFirstOrThrow();
+  const locked = await db
+    .selectFrom('loans')
+    .select(['outstanding', 'state'])
+    .where('pool_id', '=', poolId)
+    .where('id', '=', loanId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const loan: Loan = { ...seen, outstanding: locked.outstanding, state: locked.state };
-  const last = await db.selectFrom('loan_reports').select('month').where('pool_id', '=', poolId).where('loan_id', '=', loanId).orderBy('month', 'desc').limit(1).executeTakeFirst();
+  const last = await db
+    .selectFrom('loan_reports')
+    .select('month')
+    .where('pool_id', '=', poolId)
+    .where('loan_id', '=', loanId)
+    .orderBy('month', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const agreement = await agreementSeenBy(db, principal, poolId, loan.agreementId);
   const terms = agreement.versions.find((v) => v.version === loan.termsVersion)!;
   const effect = decideReport(loan, last?.month ?? null, report, terms.overdueDays, todayInChina());
   await db
     .insertInto('loan_reports')
     .values({
-      pool_id: poolId, loan_id: loanId, month: report.month, outstanding: report.outstanding, overdue_principal: report.overduePrincipal,
-      overdue_interest: report.overdueInterest, days_past_due: report.daysPastDue, classification: report.classification,
+      pool_id: poolId,
+      loan_id: loanId,
+      month: report.month,
+      outstanding: report.outstanding,
+      overdue_principal: report.overduePrincipal,
+      overdue_interest: report.overdueInterest,
+      days_past_due: report.daysPastDue,
+      classification: report.classification,
     })
     .execute();
   if (effect.repaid > 0n) await giveBackExposure(db, poolId, new Map([[loan.agreementId, effect.repaid]]));
@@ -307,16 +427,32 @@ export async function reportLoan(db: Kysely<Database>, principal: Principal, poo
     .where('id', '=', loanId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await appendEvent(db, { poolId, type: 'loan.reported', subject: `loan/${loanId}`, participantId: loan.bankId, data: { month: report.month, state: effect.state } });
+  await appendEvent(db, {
+    poolId,
+    type: 'loan.reported',
+    subject: `loan/${loanId}`,
+    participantId: loan.bankId,
+    data: { month: report.month, state: effect.state },
+  });
   if (effect.defaulted) {
-    await appendEvent(db, { poolId, type: 'loan.defaulted', subject: `loan/${loanId}`, participantId: loan.bankId, data: { days_past_due: report.daysPastDue, claimable_from: report.month } });
+    await appendEvent(db, {
+      poolId,
+      type: 'loan.defaulted',
+      subject: `loan/${loanId}`,
+      participantId: loan.bankId,
+      data: { days_past_due: report.daysPastDue, claimable_from: report.month },
+    });
     await applyLossRule(db, poolId, agreement, [report.month.slice(0, 4)]);
   }
   return toLoan(row);
 }
 
 /** Gives repaid principal back to the agreements' credit lines. */
-export async function giveBackExposure(db: Kysely<Database>, poolId: bigint, repaid: Map<bigint, bigint>): Promise<void> {
+export async function giveBackExposure(
+  db: Kysely<Database>,
+  poolId: bigint,
+  repaid: Map<bigint, bigint>,
+): Promise<void> {
   for (const [agreementId, amount] of [...repaid].sort(([x], [y]) => (x < y ? -1 : 1))) {
     if (amount === 0n) continue;
     await db
@@ -337,8 +473,19 @@ export async function giveBackExposure(db: Kysely<Database>, poolId: bigint, rep
  * The loss counted is the principal still outstanding when a loan defaulted; the terms are those in force
  * at the end of the year (or the latest, for the current year).
  */
-export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreement: Agreement, years: string[]): Promise<void> {
-  await db.selectFrom('agreement_exposure').select('used').where('pool_id', '=', poolId).where('agreement_id', '=', agreement.id).forUpdate().execute();
+export async function applyLossRule(
+  db: Kysely<Database>,
+  poolId: bigint,
+  agreement: Agreement,
+  years: string[],
+): Promise<void> {
+  await db
+    .selectFrom('agreement_exposure')
+    .select('used')
+    .where('pool_id', '=', poolId)
+    .where('agreement_id', '=', agreement.id)
+    .forUpdate()
+    .execute();
   const latest = await db
     .selectFrom('agreement_suspensions')
     .select('suspended')
@@ -376,17 +523,35 @@ export async function applyLossRule(db: Kysely<Database>, poolId: bigint, agreem
     const base = BigInt(enrolled ?? '0');
     if (loss * 10_000n <= base * BigInt(terms.suspensionLossBp)) continue;
     const reason = `loss rule: ${loss} fen defaulted in ${year}, above ${terms.suspensionLossBp} bp of the ${base} fen enrolled that year`;
-    await db.insertInto('agreement_suspensions').values({ pool_id: poolId, agreement_id: agreement.id, suspended: true, reason, by_key: null }).execute();
+    await db
+      .insertInto('agreement_suspensions')
+      .values({ pool_id: poolId, agreement_id: agreement.id, suspended: true, reason, by_key: null })
+      .execute();
     await appendEvent(db, {
-      poolId, type: 'agreement.suspended', subject: `agreement/${agreement.id}`, participantId: agreement.bankId,
-      data: { reason, rule: 'loss_threshold', year, loss: loss.toString(), enrolled: base.toString(), threshold_bp: terms.suspensionLossBp },
+      poolId,
+      type: 'agreement.suspended',
+      subject: `agreement/${agreement.id}`,
+      participantId: agreement.bankId,
+      data: {
+        reason,
+        rule: 'loss_threshold',
+        year,
+        loss: loss.toString(),
+        enrolled: base.toString(),
+        threshold_bp: terms.suspensionLossBp,
+      },
     });
     return;
   }
 }
 
 /** Loans in id order, a keyset page at a time: those the principal may see (see loansSeenBy). */
-export async function listLoans(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { after?: bigint; limit: number }): Promise<Loan[]> {
+export async function listLoans(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  options: { after?: bigint; limit: number },
+): Promise<Loan[]> {
   admit(principal, 'loans.list', poolId);
   let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);

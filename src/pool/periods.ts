@@ -20,9 +20,16 @@ export interface PeriodClose {
   closedAt: Date;
 }
 
-const lines = (tb: TrialBalance) => tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
+const lines = (tb: TrialBalance) =>
+  tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
 
-export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string): Promise<PeriodClose> {
+export async function closeMonth(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  month: string,
+): Promise<PeriodClose> {
   admit(principal, 'periods.close', poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
   const through = lastDayOfMonth(month);
@@ -30,15 +37,22 @@ export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal
   // Closes of a pool run one at a time, until this request commits: one close at once records a month, and
   // those that waited for it find its record and answer it.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`period-close:${poolId}`}, 0))`.execute(db);
-  const stored = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', through).executeTakeFirst();
+  const stored = await db
+    .selectFrom('period_closes')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('through', '=', through)
+    .executeTakeFirst();
   if (stored) return toClose(month, stored);
   const closed = await ledger.closedThrough(poolId);
-  if (closed !== null && closed > through) throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
+  if (closed !== null && closed > through)
+    throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
   // Months close in order, each with its record: after the first close, the next is the month that follows.
   // Books closed through this very month without its record (the request that closed them failed before
   // it committed) are finished by closing the month again.
   const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
-  if (next !== through) throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
+  if (next !== through)
+    throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
   // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
   await ledger.closeThrough(poolId, through);
   await ledger.seal(poolId);
@@ -46,30 +60,68 @@ export async function closeMonth(db: Kysely<Database>, ledger: Ledger, principal
   const trial = lines(await ledger.trialBalance(poolId, through));
   const row = await db
     .insertInto('period_closes')
-    .values({ pool_id: poolId, through, trial_balance: trial, chain_seq: head?.seq ?? 0n, chain_hash: head?.hash ?? '', by_key: principal.keyId })
+    .values({
+      pool_id: poolId,
+      through,
+      trial_balance: trial,
+      chain_seq: head?.seq ?? 0n,
+      chain_hash: head?.hash ?? '',
+      by_key: principal.keyId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await appendEvent(db, { poolId, type: 'period.closed', subject: `period/${month}`, data: { through, chain_seq: row.chain_seq.toString() } });
+  await appendEvent(db, {
+    poolId,
+    type: 'period.closed',
+    subject: `period/${month}`,
+    data: { through, chain_seq: row.chain_seq.toString() },
+  });
   return toClose(month, row);
 }
 
-const toClose = (month: string, r: { through: string; trial_balance: unknown[]; chain_seq: bigint; chain_hash: string; created_at: Date }): PeriodClose => ({
-  month, through: r.through, trialBalance: r.trial_balance as PeriodClose['trialBalance'], chainSeq: r.chain_seq, chainHash: r.chain_hash, closedAt: r.created_at,
+const toClose = (
+  month: string,
+  r: { through: string; trial_balance: unknown[]; chain_seq: bigint; chain_hash: string; created_at: Date },
+): PeriodClose => ({
+  month,
+  through: r.through,
+  trialBalance: r.trial_balance as PeriodClose['trialBalance'],
+  chainSeq: r.chain_seq,
+  chainHash: r.chain_hash,
+  closedAt: r.created_at,
 });
 
 /** A closed month, checked again: its trial balance recomputed, and the chain verified up to its head. */
-export async function checkMonth(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, month: string) {
+export async function checkMonth(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  month: string,
+) {
   admit(principal, 'periods.check', poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
-  const row = await db.selectFrom('period_closes').selectAll().where('pool_id', '=', poolId).where('through', '=', lastDayOfMonth(month)).executeTakeFirst();
+  const row = await db
+    .selectFrom('period_closes')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('through', '=', lastDayOfMonth(month))
+    .executeTakeFirst();
   if (!row) throw notFound(`a close of ${month}`);
   const close = toClose(month, row);
   const now = lines(await ledger.trialBalance(poolId, close.through));
   const verified = close.chainSeq > 0n ? await ledger.verify(poolId, close.chainSeq) : null;
   const head = close.chainSeq > 0n ? await ledger.digest(poolId, close.chainSeq) : null;
   // Accounts opened after the close (a new bank's receivable) add zero lines: only balances count.
-  const canonical = (tb: PeriodClose['trialBalance']) => JSON.stringify(tb.filter((l) => l.debit !== '0' || l.credit !== '0').map((l) => [l.account, l.debit, l.credit]));
+  const canonical = (tb: PeriodClose['trialBalance']) =>
+    JSON.stringify(tb.filter((l) => l.debit !== '0' || l.credit !== '0').map((l) => [l.account, l.debit, l.credit]));
   const trialBalanceUnchanged = canonical(now) === canonical(close.trialBalance);
   const chainUnchanged = close.chainSeq === 0n || (verified?.ok === true && head?.hash === close.chainHash);
-  return { close, trialBalanceUnchanged, chainUnchanged, unchanged: trialBalanceUnchanged && chainUnchanged, verify: verified };
+  return {
+    close,
+    trialBalanceUnchanged,
+    chainUnchanged,
+    unchanged: trialBalanceUnchanged && chainUnchanged,
+    verify: verified,
+  };
 }

@@ -43,7 +43,12 @@ export interface ParticipantSpec {
 }
 
 /** Creates a pool and opens its books. */
-export async function createPool(db: Kysely<Database>, ledger: Ledger, principal: Principal, spec: { name: string; currency?: string }): Promise<Pool> {
+export async function createPool(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  spec: { name: string; currency?: string },
+): Promise<Pool> {
   admit(principal, 'pools.create');
   const row = await db
     .insertInto('pools')
@@ -74,17 +79,29 @@ function checkParticipant(spec: ParticipantSpec): void {
   const problem = creditCodeProblem(spec.creditCode);
   if (problem) throw invalidField('credit_code', problem);
   if (spec.kind === 'enterprise') {
-    if (!spec.enterprise) throw invalidField('enterprise', 'an enterprise needs its profile: in_zone, and its tech-SME certificate and rating where it has them');
+    if (!spec.enterprise)
+      throw invalidField(
+        'enterprise',
+        'an enterprise needs its profile: in_zone, and its tech-SME certificate and rating where it has them',
+      );
     const e = spec.enterprise;
     if ((e.techSmeCertificate == null) !== (e.techSmeExpires == null)) {
-      throw invalidField('enterprise.tech_sme_expires', 'a tech-SME certificate comes with its expiry date, and an expiry with its certificate');
+      throw invalidField(
+        'enterprise.tech_sme_expires',
+        'a tech-SME certificate comes with its expiry date, and an expiry with its certificate',
+      );
     }
   } else if (spec.enterprise) {
     throw invalidField('enterprise', `a ${spec.kind} has no enterprise profile`);
   }
 }
 
-export async function createParticipant(db: Kysely<Database>, principal: Principal, poolId: bigint, spec: ParticipantSpec): Promise<Participant> {
+export async function createParticipant(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  spec: ParticipantSpec,
+): Promise<Participant> {
   admit(principal, 'participants.create', poolId);
   checkParticipant(spec);
   await poolOf(db, poolId);
@@ -105,9 +122,20 @@ export async function createParticipant(db: Kysely<Database>, principal: Princip
     .returningAll()
     .executeTakeFirst();
   if (!row) {
-    throw new DomainError('conflict', 'participant-exists', `a ${spec.kind} with this name or credit code already exists in pool ${poolId}`, { credit_code: spec.creditCode });
+    throw new DomainError(
+      'conflict',
+      'participant-exists',
+      `a ${spec.kind} with this name or credit code already exists in pool ${poolId}`,
+      { credit_code: spec.creditCode },
+    );
   }
-  await appendEvent(db, { poolId, type: 'participant.created', subject: `participant/${row.id}`, participantId: row.id, data: { kind: row.kind, name: row.name } });
+  await appendEvent(db, {
+    poolId,
+    type: 'participant.created',
+    subject: `participant/${row.id}`,
+    participantId: row.id,
+    data: { kind: row.kind, name: row.name },
+  });
   return toParticipant(row);
 }
 
@@ -122,7 +150,12 @@ function toParticipant(row: ParticipantRow): Participant {
     creditCode: row.credit_code,
     enterprise:
       row.kind === 'enterprise'
-        ? { inZone: row.in_zone ?? false, techSmeCertificate: row.tech_sme_certificate, techSmeExpires: row.tech_sme_expires, creditRating: row.credit_rating as CreditRating | null }
+        ? {
+            inZone: row.in_zone ?? false,
+            techSmeCertificate: row.tech_sme_certificate,
+            techSmeExpires: row.tech_sme_expires,
+            creditRating: row.credit_rating as CreditRating | null,
+          }
         : null,
     createdAt: row.created_at,
   };
@@ -136,16 +169,31 @@ export async function listParticipants(
   options: { after?: bigint; limit: number },
 ): Promise<Participant[]> {
   admit(principal, 'participants.list', poolId);
-  let query = db.selectFrom('participants').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
+  let query = db
+    .selectFrom('participants')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .orderBy('id')
+    .limit(options.limit);
   if (options.after !== undefined) query = query.where('id', '>', options.after);
   if (!seesWholePool(principal)) query = query.where('id', '=', principal.participantId ?? -1n);
   return (await query.execute()).map(toParticipant);
 }
 
-export async function getParticipant(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint): Promise<Participant> {
+export async function getParticipant(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  id: bigint,
+): Promise<Participant> {
   admit(principal, 'participants.read', poolId);
   if (!seesWholePool(principal) && principal.participantId !== id) throw notFound(`participant ${id}`);
-  const row = await db.selectFrom('participants').selectAll().where('pool_id', '=', poolId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('participants')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw notFound(`participant ${id}`);
   return toParticipant(row);
 }

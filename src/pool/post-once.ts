@@ -1,7 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { SQLSTATE } from '../db/sqlstate.js';
-import { LedgerError, type CompanionWriter, type Ledger, type PostingOutcome, type PostingRequest, type Transaction } from '../ledger/index.js';
+import {
+  LedgerError,
+  type CompanionWriter,
+  type Ledger,
+  type PostingOutcome,
+  type PostingRequest,
+  type Transaction,
+} from '../ledger/index.js';
 import { DomainError } from './errors.js';
 
 /**
@@ -17,7 +24,8 @@ import { DomainError } from './errors.js';
  */
 export const MAX_REFUSED_ATTEMPTS = 1000;
 
-const attemptId = (externalId: string, attempt: number) => (attempt === 0 ? externalId : `${externalId}:retry-${attempt}`);
+const attemptId = (externalId: string, attempt: number) =>
+  attempt === 0 ? externalId : `${externalId}:retry-${attempt}`;
 
 /** A row to commit in the ledger transaction that posts the event, built from the posted transaction. */
 export interface StepRecord<T> {
@@ -36,8 +44,17 @@ export interface StepRecord<T> {
  * as it stands, and its record is either there already or, for a step taken before records travelled with
  * their postings, the caller's to write).
  */
-export async function postMoney<T = never>(ledger: Ledger, request: PostingRequest, record?: StepRecord<T>): Promise<{ transaction: Transaction; recorded: boolean }> {
-  const alsoWrite = record && (([outcome]: PostingOutcome[]) => ({ writer: record.writer, row: outcome?.status === 'posted' ? record.row(outcome.transaction) : null }));
+export async function postMoney<T = never>(
+  ledger: Ledger,
+  request: PostingRequest,
+  record?: StepRecord<T>,
+): Promise<{ transaction: Transaction; recorded: boolean }> {
+  const alsoWrite =
+    record &&
+    (([outcome]: PostingOutcome[]) => ({
+      writer: record.writer,
+      row: outcome?.status === 'posted' ? record.row(outcome.transaction) : null,
+    }));
   for (let attempt = 0; attempt < MAX_REFUSED_ATTEMPTS; attempt++) {
     const externalId = attemptId(request.externalId, attempt);
     let outcome: PostingOutcome;
@@ -48,22 +65,41 @@ export async function postMoney<T = never>(ledger: Ledger, request: PostingReque
         // Another request under this id: a refusal (say, dated into a closed month) gives way to the next
         // attempt; a posting stands, and this request conflicts with it.
         if ((await ledger.outcomeOf(request.poolId, externalId))?.status === 'refused') continue;
-        throw new DomainError('conflict', 'conflict', `this reference was used before for another amount or date (${request.externalId})`, { field: 'reference' });
+        throw new DomainError(
+          'conflict',
+          'conflict',
+          `this reference was used before for another amount or date (${request.externalId})`,
+          { field: 'reference' },
+        );
       }
       if ((err as { code?: string }).code === SQLSTATE.step_taken) {
-        throw new DomainError('conflict', 'conflict', 'another request took this step at the same time; read the record again');
+        throw new DomainError(
+          'conflict',
+          'conflict',
+          'another request took this step at the same time; read the record again',
+        );
       }
       throw err;
     }
-    if (outcome.status === 'posted') return { transaction: outcome.transaction, recorded: record !== undefined && !outcome.replayed };
+    if (outcome.status === 'posted')
+      return { transaction: outcome.transaction, recorded: record !== undefined && !outcome.replayed };
     if (outcome.replayed) continue;
     if (outcome.refusal.type === 'insufficient_funds') {
-      throw new DomainError('refused', 'insufficient-funds', `the pool's available balance cannot cover this: ${outcome.refusal.detail}`);
+      throw new DomainError(
+        'refused',
+        'insufficient-funds',
+        `the pool's available balance cannot cover this: ${outcome.refusal.detail}`,
+      );
     }
-    if (outcome.refusal.type === 'period_closed') throw new DomainError('refused', 'period-closed', outcome.refusal.detail);
+    if (outcome.refusal.type === 'period_closed')
+      throw new DomainError('refused', 'period-closed', outcome.refusal.detail);
     throw new DomainError('conflict', 'conflict', outcome.refusal.detail);
   }
-  throw new DomainError('conflict', 'conflict', `${request.externalId} was refused ${MAX_REFUSED_ATTEMPTS} times; it is not tried again`);
+  throw new DomainError(
+    'conflict',
+    'conflict',
+    `${request.externalId} was refused ${MAX_REFUSED_ATTEMPTS} times; it is not tried again`,
+  );
 }
 
 /**
@@ -84,7 +120,11 @@ export async function postedAs(ledger: Ledger, poolId: bigint, externalId: strin
  * day the step is taken again on (its record then committed with it, or, for a step taken before records
  * travelled with their postings, `recorded` is false and the caller writes it).
  */
-export async function postOnce<T = never>(ledger: Ledger, request: PostingRequest, record?: StepRecord<T>): Promise<{ transaction: Transaction; recorded: boolean }> {
+export async function postOnce<T = never>(
+  ledger: Ledger,
+  request: PostingRequest,
+  record?: StepRecord<T>,
+): Promise<{ transaction: Transaction; recorded: boolean }> {
   const earlier = await postedAs(ledger, request.poolId, request.externalId);
   return earlier ? { transaction: earlier, recorded: false } : postMoney(ledger, request, record);
 }

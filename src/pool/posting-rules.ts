@@ -94,24 +94,64 @@ export interface PostingRule {
 }
 
 export const POSTING_RULES: Record<MoneyEvent, PostingRule> = {
-  appropriation_notified: { debit: 'appropriation_receivable', credit: 'fund_capital', description: 'appropriation notified' },
-  appropriation_received: { debit: 'pool_cash', credit: 'appropriation_receivable', description: 'appropriation received into the pool account' },
-  interest_credited: { debit: 'pool_cash', credit: 'interest_income', description: 'interest credited to the pool account' },
+  appropriation_notified: {
+    debit: 'appropriation_receivable',
+    credit: 'fund_capital',
+    description: 'appropriation notified',
+  },
+  appropriation_received: {
+    debit: 'pool_cash',
+    credit: 'appropriation_receivable',
+    description: 'appropriation received into the pool account',
+  },
+  interest_credited: {
+    debit: 'pool_cash',
+    credit: 'interest_income',
+    description: 'interest credited to the pool account',
+  },
   returned_to_treasury: { debit: 'fund_capital', credit: 'pool_cash', description: 'returned to the treasury' },
-  claim_approved: { debit: 'compensation_expense', credit: 'pool_cash', pending: true, description: 'claim approved: compensation reserved' },
-  recovery_reported: { debit: 'recovery_receivable', credit: 'recovery_income', description: 'recovery reported: the pool\'s part receivable from the bank' },
-  recovery_received: { debit: 'pool_cash', credit: 'recovery_receivable', description: 'recovery received from the bank' },
-  award_budget_funded: { debit: 'award_budget_cash', credit: 'award_budget_capital', description: 'award budget funded' },
+  claim_approved: {
+    debit: 'compensation_expense',
+    credit: 'pool_cash',
+    pending: true,
+    description: 'claim approved: compensation reserved',
+  },
+  recovery_reported: {
+    debit: 'recovery_receivable',
+    credit: 'recovery_income',
+    description: "recovery reported: the pool's part receivable from the bank",
+  },
+  recovery_received: {
+    debit: 'pool_cash',
+    credit: 'recovery_receivable',
+    description: 'recovery received from the bank',
+  },
+  award_budget_funded: {
+    debit: 'award_budget_cash',
+    credit: 'award_budget_capital',
+    description: 'award budget funded',
+  },
   award_approved: { debit: 'incentive_expense', credit: 'awards_payable', description: 'incentive award approved' },
-  award_paid: { debit: 'awards_payable', credit: 'award_budget_cash', description: 'incentive award paid from the award budget' },
+  award_paid: {
+    debit: 'awards_payable',
+    credit: 'award_budget_cash',
+    description: 'incentive award paid from the award budget',
+  },
 };
 
-const codeOf = (ref: AccountRef, parties: Parties) => (ref in CHART ? ref : partyAccount(ref as PartyRef, parties).code);
+const codeOf = (ref: AccountRef, parties: Parties) =>
+  ref in CHART ? ref : partyAccount(ref as PartyRef, parties).code;
 
 /** The ledger request for a money event: the rule's legs for the amount, under a business external id. */
 export function postingFor(
   event: MoneyEvent,
-  p: { poolId: bigint; externalId: string; effectiveDate: string; amount: bigint; metadata?: Record<string, unknown> } & Parties,
+  p: {
+    poolId: bigint;
+    externalId: string;
+    effectiveDate: string;
+    amount: bigint;
+    metadata?: Record<string, unknown>;
+  } & Parties,
 ): PostRequest {
   const rule = POSTING_RULES[event];
   if (p.amount <= 0n) throw new RangeError(`${event}: an amount to post is positive`);
@@ -147,7 +187,13 @@ export async function ensureAccounts(ledger: Ledger, poolId: bigint, parties: Pa
   if (parties.article !== undefined) wanted.push(partyAccount('incentive_expense', parties));
   for (const a of wanted) {
     if (done.has(a.code)) continue;
-    await ledger.createAccount(poolId, { code: a.code, name: a.name, type: a.type, currency: 'CNY', noNegative: 'noNegative' in a ? a.noNegative : false });
+    await ledger.createAccount(poolId, {
+      code: a.code,
+      name: a.name,
+      type: a.type,
+      currency: 'CNY',
+      noNegative: 'noNegative' in a ? a.noNegative : false,
+    });
     done.add(a.code);
   }
 }

@@ -42,7 +42,14 @@ export interface StatementLineOut {
 }
 
 const toLine = (r: Selectable<StatementLinesTable>): StatementLineOut => ({
-  id: r.id, bookedOn: r.booked_on, bankRef: r.bank_ref, amount: r.amount, counterparty: r.counterparty, balance: r.balance, memo: r.memo, matchedTx: r.matched_tx,
+  id: r.id,
+  bookedOn: r.booked_on,
+  bankRef: r.bank_ref,
+  amount: r.amount,
+  counterparty: r.counterparty,
+  balance: r.balance,
+  memo: r.memo,
+  matchedTx: r.matched_tx,
 });
 
 /** The first line whose balance is not the previous balance plus its amount, or null. */
@@ -51,7 +58,10 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
     const prev = rows[i - 1]!;
     const row = rows[i]!;
     if (prev.balance + row.amount !== row.balance) {
-      return { line: row.line, message: `line ${row.line}: the balance ${row.balance} fen is not ${prev.balance} + ${row.amount} = ${prev.balance + row.amount} fen` };
+      return {
+        line: row.line,
+        message: `line ${row.line}: the balance ${row.balance} fen is not ${prev.balance} + ${row.amount} = ${prev.balance + row.amount} fen`,
+      };
     }
   }
   return null;
@@ -62,26 +72,49 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
  * read once treasury is admitted.
  */
 export async function importStatement(
-  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, read: () => Promise<{ rows: StatementRow[]; sha256: Buffer }>,
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  read: () => Promise<{ rows: StatementRow[]; sha256: Buffer }>,
 ): Promise<{ lines: number; newLines: number; matched: number }> {
   admit(principal, 'statements.import', poolId);
   const { rows, sha256 } = await read();
   const bad = firstBadBalance(rows);
-  if (bad) throw new DomainError('refused', 'statement-refused', `the running balances do not add up at ${bad.message}`, { line: bad.line });
+  if (bad)
+    throw new DomainError('refused', 'statement-refused', `the running balances do not add up at ${bad.message}`, {
+      line: bad.line,
+    });
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
   const known = new Map<string, Selectable<StatementLinesTable>>();
-  for (const r of await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('bank_ref', 'in', rows.length ? rows.map((r) => r.bankRef) : ['']).execute()) {
+  for (const r of await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('bank_ref', 'in', rows.length ? rows.map((r) => r.bankRef) : [''])
+    .execute()) {
     known.set(r.bank_ref, r);
   }
   const fresh: StatementRow[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
-    if (seen.has(row.bankRef)) throw new DomainError('invalid', 'validation', `line ${row.line}: reference ${row.bankRef} appears twice in the statement`, { field: 'reference', line: row.line });
+    if (seen.has(row.bankRef))
+      throw new DomainError(
+        'invalid',
+        'validation',
+        `line ${row.line}: reference ${row.bankRef} appears twice in the statement`,
+        { field: 'reference', line: row.line },
+      );
     seen.add(row.bankRef);
     const before = known.get(row.bankRef);
     if (!before) fresh.push(row);
     else if (before.amount !== row.amount || before.booked_on !== row.bookedOn || before.balance !== row.balance) {
-      throw new DomainError('conflict', 'conflict', `line ${row.line}: reference ${row.bankRef} was imported before with other figures`, { field: 'reference', line: row.line });
+      throw new DomainError(
+        'conflict',
+        'conflict',
+        `line ${row.line}: reference ${row.bankRef} was imported before with other figures`,
+        { field: 'reference', line: row.line },
+      );
     }
   }
   const imported = await db
@@ -93,13 +126,28 @@ export async function importStatement(
   for (let i = 0; i < fresh.length; i += 5_000) {
     await db
       .insertInto('statement_lines')
-      .values(fresh.slice(i, i + 5_000).map((r) => ({
-        pool_id: poolId, import_id: imported.id, line_no: r.line, booked_on: r.bookedOn, bank_ref: r.bankRef, amount: r.amount, counterparty: r.counterparty, balance: r.balance, memo: r.memo,
-      })))
+      .values(
+        fresh.slice(i, i + 5_000).map((r) => ({
+          pool_id: poolId,
+          import_id: imported.id,
+          line_no: r.line,
+          booked_on: r.bookedOn,
+          bank_ref: r.bankRef,
+          amount: r.amount,
+          counterparty: r.counterparty,
+          balance: r.balance,
+          memo: r.memo,
+        })),
+      )
       .execute();
   }
   const matched = await autoMatch(db, ledger, poolId);
-  await appendEvent(db, { poolId, type: 'statement.imported', subject: `statement/${imported.id}`, data: { lines: rows.length, new_lines: fresh.length, matched } });
+  await appendEvent(db, {
+    poolId,
+    type: 'statement.imported',
+    subject: `statement/${imported.id}`,
+    data: { lines: rows.length, new_lines: fresh.length, matched },
+  });
   return { lines: rows.length, newLines: fresh.length, matched };
 }
 
@@ -109,14 +157,34 @@ export async function importStatement(
  * exactly one posting lies within the tolerance of the line's date.
  */
 async function autoMatch(db: Kysely<Database>, ledger: Ledger, poolId: bigint): Promise<number> {
-  const open = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('matched_tx', 'is', null).orderBy('booked_on').orderBy('id').execute();
+  const open = await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('matched_tx', 'is', null)
+    .orderBy('booked_on')
+    .orderBy('id')
+    .execute();
   if (open.length === 0) return 0;
   await ensureAccounts(ledger, poolId);
   const taken = new Set(
-    (await db.selectFrom('statement_lines').select('matched_tx').where('pool_id', '=', poolId).where('matched_tx', 'is not', null).execute()).map((r) => r.matched_tx!.toString()),
+    (
+      await db
+        .selectFrom('statement_lines')
+        .select('matched_tx')
+        .where('pool_id', '=', poolId)
+        .where('matched_tx', 'is not', null)
+        .execute()
+    ).map((r) => r.matched_tx!.toString()),
   );
-  const postings = (await cashPostings(ledger, poolId, addDays(open[0]!.booked_on, -MATCH_TOLERANCE_DAYS), addDays(open.at(-1)!.booked_on, MATCH_TOLERANCE_DAYS)))
-    .filter((p) => !taken.has(p.transactionId.toString()));
+  const postings = (
+    await cashPostings(
+      ledger,
+      poolId,
+      addDays(open[0]!.booked_on, -MATCH_TOLERANCE_DAYS),
+      addDays(open.at(-1)!.booked_on, MATCH_TOLERANCE_DAYS),
+    )
+  ).filter((p) => !taken.has(p.transactionId.toString()));
   let matched = 0;
   for (const line of open) {
     const fits = postings.filter((p) => p.amount === line.amount && !taken.has(p.transactionId.toString()));
@@ -138,18 +206,52 @@ async function autoMatch(db: Kysely<Database>, ledger: Ledger, poolId: bigint): 
   return matched;
 }
 
-async function recordMatch(db: Kysely<Database>, poolId: bigint, lineId: bigint, txId: bigint, byKey: bigint | null, reason: string) {
-  await db.updateTable('statement_lines').set({ matched_tx: txId }).where('pool_id', '=', poolId).where('id', '=', lineId).execute();
-  await db.insertInto('statement_matches').values({ pool_id: poolId, line_id: lineId, tx_id: txId, action: 'match', by_key: byKey, reason }).execute();
+async function recordMatch(
+  db: Kysely<Database>,
+  poolId: bigint,
+  lineId: bigint,
+  txId: bigint,
+  byKey: bigint | null,
+  reason: string,
+) {
+  await db
+    .updateTable('statement_lines')
+    .set({ matched_tx: txId })
+    .where('pool_id', '=', poolId)
+    .where('id', '=', lineId)
+    .execute();
+  await db
+    .insertInto('statement_matches')
+    .values({ pool_id: poolId, line_id: lineId, tx_id: txId, action: 'match', by_key: byKey, reason })
+    .execute();
 }
 
 /** Treasury matches a line to a pool cash posting of the same amount by hand, saying why. */
-export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, lineId: bigint, txId: bigint, reason: string): Promise<StatementLineOut> {
+export async function matchLine(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  lineId: bigint,
+  txId: bigint,
+  reason: string,
+): Promise<StatementLineOut> {
   admit(principal, 'statements.match', poolId);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
-  const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
+  const line = await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', lineId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
-  if (line.matched_tx !== null) throw new DomainError('conflict', 'conflict', `the line is matched to transaction ${line.matched_tx}; unmatch it first`);
+  if (line.matched_tx !== null)
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `the line is matched to transaction ${line.matched_tx}; unmatch it first`,
+    );
   let tx;
   try {
     tx = await ledger.getTransaction(poolId, txId);
@@ -157,25 +259,67 @@ export async function matchLine(db: Kysely<Database>, ledger: Ledger, principal:
     throw invalidField('transaction_id', `transaction ${txId} does not exist in this pool`);
   }
   const cash = sumOf(tx.entries.filter((e) => e.account === 'pool_cash' && e.phase === 'posted').map((e) => e.amount));
-  if (cash !== line.amount) throw invalidField('transaction_id', `transaction ${txId} moves ${cash} fen through pool cash; the line moves ${line.amount}`);
-  const other = await db.selectFrom('statement_lines').select('id').where('pool_id', '=', poolId).where('matched_tx', '=', txId).executeTakeFirst();
-  if (other) throw new DomainError('conflict', 'conflict', `transaction ${txId} is matched to statement line ${other.id}`);
+  if (cash !== line.amount)
+    throw invalidField(
+      'transaction_id',
+      `transaction ${txId} moves ${cash} fen through pool cash; the line moves ${line.amount}`,
+    );
+  const other = await db
+    .selectFrom('statement_lines')
+    .select('id')
+    .where('pool_id', '=', poolId)
+    .where('matched_tx', '=', txId)
+    .executeTakeFirst();
+  if (other)
+    throw new DomainError('conflict', 'conflict', `transaction ${txId} is matched to statement line ${other.id}`);
   await recordMatch(db, poolId, lineId, txId, principal.keyId, reason);
   return { ...toLine(line), matchedTx: txId };
 }
 
 /** Treasury undoes a match, saying why. */
-export async function unmatchLine(db: Kysely<Database>, principal: Principal, poolId: bigint, lineId: bigint, reason: string): Promise<StatementLineOut> {
+export async function unmatchLine(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  lineId: bigint,
+  reason: string,
+): Promise<StatementLineOut> {
   admit(principal, 'statements.unmatch', poolId);
-  const line = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('id', '=', lineId).forUpdate().executeTakeFirst();
+  const line = await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', lineId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!line) throw notFound(`statement line ${lineId}`);
   if (line.matched_tx === null) throw new DomainError('conflict', 'conflict', 'the line is not matched');
-  await db.updateTable('statement_lines').set({ matched_tx: null }).where('pool_id', '=', poolId).where('id', '=', lineId).execute();
-  await db.insertInto('statement_matches').values({ pool_id: poolId, line_id: lineId, tx_id: line.matched_tx, action: 'unmatch', by_key: principal.keyId, reason }).execute();
+  await db
+    .updateTable('statement_lines')
+    .set({ matched_tx: null })
+    .where('pool_id', '=', poolId)
+    .where('id', '=', lineId)
+    .execute();
+  await db
+    .insertInto('statement_matches')
+    .values({
+      pool_id: poolId,
+      line_id: lineId,
+      tx_id: line.matched_tx,
+      action: 'unmatch',
+      by_key: principal.keyId,
+      reason,
+    })
+    .execute();
   return { ...toLine(line), matchedTx: null };
 }
 
-export async function listLines(db: Kysely<Database>, principal: Principal, poolId: bigint, options: { unmatched?: boolean; after?: bigint; limit: number }): Promise<StatementLineOut[]> {
+export async function listLines(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  options: { unmatched?: boolean; after?: bigint; limit: number },
+): Promise<StatementLineOut[]> {
   admit(principal, 'statements.lines', poolId);
   let q = db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (options.unmatched) q = q.where('matched_tx', 'is', null);
@@ -190,32 +334,68 @@ export interface Reconciliation {
   difference: bigint;
   openingBalance: bigint;
   unmatchedLines: StatementLineOut[];
-  unmatchedPostings: { transactionId: bigint; externalId: string; effectiveDate: string; amount: bigint; description: string }[];
+  unmatchedPostings: {
+    transactionId: bigint;
+    externalId: string;
+    effectiveDate: string;
+    amount: bigint;
+    description: string;
+  }[];
   /** opening + unmatched lines − unmatched postings: equals the difference when the statement is whole. */
   explained: bigint;
   reconciled: boolean;
 }
 
 /** The reconciliation at the end of a day. */
-export async function reconcile(db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, asOf: string): Promise<Reconciliation> {
+export async function reconcile(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  asOf: string,
+): Promise<Reconciliation> {
   admit(principal, 'statements.reconcile', poolId);
   await ensureAccounts(ledger, poolId);
-  const lines = await db.selectFrom('statement_lines').selectAll().where('pool_id', '=', poolId).where('booked_on', '<=', asOf).orderBy('booked_on').orderBy('import_id').orderBy('line_no').execute();
+  const lines = await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('booked_on', '<=', asOf)
+    .orderBy('booked_on')
+    .orderBy('import_id')
+    .orderBy('line_no')
+    .execute();
   const postings = await cashPostings(ledger, poolId, undefined, asOf);
   const postingIds = new Set(postings.map((p) => p.transactionId.toString()));
   const lineTxs = new Set(lines.flatMap((l) => (l.matched_tx === null ? [] : [l.matched_tx.toString()])));
-  const unmatchedLines = lines.filter((l) => l.matched_tx === null || !postingIds.has(l.matched_tx.toString())).map(toLine);
+  const unmatchedLines = lines
+    .filter((l) => l.matched_tx === null || !postingIds.has(l.matched_tx.toString()))
+    .map(toLine);
   const unmatchedPostings = postings
     .filter((p) => !lineTxs.has(p.transactionId.toString()))
-    .map((p) => ({ transactionId: p.transactionId, externalId: p.externalId, effectiveDate: p.effectiveDate, amount: p.amount, description: p.description }));
+    .map((p) => ({
+      transactionId: p.transactionId,
+      externalId: p.externalId,
+      effectiveDate: p.effectiveDate,
+      amount: p.amount,
+      description: p.description,
+    }));
   const first = lines[0];
   const openingBalance = first ? first.balance - first.amount : 0n;
   const statementBalance = lines.at(-1)?.balance ?? 0n;
   const ledgerCash = (await ledger.balance(poolId, 'pool_cash', asOf)).posted;
-  const explained = openingBalance + sumOf(unmatchedLines.map((l) => l.amount)) - sumOf(unmatchedPostings.map((p) => p.amount));
+  const explained =
+    openingBalance + sumOf(unmatchedLines.map((l) => l.amount)) - sumOf(unmatchedPostings.map((p) => p.amount));
   const difference = statementBalance - ledgerCash;
   return {
-    asOf, statementBalance, ledgerCash, difference, openingBalance, unmatchedLines, unmatchedPostings, explained,
+    asOf,
+    statementBalance,
+    ledgerCash,
+    difference,
+    openingBalance,
+    unmatchedLines,
+    unmatchedPostings,
+    explained,
     reconciled: difference === 0n && unmatchedLines.length === 0 && unmatchedPostings.length === 0,
   };
 }

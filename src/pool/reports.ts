@@ -14,16 +14,45 @@ import { cashPostings } from './treasury.js';
  */
 
 export interface AgreementRow {
-  agreement_id: string; name: string; bank_id: string; bank: string; insurer_id: string; credit_line: string; exposure_used: string; exposure_bp: number;
-  loans_active: number; loans_overdue: number; loans_defaulted: number; loans_repaid: number;
+  agreement_id: string;
+  name: string;
+  bank_id: string;
+  bank: string;
+  insurer_id: string;
+  credit_line: string;
+  exposure_used: string;
+  exposure_bp: number;
+  loans_active: number;
+  loans_overdue: number;
+  loans_defaulted: number;
+  loans_repaid: number;
   /** The year the enrolled and defaulted figures cover. */
-  year: number; enrolled_in_year: string; defaulted_in_year: string;
-  loss_ratio_bp: number; suspension_threshold_bp: number; suspended: boolean;
+  year: number;
+  enrolled_in_year: string;
+  defaulted_in_year: string;
+  loss_ratio_bp: number;
+  suspension_threshold_bp: number;
+  suspended: boolean;
 }
 
-export async function agreementsReport(db: Kysely<Database>, principal: Principal, poolId: bigint, year: number): Promise<AgreementRow[]> {
+export async function agreementsReport(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  year: number,
+): Promise<AgreementRow[]> {
   admit(principal, 'reports.read', poolId);
-  const rows = await sql<{ id: bigint; name: string; bank_id: bigint; bank: string; insurer_id: bigint | null; used: bigint; states: Record<string, number> | null; enrolled: string; defaulted: string }>`
+  const rows = await sql<{
+    id: bigint;
+    name: string;
+    bank_id: bigint;
+    bank: string;
+    insurer_id: bigint | null;
+    used: bigint;
+    states: Record<string, number> | null;
+    enrolled: string;
+    defaulted: string;
+  }>`
     SELECT a.id, a.name, a.bank_id, p.name AS bank, a.insurer_id, e.used,
            (SELECT jsonb_object_agg(state, n) FROM (SELECT state, count(*) AS n FROM loans l WHERE l.pool_id = a.pool_id AND l.agreement_id = a.id GROUP BY state) s) AS states,
            (SELECT coalesce(sum(principal), 0) FROM loans l WHERE l.pool_id = a.pool_id AND l.agreement_id = a.id
@@ -42,22 +71,43 @@ export async function agreementsReport(db: Kysely<Database>, principal: Principa
     const enrolled = BigInt(r.enrolled);
     const defaulted = BigInt(r.defaulted);
     out.push({
-      agreement_id: r.id.toString(), name: r.name, bank_id: r.bank_id.toString(), bank: r.bank, insurer_id: r.insurer_id?.toString() ?? '',
-      credit_line: terms.creditLine.toString(), exposure_used: r.used.toString(),
+      agreement_id: r.id.toString(),
+      name: r.name,
+      bank_id: r.bank_id.toString(),
+      bank: r.bank,
+      insurer_id: r.insurer_id?.toString() ?? '',
+      credit_line: terms.creditLine.toString(),
+      exposure_used: r.used.toString(),
       exposure_bp: terms.creditLine > 0n ? Number((r.used * 10_000n) / terms.creditLine) : 0,
-      loans_active: r.states?.active ?? 0, loans_overdue: r.states?.overdue ?? 0, loans_defaulted: r.states?.defaulted ?? 0, loans_repaid: r.states?.repaid ?? 0,
-      year, enrolled_in_year: enrolled.toString(), defaulted_in_year: defaulted.toString(),
-      loss_ratio_bp: enrolled > 0n ? Number((defaulted * 10_000n) / enrolled) : 0, suspension_threshold_bp: terms.suspensionLossBp,
+      loans_active: r.states?.active ?? 0,
+      loans_overdue: r.states?.overdue ?? 0,
+      loans_defaulted: r.states?.defaulted ?? 0,
+      loans_repaid: r.states?.repaid ?? 0,
+      year,
+      enrolled_in_year: enrolled.toString(),
+      defaulted_in_year: defaulted.toString(),
+      loss_ratio_bp: enrolled > 0n ? Number((defaulted * 10_000n) / enrolled) : 0,
+      suspension_threshold_bp: terms.suspensionLossBp,
       suspended: agreement.suspension?.suspended ?? false,
     });
   }
   return out;
 }
 
-export interface ClaimStatusRow { status: string; claims: number; amount: string; oldest_age_days: number; overdue: number }
+export interface ClaimStatusRow {
+  status: string;
+  claims: number;
+  amount: string;
+  oldest_age_days: number;
+  overdue: number;
+}
 
 /** Claims by status: how many, how much, the oldest one's age in days, and how many are past their step's deadline. */
-export async function claimsPipeline(db: Kysely<Database>, principal: Principal, poolId: bigint): Promise<ClaimStatusRow[]> {
+export async function claimsPipeline(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+): Promise<ClaimStatusRow[]> {
   admit(principal, 'reports.read', poolId);
   const today = todayInChina();
   const rows = await sql<{ status: string; claims: string; amount: string; oldest: string | null; overdue: string }>`
@@ -68,14 +118,30 @@ export async function claimsPipeline(db: Kysely<Database>, principal: Principal,
   const by = new Map(rows.rows.map((r) => [r.status, r]));
   return ['submitted', 'deferred', 'approved', 'rejected', 'paid', 'closed'].map((status) => {
     const r = by.get(status);
-    return { status, claims: Number(r?.claims ?? 0), amount: r?.amount ?? '0', oldest_age_days: Number(r?.oldest ?? 0), overdue: Number(r?.overdue ?? 0) };
+    return {
+      status,
+      claims: Number(r?.claims ?? 0),
+      amount: r?.amount ?? '0',
+      oldest_age_days: Number(r?.oldest ?? 0),
+      overdue: Number(r?.overdue ?? 0),
+    };
   });
 }
 
-export interface IncentiveRow { article: number; awards: number; approved: string; paid: string }
+export interface IncentiveRow {
+  article: number;
+  awards: number;
+  approved: string;
+  paid: string;
+}
 
 /** Incentive awards by article: approved (booked) and paid, in fen. */
-export async function incentivesByArticle(db: Kysely<Database>, principal: Principal, poolId: bigint, year?: number): Promise<IncentiveRow[]> {
+export async function incentivesByArticle(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  year?: number,
+): Promise<IncentiveRow[]> {
   admit(principal, 'reports.read', poolId);
   const rows = await sql<{ article: number; awards: string; approved: string; paid: string }>`
     SELECT article, count(*)::text AS awards,
@@ -86,10 +152,19 @@ export async function incentivesByArticle(db: Kysely<Database>, principal: Princ
   return rows.rows.map((r) => ({ article: r.article, awards: Number(r.awards), approved: r.approved, paid: r.paid }));
 }
 
-export interface CashDay { day: string; balance: string }
+export interface CashDay {
+  day: string;
+  balance: string;
+}
 
 /** The pool cash's posted balance at the end of each day it moved, between two days. */
-export async function cashByDay(ledger: Ledger, principal: Principal, poolId: bigint, from?: string, to?: string): Promise<CashDay[]> {
+export async function cashByDay(
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  from?: string,
+  to?: string,
+): Promise<CashDay[]> {
   admit(principal, 'reports.read', poolId);
   await ensureAccounts(ledger, poolId);
   const days = new Map<string, bigint>();

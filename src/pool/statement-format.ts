@@ -41,16 +41,27 @@ export function yuanToFen(text: string): bigint | null {
 
 /** A statement's lines as the domain takes them; refused as a whole at the first line that cannot be read. */
 export function readStatement(text: string): StatementRow[] {
-  const { records } = readCsv(text, STATEMENT_COLUMNS, { unknownColumns: 'ignore', required: REQUIRED, what: 'statement' });
-  const bad = (line: number, message: string) => new UnreadableInput(`line ${line}: ${message}`, [{ path: `body.line.${line}`, message }]);
+  const { records } = readCsv(text, STATEMENT_COLUMNS, {
+    unknownColumns: 'ignore',
+    required: REQUIRED,
+    what: 'statement',
+  });
+  const bad = (line: number, message: string) =>
+    new UnreadableInput(`line ${line}: ${message}`, [{ path: `body.line.${line}`, message }]);
   return records.map(({ line, values }) => {
     const cell = (column: (typeof STATEMENT_COLUMNS)[number]['field']) => values[column] ?? '';
     const day = cell('date').replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
     if (!isDay(day)) throw bad(line, `the date ${cell('date')} is not a calendar day`);
     const amount = yuanToFen(cell('amount'));
-    if (amount === null || amount <= 0n) throw bad(line, `the amount ${cell('amount')} is not a positive amount in yuan`);
+    if (amount === null || amount <= 0n)
+      throw bad(line, `the amount ${cell('amount')} is not a positive amount in yuan`);
     const direction = cell('direction').toUpperCase();
-    const sign = direction === '贷' || direction === 'C' || direction === 'CR' ? 1n : direction === '借' || direction === 'D' || direction === 'DR' ? -1n : 0n;
+    const sign =
+      direction === '贷' || direction === 'C' || direction === 'CR'
+        ? 1n
+        : direction === '借' || direction === 'D' || direction === 'DR'
+          ? -1n
+          : 0n;
     if (sign === 0n) throw bad(line, `the direction ${cell('direction')} is neither 贷 (in) nor 借 (out)`);
     const balance = yuanToFen(cell('balance'));
     if (balance === null) throw bad(line, `the balance ${cell('balance')} is not an amount in yuan`);
@@ -58,7 +69,10 @@ export function readStatement(text: string): StatementRow[] {
       const value = cell(column);
       if (column === 'reference' && value.length < 1) throw bad(line, 'the reference is 1 to 100 characters');
       const issue = value.length > max ? `is at most ${max} characters` : textIssue(value, { multiline });
-      if (issue) throw new UnreadableInput(`line ${line}: the ${column} ${issue}`, [{ path: `body.line.${line}.${column}`, message: issue }]);
+      if (issue)
+        throw new UnreadableInput(`line ${line}: the ${column} ${issue}`, [
+          { path: `body.line.${line}.${column}`, message: issue },
+        ]);
       return value;
     }) as [string, string, string];
     return { line, bookedOn: day, bankRef, amount: sign * amount, counterparty, balance, memo };

@@ -9,6 +9,7 @@ export function textIssue(value: string, options: { multiline?: boolean } = {}):
   if (!value.isWellFormed()) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
   const control = options.multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u;
   const found = control.exec(value);
-  if (found) return `must not contain control characters (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at ${found.index})${options.multiline ? '; tab, line feed and carriage return are allowed' : ''}`;
+  if (found)
+    return `must not contain control characters (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at ${found.index})${options.multiline ? '; tab, line feed and carriage return are allowed' : ''}`;
   return null;
 }

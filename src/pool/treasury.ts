@@ -24,12 +24,20 @@ export interface Appropriation {
 }
 
 const toAppropriation = (r: Selectable<AppropriationsTable>): Appropriation => ({
-  id: r.id, reference: r.reference, amount: r.amount, notifiedOn: r.notified_on, receivedOn: r.received_on,
+  id: r.id,
+  reference: r.reference,
+  amount: r.amount,
+  notifiedOn: r.notified_on,
+  receivedOn: r.received_on,
 });
 
 /** Records an appropriation the treasury has been notified of (拨款通知): receivable, and fund capital. */
 export async function notifyAppropriation(
-  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, spec: { reference: string; amount: bigint; notifiedOn: string },
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  spec: { reference: string; amount: bigint; notifiedOn: string },
 ): Promise<Appropriation> {
   admit(principal, 'appropriations.notify', poolId);
   checkEventDay('notified_on', spec.notifiedOn);
@@ -39,44 +47,104 @@ export async function notifyAppropriation(
     .onConflict((oc) => oc.columns(['pool_id', 'reference']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  const row = inserted ?? (await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', spec.reference).executeTakeFirstOrThrow());
+  const row =
+    inserted ??
+    (await db
+      .selectFrom('appropriations')
+      .selectAll()
+      .where('pool_id', '=', poolId)
+      .where('reference', '=', spec.reference)
+      .executeTakeFirstOrThrow());
   if (row.amount !== spec.amount || row.notified_on !== spec.notifiedOn) {
-    throw new DomainError('conflict', 'conflict', `appropriation ${spec.reference} was recorded with ${row.amount} fen notified on ${row.notified_on}`, { field: 'reference' });
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `appropriation ${spec.reference} was recorded with ${row.amount} fen notified on ${row.notified_on}`,
+      { field: 'reference' },
+    );
   }
   await ensureAccounts(ledger, poolId);
-  await postMoney(ledger, postingFor('appropriation_notified', {
-    poolId, externalId: `appropriation:${refKey(spec.reference)}:notified`, effectiveDate: spec.notifiedOn, amount: spec.amount, metadata: { reference: spec.reference },
-  }));
-  if (inserted) await appendEvent(db, { poolId, type: 'appropriation.notified', subject: `appropriation/${row.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  await postMoney(
+    ledger,
+    postingFor('appropriation_notified', {
+      poolId,
+      externalId: `appropriation:${refKey(spec.reference)}:notified`,
+      effectiveDate: spec.notifiedOn,
+      amount: spec.amount,
+      metadata: { reference: spec.reference },
+    }),
+  );
+  if (inserted)
+    await appendEvent(db, {
+      poolId,
+      type: 'appropriation.notified',
+      subject: `appropriation/${row.id}`,
+      data: { reference: spec.reference, amount: spec.amount.toString() },
+    });
   return toAppropriation(row);
 }
 
 /** Records that a notified appropriation arrived in the pool's account. */
 export async function receiveAppropriation(
-  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint, reference: string, receivedOn: string,
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  reference: string,
+  receivedOn: string,
 ): Promise<Appropriation> {
   admit(principal, 'appropriations.receive', poolId);
   checkEventDay('received_on', receivedOn);
-  const row = await db.selectFrom('appropriations').selectAll().where('pool_id', '=', poolId).where('reference', '=', reference).forUpdate().executeTakeFirst();
+  const row = await db
+    .selectFrom('appropriations')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('reference', '=', reference)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw notFound(`appropriation ${reference}`);
   if (row.received_on !== null && row.received_on !== receivedOn) {
-    throw new DomainError('conflict', 'conflict', `appropriation ${reference} was received on ${row.received_on}`, { field: 'received_on' });
+    throw new DomainError('conflict', 'conflict', `appropriation ${reference} was received on ${row.received_on}`, {
+      field: 'received_on',
+    });
   }
-  if (receivedOn < row.notified_on) throw invalidField('received_on', `an appropriation is received on or after it was notified (${row.notified_on})`);
-  await postMoney(ledger, postingFor('appropriation_received', {
-    poolId, externalId: `appropriation:${refKey(reference)}:received`, effectiveDate: receivedOn, amount: row.amount, metadata: { reference },
-  }));
+  if (receivedOn < row.notified_on)
+    throw invalidField('received_on', `an appropriation is received on or after it was notified (${row.notified_on})`);
+  await postMoney(
+    ledger,
+    postingFor('appropriation_received', {
+      poolId,
+      externalId: `appropriation:${refKey(reference)}:received`,
+      effectiveDate: receivedOn,
+      amount: row.amount,
+      metadata: { reference },
+    }),
+  );
   if (row.received_on === null) {
-    await db.updateTable('appropriations').set({ received_on: receivedOn }).where('pool_id', '=', poolId).where('id', '=', row.id).execute();
-    await appendEvent(db, { poolId, type: 'appropriation.received', subject: `appropriation/${row.id}`, data: { reference, amount: row.amount.toString(), received_on: receivedOn } });
+    await db
+      .updateTable('appropriations')
+      .set({ received_on: receivedOn })
+      .where('pool_id', '=', poolId)
+      .where('id', '=', row.id)
+      .execute();
+    await appendEvent(db, {
+      poolId,
+      type: 'appropriation.received',
+      subject: `appropriation/${row.id}`,
+      data: { reference, amount: row.amount.toString(), received_on: receivedOn },
+    });
   }
   return { ...toAppropriation(row), receivedOn };
 }
 
 /** Interest credited to the pool's account, or money returned to the treasury, under the bank's reference. */
 export async function recordCashEvent(
-  db: Kysely<Database>, ledger: Ledger, principal: Principal, poolId: bigint,
-  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>, spec: { reference: string; amount: bigint; on: string },
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>,
+  spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
   admit(principal, 'cash.record', poolId);
   checkEventDay('on', spec.on);
@@ -84,14 +152,34 @@ export async function recordCashEvent(
   const prefix = event === 'interest_credited' ? 'interest' : 'return';
   const externalId = `${prefix}:${refKey(spec.reference)}`;
   const before = await postedAs(ledger, poolId, externalId);
-  const { transaction: tx } = await postMoney(ledger, postingFor(event, { poolId, externalId, effectiveDate: spec.on, amount: spec.amount, metadata: { reference: spec.reference } }));
+  const { transaction: tx } = await postMoney(
+    ledger,
+    postingFor(event, {
+      poolId,
+      externalId,
+      effectiveDate: spec.on,
+      amount: spec.amount,
+      metadata: { reference: spec.reference },
+    }),
+  );
   // The same reference again is the same event: said once in the feed.
-  if (!before) await appendEvent(db, { poolId, type: `money.${prefix}`, subject: `transaction/${tx.id}`, data: { reference: spec.reference, amount: spec.amount.toString() } });
+  if (!before)
+    await appendEvent(db, {
+      poolId,
+      type: `money.${prefix}`,
+      subject: `transaction/${tx.id}`,
+      data: { reference: spec.reference, amount: spec.amount.toString() },
+    });
   return tx;
 }
 
 /** The pool cash's posted lines between two days, every page. */
-export async function cashPostings(ledger: Ledger, poolId: bigint, from?: string, to?: string): Promise<StatementLine[]> {
+export async function cashPostings(
+  ledger: Ledger,
+  poolId: bigint,
+  from?: string,
+  to?: string,
+): Promise<StatementLine[]> {
   const out: StatementLine[] = [];
   let cursor;
   do {
@@ -122,15 +210,27 @@ export interface PoolPosition {
  * The pool's position at the end of a day (or now), read off its accounts. Reserved amounts are those of
  * pending claims now: the ledger's as-of balances are of posted money.
  */
-export async function poolPosition(ledger: Ledger, principal: Principal, poolId: bigint, asOf?: string): Promise<PoolPosition> {
+export async function poolPosition(
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  asOf?: string,
+): Promise<PoolPosition> {
   admit(principal, 'position.read', poolId);
   await ensureAccounts(ledger, poolId);
   const balance = (code: string) => ledger.balance(poolId, code, asOf);
   const [cash, capital, receivable, expense, recovery, interest, trial] = await Promise.all([
-    balance('pool_cash'), balance('fund_capital'), balance('appropriation_receivable'), balance('compensation_expense'), balance('recovery_income'),
-    balance('interest_income'), ledger.trialBalance(poolId, asOf),
+    balance('pool_cash'),
+    balance('fund_capital'),
+    balance('appropriation_receivable'),
+    balance('compensation_expense'),
+    balance('recovery_income'),
+    balance('interest_income'),
+    ledger.trialBalance(poolId, asOf),
   ]);
-  const recoveriesReceivable = trial.lines.filter((l) => l.account.code.startsWith('recovery_receivable:')).reduce((s, l) => s + l.debit - l.credit, 0n);
+  const recoveriesReceivable = trial.lines
+    .filter((l) => l.account.code.startsWith('recovery_receivable:'))
+    .reduce((s, l) => s + l.debit - l.credit, 0n);
   const reserved = asOf === undefined ? -cash.pending : 0n;
   return {
     asOf: asOf ?? null,

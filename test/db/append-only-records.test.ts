@@ -8,7 +8,16 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const APPEND_ONLY = ['loan_reports', 'agreement_suspensions', 'claim_steps', 'statement_matches', 'ledger_closes', 'period_closes', 'events', 'agreement_terms'];
+const APPEND_ONLY = [
+  'loan_reports',
+  'agreement_suspensions',
+  'claim_steps',
+  'statement_matches',
+  'ledger_closes',
+  'period_closes',
+  'events',
+  'agreement_terms',
+];
 
 it('refuses UPDATE, DELETE and TRUNCATE on every appended record, as the owner too', async () => {
   for (const table of APPEND_ONLY) {

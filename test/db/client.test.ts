@@ -18,13 +18,18 @@ describe('a URL naming a Unix socket folder', () => {
   });
 
   // The embedded server's URLs name its socket; a server given in TEST_DATABASE_URL may be reached by TCP.
-  it.skipIf(!socketFolder)('reaches the server through it (no client address) and sends no "host" setting', async () => {
-    const sql = createSql(adminUrl, { max: 1 });
-    try {
-      const [row] = await sql<[{ client_addr: string | null }]>`SELECT client_addr FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
-      expect(row.client_addr).toBeNull();
-    } finally {
-      await sql.end();
-    }
-  });
+  it.skipIf(!socketFolder)(
+    'reaches the server through it (no client address) and sends no "host" setting',
+    async () => {
+      const sql = createSql(adminUrl, { max: 1 });
+      try {
+        const [row] = await sql<
+          [{ client_addr: string | null }]
+        >`SELECT client_addr FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
+        expect(row.client_addr).toBeNull();
+      } finally {
+        await sql.end();
+      }
+    },
+  );
 });

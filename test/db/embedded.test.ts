@@ -14,7 +14,9 @@ describe('the embedded PostgreSQL', () => {
     try {
       expect(new URL(server.url()).searchParams.has('host')).toBe(false);
       const sql = createSql(server.url(), { max: 1 });
-      const [row] = await sql<[{ tcp: boolean }]>`SELECT client_addr IS NOT NULL AS tcp FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
+      const [row] = await sql<
+        [{ tcp: boolean }]
+      >`SELECT client_addr IS NOT NULL AS tcp FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
       await sql.end();
       expect(row.tcp).toBe(true);
     } finally {

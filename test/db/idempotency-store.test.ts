@@ -23,7 +23,13 @@ async function leased(n: number): Promise<Answer[]> {
       const key = randomUUID();
       const claim = await store.claim(apiKeyId, key, randomBytes(32), 30_000);
       if (claim.kind !== 'acquired') throw new Error(`claim ${claim.kind}`);
-      return { apiKeyId, key, leaseToken: claim.leaseToken, status: 201, body: `{"n":${i},"text":"a \\"quoted\\" body"}` };
+      return {
+        apiKeyId,
+        key,
+        leaseToken: claim.leaseToken,
+        status: 201,
+        body: `{"n":${i},"text":"a \\"quoted\\" body"}`,
+      };
     }),
   );
 }
@@ -42,14 +48,19 @@ describe('recording many answers in one statement', () => {
     await run(answers);
     const rows = await stored(answers);
     expect(rows).toEqual(
-      [...answers].sort((a, b) => (a.key < b.key ? -1 : 1)).map((a) => ({ key: a.key, status: 201, body: a.body, lease_token: null })),
+      [...answers]
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map((a) => ({ key: a.key, status: 201, body: a.body, lease_token: null })),
     );
   });
 
   it('fails as a whole, naming the key, when one lease was lost', async () => {
     const answers = await leased(3);
     const lost = { ...answers[1]!, leaseToken: randomUUID() };
-    await expect(run([answers[0]!, lost, answers[2]!])).rejects.toMatchObject({ code: 'PLK01', message: expect.stringContaining(lost.key) });
+    await expect(run([answers[0]!, lost, answers[2]!])).rejects.toMatchObject({
+      code: 'PLK01',
+      message: expect.stringContaining(lost.key),
+    });
     expect((await stored(answers)).every((r) => r.status === null && r.lease_token !== null)).toBe(true);
   });
 });
@@ -88,7 +99,9 @@ describe('a lease taken over while its answer waits to be recorded', () => {
 
   it('is not recorded over by the statement that records refusals', async () => {
     const [answer] = await leased(1);
-    const outcome = await takenOverMeanwhile(answer!, () => store.finish(answer!.apiKeyId, answer!.key, answer!.leaseToken, { status: 422, body: '{}' }));
+    const outcome = await takenOverMeanwhile(answer!, () =>
+      store.finish(answer!.apiKeyId, answer!.key, answer!.leaseToken, { status: 422, body: '{}' }),
+    );
     expect(outcome).toMatchObject({ code: 'PLK01' });
   });
 });

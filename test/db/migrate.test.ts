@@ -13,7 +13,9 @@ afterAll(() => db.close());
 it('records every migration with its checksum and applies nothing twice', async () => {
   const migrations = await readMigrations();
   expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-  const rows = await db.owner<{ version: number; checksum: string }[]>`SELECT version, checksum FROM schema_migrations ORDER BY version`;
+  const rows = await db.owner<
+    { version: number; checksum: string }[]
+  >`SELECT version, checksum FROM schema_migrations ORDER BY version`;
   expect(rows).toEqual(migrations.map((m) => ({ version: m.version, checksum: m.checksum })));
   expect(await migrate(db.owner, migrations)).toEqual({ applied: [] });
 });
@@ -27,7 +29,12 @@ it('refuses a migration that changed after it was applied', async () => {
 
 it('applies a new migration after the ones already there', async () => {
   const migrations = await readMigrations();
-  const next = { version: migrations.length + 1, name: 'probe', sql: 'CREATE TABLE migration_probe (id int)', checksum: 'probe' };
+  const next = {
+    version: migrations.length + 1,
+    name: 'probe',
+    sql: 'CREATE TABLE migration_probe (id int)',
+    checksum: 'probe',
+  };
   expect(await migrate(db.owner, [...migrations, next])).toEqual({ applied: [next.version] });
   const [row] = await db.owner<[{ t: string | null }]>`SELECT to_regclass('migration_probe')::text AS t`;
   expect(row.t).toBe('migration_probe');
@@ -59,9 +66,13 @@ it('brings rows written before migrations 8 and 9 to their shapes', async () => 
     expect(terms.bonus).toEqual({ credit: 500 });
     const [event] = await owner<[{ data: unknown }]>`SELECT data FROM events`;
     expect(event.data).toEqual({ days_past_due: 95 });
-    const [loan] = await owner<[{ month: string; outstanding: bigint }]>`SELECT defaulted_month::text AS month, defaulted_outstanding AS outstanding FROM loans`;
+    const [loan] = await owner<
+      [{ month: string; outstanding: bigint }]
+    >`SELECT defaulted_month::text AS month, defaulted_outstanding AS outstanding FROM loans`;
     expect(loan).toEqual({ month: '2026-07-01', outstanding: 920n });
-    await expect(owner`INSERT INTO events (pool_id, type, subject, data) VALUES (1, 't', 's', to_jsonb('{}'::text))`).rejects.toThrow(/events_data_object/);
+    await expect(
+      owner`INSERT INTO events (pool_id, type, subject, data) VALUES (1, 't', 's', to_jsonb('{}'::text))`,
+    ).rejects.toThrow(/events_data_object/);
     await expect(owner`UPDATE events SET data = '{}'`).rejects.toThrow(/append-only/);
   } finally {
     // The database stays, as every test database does: dropping one forces a checkpoint of the whole

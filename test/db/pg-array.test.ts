@@ -10,14 +10,32 @@ afterAll(() => db.close());
 
 describe('array literals for unnest()', () => {
   it('round-trips awkward text through PostgreSQL unchanged', async () => {
-    const values = ['plain', '', 'NULL', 'null', 'with "quotes"', 'back\\slash', '\\"both\\"', '{braces}', 'a,b', ' spaced ', '中文 ✓', '{"json": "x\\"y"}', null];
-    const rows = await db.app.sql<{ x: string | null }[]>`SELECT x FROM unnest(${arrayLiteral(values)}::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i`;
+    const values = [
+      'plain',
+      '',
+      'NULL',
+      'null',
+      'with "quotes"',
+      'back\\slash',
+      '\\"both\\"',
+      '{braces}',
+      'a,b',
+      ' spaced ',
+      '中文 ✓',
+      '{"json": "x\\"y"}',
+      null,
+    ];
+    const rows = await db.app.sql<
+      { x: string | null }[]
+    >`SELECT x FROM unnest(${arrayLiteral(values)}::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i`;
     expect(rows.map((r) => r.x)).toEqual(values);
   });
 
   it('sends numbers bare, so large int8 values and negatives keep every digit', async () => {
     const values = [0n, -1n, 9223372036854775807n, -9223372036854775808n, null];
-    const rows = await db.app.sql<{ x: bigint | null }[]>`SELECT x FROM unnest(${arrayLiteral(values)}::int8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`;
+    const rows = await db.app.sql<
+      { x: bigint | null }[]
+    >`SELECT x FROM unnest(${arrayLiteral(values)}::int8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`;
     expect(rows.map((r) => r.x)).toEqual(values);
   });
 

@@ -40,7 +40,8 @@ async function declaredTables(): Promise<Tables> {
     node.members.filter(ts.isPropertySignature).map((m) => ({ name: (m.name as ts.Identifier).text, type: m.type! }));
   const tables: Tables = {};
   for (const { name, type } of properties(interfaces.get('Database')!)) {
-    const table = ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? interfaces.get(type.typeName.text) : undefined;
+    const table =
+      ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? interfaces.get(type.typeName.text) : undefined;
     if (!table) throw new Error(`Database.${name} is not an interface declared in src/db/schema.ts`);
     tables[name] = Object.fromEntries(properties(table).map((p) => [p.name, { nullable: selectsNull(p.type) }]));
   }

@@ -17,16 +17,26 @@ it('answers a transaction whose connection closed before it began, and keeps ser
     await new Promise((r) => setTimeout(r, 200));
     const begun = session.begin();
     const outcome = await Promise.race([
-      session.guard((async () => {
-        begun.execute();
-        await begun;
-        return session.sql`SELECT 1 AS one`;
-      })()).then(() => 'answered', (err: unknown) => (isUnavailable(err) ? 'unavailable' : `failed: ${String(err)}`)),
+      session
+        .guard(
+          (async () => {
+            begun.execute();
+            await begun;
+            return session.sql`SELECT 1 AS one`;
+          })(),
+        )
+        .then(
+          () => 'answered',
+          (err: unknown) => (isUnavailable(err) ? 'unavailable' : `failed: ${String(err)}`),
+        ),
       new Promise((r) => setTimeout(() => r('no answer within 3 s'), 3_000)),
     ]);
     expect(outcome).toBe('unavailable');
     session.release();
-    const [row] = await Promise.race([sql<[{ one: number }]>`SELECT 1 AS one`, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the pool answered nothing')), 3_000))]);
+    const [row] = await Promise.race([
+      sql<[{ one: number }]>`SELECT 1 AS one`,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the pool answered nothing')), 3_000)),
+    ]);
     expect(row.one).toBe(1);
   } finally {
     await sql.end({ timeout: 1 });
@@ -44,7 +54,10 @@ it('refuses a query sent on a reserved connection after its server closed it', a
     await other`SELECT pg_terminate_backend(${pid})`;
     await new Promise((r) => setTimeout(r, 200));
     for (let i = 0; i < 2; i++) {
-      const err = await reserved`SELECT 1`.then(() => undefined, (e: unknown) => e);
+      const err = await reserved`SELECT 1`.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isUnavailable(err), String(err)).toBe(true);
     }
     const [row] = await sql<[{ one: number }]>`SELECT 1 AS one`;
@@ -62,13 +75,18 @@ it('gives up on a statement that goes unanswered, ends its connection, and keeps
   try {
     const session = await Session.reserve(sql, { answer_ms: 300 });
     const begun = session.begin();
-    const [{ pid }] = await session.guard((async () => {
-      begun.execute();
-      await begun;
-      return session.sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-    })());
+    const [{ pid }] = await session.guard(
+      (async () => {
+        begun.execute();
+        await begun;
+        return session.sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+      })(),
+    );
     const started = Date.now();
-    const err = await session.guard(session.sql`SELECT pg_sleep(30)`).then(() => undefined, (e: unknown) => e);
+    const err = await session.guard(session.sql`SELECT pg_sleep(30)`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isUnavailable(err), String(err)).toBe(true);
     expect(Date.now() - started).toBeLessThan(2_000);
     session.release();
@@ -78,7 +96,9 @@ it('gives up on a statement that goes unanswered, ends its connection, and keeps
       if (row.n === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect((await other<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`)[0].n).toBe(0);
+    expect(
+      (await other<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`)[0].n,
+    ).toBe(0);
     const [row] = await sql<[{ one: number }]>`SELECT 1 AS one`;
     expect(row.one).toBe(1);
   } finally {

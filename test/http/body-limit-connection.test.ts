@@ -42,7 +42,10 @@ it('answers a chunked body over the limit with 413 and Connection: close, and cl
   // Five chunks of 256 KiB, past the 1 MiB a JSON body may have, and the body never ends: a server that
   // went on reading it would keep the connection open for as long as the client cares to send.
   for (let i = 0; i < 5 && !socket.destroyed; i++) await new Promise((r) => socket.write(chunk, () => r(undefined)));
-  const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+  const outcome = await Promise.race([
+    closed.then(() => 'closed'),
+    new Promise((r) => setTimeout(() => r('still open'), 3000)),
+  ]);
   socket.destroy();
   expect(received).toMatch(/^HTTP\/1\.1 413 /);
   expect(received.toLowerCase()).toContain('connection: close');
@@ -50,29 +53,49 @@ it('answers a chunked body over the limit with 413 and Connection: close, and cl
   expect(outcome).toBe('closed');
 });
 
-it('a keep-alive client\'s next request after a 413 is answered', async () => {
+it("a keep-alive client's next request after a 413 is answered", async () => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const send = (method: string, path: string, chunks: string[], headers: Record<string, string> = {}) =>
     new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method, path, agent, headers: { authorization: `Bearer ${api.adminKey}`, ...headers } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          agent,
+          headers: { authorization: `Bearer ${api.adminKey}`, ...headers },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
+        },
+      );
       req.on('error', reject);
       for (const c of chunks) req.write(c);
       req.end();
     });
-  const big = await send('POST', '/v1/pools', [CHUNK, CHUNK, CHUNK, CHUNK, CHUNK], { 'content-type': 'application/json', 'idempotency-key': `big-agent-${Date.now()}` }).catch((err: Error) => ({ status: 0, body: err.message, connection: undefined }));
+  const big = await send('POST', '/v1/pools', [CHUNK, CHUNK, CHUNK, CHUNK, CHUNK], {
+    'content-type': 'application/json',
+    'idempotency-key': `big-agent-${Date.now()}`,
+  }).catch((err: Error) => ({ status: 0, body: err.message, connection: undefined }));
   expect(big.status, big.body).toBe(413);
   expect(big.connection).toBe('close');
   for (let i = 0; i < 3; i++) {
-    const next = await send('POST', '/v1/pools', [JSON.stringify({ name: `after ${i}` })], { 'content-type': 'application/json', 'idempotency-key': `after-${i}-${Date.now()}` });
+    const next = await send('POST', '/v1/pools', [JSON.stringify({ name: `after ${i}` })], {
+      'content-type': 'application/json',
+      'idempotency-key': `after-${i}-${Date.now()}`,
+    });
     expect(next.status, next.body).toBe(201);
   }
   // A declared length over the limit closes the connection too: its body is not read either.
-  const declared = await send('POST', '/v1/pools', ['{}'], { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024), 'idempotency-key': `declared-${Date.now()}` }).catch((err: Error) => ({ status: 0, body: err.message, connection: undefined }));
+  const declared = await send('POST', '/v1/pools', ['{}'], {
+    'content-type': 'application/json',
+    'content-length': String(2 * 1024 * 1024),
+    'idempotency-key': `declared-${Date.now()}`,
+  }).catch((err: Error) => ({ status: 0, body: err.message, connection: undefined }));
   expect(declared.status, declared.body).toBe(413);
   expect(declared.connection).toBe('close');
   const health = await send('GET', '/healthz', []);

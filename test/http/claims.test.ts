@@ -21,13 +21,25 @@ const SMALL = 1_000_000n; // 10,000.00 CNY
 const FUNDS = 3_000_000_000n; // 30,000,000.00 CNY
 
 const terms = (over: Record<string, unknown>) => ({
-  pool_share_bp: 3000, insurer_share_bp: 0, bank_share_bp: 7000, public_ceiling_bp: 8000, per_loan_cap: '100000000000', per_enterprise_year_cap: '100000000000',
-  per_bank_year_cap: '100000000000', credit_line: '100000000000', filing_window_days: 3650, eligible_kinds: ['credit', 'performance_bond_insured'],
-  max_principal: '2000000000', max_term_months: 36, suspension_loss_bp: 10_000, ...over,
+  pool_share_bp: 3000,
+  insurer_share_bp: 0,
+  bank_share_bp: 7000,
+  public_ceiling_bp: 8000,
+  per_loan_cap: '100000000000',
+  per_enterprise_year_cap: '100000000000',
+  per_bank_year_cap: '100000000000',
+  credit_line: '100000000000',
+  filing_window_days: 3650,
+  eligible_kinds: ['credit', 'performance_bond_insured'],
+  max_principal: '2000000000',
+  max_term_months: 36,
+  suspension_loss_bp: 10_000,
+  ...over,
 });
 const doc = (name: string) => ({ name, sha256: createHash('sha256').update(name).digest('hex') });
 
-const post = (key: string, path: string, body: unknown) => api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
+const post = (key: string, path: string, body: unknown) =>
+  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
 const get = (key: string, path: string) => api.call('GET', `/v1/pools/${t.poolId}${path}`, { key });
 
 beforeAll(async () => {
@@ -37,34 +49,89 @@ beforeAll(async () => {
   for (let i = 0; i < 10; i++) {
     const code = newCreditCode();
     borrowers.push(code);
-    expectStatus(await post(t.treasury, '/participants', { kind: 'enterprise', name: `Tech ${code}`, credit_code: code, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-12-31' } }), 201);
+    expectStatus(
+      await post(t.treasury, '/participants', {
+        kind: 'enterprise',
+        name: `Tech ${code}`,
+        credit_code: code,
+        enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-12-31' },
+      }),
+      201,
+    );
   }
   const more = async (name: string) => {
-    const bank = expectStatus(await post(t.treasury, '/participants', { kind: 'bank', name, credit_code: newCreditCode() }), 201);
-    const key = expectStatus(await api.call('POST', '/v1/keys', { key: t.treasury, body: { role: 'bank', pool_id: t.poolId, participant_id: bank.id } }), 201).key;
+    const bank = expectStatus(
+      await post(t.treasury, '/participants', { kind: 'bank', name, credit_code: newCreditCode() }),
+      201,
+    );
+    const key = expectStatus(
+      await api.call('POST', '/v1/keys', {
+        key: t.treasury,
+        body: { role: 'bank', pool_id: t.poolId, participant_id: bank.id },
+      }),
+      201,
+    ).key;
     return { id: bank.id as string, key: key as string };
   };
   const parties = [{ id: t.bankId, key: t.bank }, await more('Bank two'), await more('Bank three')];
   // Bank one lends with the insurer's performance bond; bank three's agreement suspends past 3 % of losses.
   const agreementTerms = [
-    terms({ pool_share_bp: 2500, insurer_share_bp: 4500, bank_share_bp: 3000, bonus_bp: { performance_bond_insured: 500 } }),
+    terms({
+      pool_share_bp: 2500,
+      insurer_share_bp: 4500,
+      bank_share_bp: 3000,
+      bonus_bp: { performance_bond_insured: 500 },
+    }),
     terms({}),
     terms({ suspension_loss_bp: 300 }),
   ];
   for (const [i, party] of parties.entries()) {
-    const body = { bank_id: party.id, ...(i === 0 ? { insurer_id: t.insurerId } : {}), name: `政银保 ${i + 1}`, effective_from: '2026-01-01', terms: agreementTerms[i] };
+    const body = {
+      bank_id: party.id,
+      ...(i === 0 ? { insurer_id: t.insurerId } : {}),
+      name: `政银保 ${i + 1}`,
+      effective_from: '2026-01-01',
+      terms: agreementTerms[i],
+    };
     banks.push({ ...party, agreementId: expectStatus(await post(t.treasury, '/agreements', body), 201).id });
   }
 });
 afterAll(() => api.close());
 
-describe('claims, recoveries and the pool\'s money, over a year', () => {
+describe("claims, recoveries and the pool's money, over a year", () => {
   it('funds the pool: an appropriation notified, then received', async () => {
-    expect(expectStatus(await post(t.treasury, '/appropriations', { reference: '大高新财〔2026〕1号', amount: FUNDS.toString(), notified_on: '2026-01-05' }), 201)).toMatchObject({ received_on: null });
-    expect((await post(t.treasury, '/appropriations', { reference: '大高新财〔2026〕1号', amount: '1', notified_on: '2026-01-05' })).status).toBe(409);
-    expectStatus(await post(t.treasury, `/appropriations/${encodeURIComponent('大高新财〔2026〕1号')}/receipt`, { received_on: '2026-01-10' }), 200);
+    expect(
+      expectStatus(
+        await post(t.treasury, '/appropriations', {
+          reference: '大高新财〔2026〕1号',
+          amount: FUNDS.toString(),
+          notified_on: '2026-01-05',
+        }),
+        201,
+      ),
+    ).toMatchObject({ received_on: null });
+    expect(
+      (
+        await post(t.treasury, '/appropriations', {
+          reference: '大高新财〔2026〕1号',
+          amount: '1',
+          notified_on: '2026-01-05',
+        })
+      ).status,
+    ).toBe(409);
+    expectStatus(
+      await post(t.treasury, `/appropriations/${encodeURIComponent('大高新财〔2026〕1号')}/receipt`, {
+        received_on: '2026-01-10',
+      }),
+      200,
+    );
     const position = expectStatus(await get(t.treasury, '/position'), 200);
-    expect(position).toMatchObject({ cash: FUNDS.toString(), available: FUNDS.toString(), appropriated: FUNDS.toString(), appropriations_receivable: '0' });
+    expect(position).toMatchObject({
+      cash: FUNDS.toString(),
+      available: FUNDS.toString(),
+      appropriated: FUNDS.toString(),
+      appropriations_receivable: '0',
+    });
     expect((await get(t.bank, '/position')).status).toBe(403);
   });
 
@@ -72,18 +139,54 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
     const counts = [70, 70, 60];
     const big = [4, 3, 3];
     for (const [b, bank] of banks.entries()) {
-      const rows = ['协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期,首贷,保单号,保费（分）'];
+      const rows = [
+        '协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期,首贷,保单号,保费（分）',
+      ];
       for (let i = 0; i < counts[b]!; i++) {
         const isBig = i < big[b]!;
         const kind = b === 0 ? '履约保证保险' : '信用';
-        rows.push([bank.agreementId, `B${b}-${i}`, borrowers[(b * 3 + i) % 10], kind, (isBig ? BIG : SMALL).toString(), '420', '2026-02-01', '2028-01-31', '否', b === 0 ? `PICC-${i}` : '', b === 0 ? '12000' : ''].join(','));
+        rows.push(
+          [
+            bank.agreementId,
+            `B${b}-${i}`,
+            borrowers[(b * 3 + i) % 10],
+            kind,
+            (isBig ? BIG : SMALL).toString(),
+            '420',
+            '2026-02-01',
+            '2028-01-31',
+            '否',
+            b === 0 ? `PICC-${i}` : '',
+            b === 0 ? '12000' : '',
+          ].join(','),
+        );
       }
-      expect(expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loan-tapes`, { key: bank.key, body: rows.join('\n'), headers: { 'content-type': 'text/csv' } }), 200)).toMatchObject({ accepted: counts[b] });
+      expect(
+        expectStatus(
+          await api.call('POST', `/v1/pools/${t.poolId}/loan-tapes`, {
+            key: bank.key,
+            body: rows.join('\n'),
+            headers: { 'content-type': 'text/csv' },
+          }),
+          200,
+        ),
+      ).toMatchObject({ accepted: counts[b] });
       const reports = ['贷款编号,报告月份,贷款余额（分）,逾期本金（分）,逾期利息（分）,逾期天数,五级分类'];
       for (let i = 0; i < big[b]!; i++) reports.push(`B${b}-${i},2026-07,${BIG},${BIG},3600000,95,次级`);
-      expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loan-report-tapes`, { key: bank.key, body: reports.join('\n'), headers: { 'content-type': 'text/csv' } }), 200);
-      const list = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=1000`, { key: bank.key }), 200);
-      for (const l of list.data.filter((l: { state: string }) => l.state === 'defaulted')) defaulted.push({ bank: b, reference: l.reference, id: l.id });
+      expectStatus(
+        await api.call('POST', `/v1/pools/${t.poolId}/loan-report-tapes`, {
+          key: bank.key,
+          body: reports.join('\n'),
+          headers: { 'content-type': 'text/csv' },
+        }),
+        200,
+      );
+      const list = expectStatus(
+        await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=1000`, { key: bank.key }),
+        200,
+      );
+      for (const l of list.data.filter((l: { state: string }) => l.state === 'defaulted'))
+        defaulted.push({ bank: b, reference: l.reference, id: l.id });
     }
     expect(defaulted).toHaveLength(10);
     const third = expectStatus(await get(t.treasury, `/agreements/${banks[2]!.agreementId}`), 200);
@@ -92,16 +195,28 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
 
   const claims: { id: string; by: string }[] = [];
 
-  it('takes claims from the banks and from the insurer, with the pool\'s share broken down', async () => {
+  it("takes claims from the banks and from the insurer, with the pool's share broken down", async () => {
     const file = (key: string, loanId: string, extra: Record<string, unknown> = {}) =>
-      post(key, '/claims', { loan_id: loanId, loss_principal: BIG.toString(), loss_interest: '3600000', documents: [doc(`notice-${loanId}.pdf`)], ...extra });
+      post(key, '/claims', {
+        loan_id: loanId,
+        loss_principal: BIG.toString(),
+        loss_interest: '3600000',
+        documents: [doc(`notice-${loanId}.pdf`)],
+        ...extra,
+      });
     for (const d of defaulted) {
       const insured = d.bank === 0 && d.reference !== 'B0-3';
-      const r = insured ? await file(t.insurer, d.id, { paid_to_bank: '540000000' }) : await file(banks[d.bank]!.key, d.id);
+      const r = insured
+        ? await file(t.insurer, d.id, { paid_to_bank: '540000000' })
+        : await file(banks[d.bank]!.key, d.id);
       const claim = expectStatus(r, 201);
       claims.push({ id: claim.id, by: insured ? 'insurer' : `bank${d.bank}` });
       // 30 % of 12,000,000.00: the insurer's agreement gives 25 % + 5 % for an insured loan, the others 30 %.
-      expect(claim).toMatchObject({ status: 'submitted', amount: '360000000', breakdown: { base: BIG.toString(), pool_bp: 3000, capped_by: [] } });
+      expect(claim).toMatchObject({
+        status: 'submitted',
+        amount: '360000000',
+        breakdown: { base: BIG.toString(), pool_bp: 3000, capped_by: [] },
+      });
       const split = claim.breakdown.split;
       expect(BigInt(split.pool) + BigInt(split.insurer) + BigInt(split.bank)).toBe(BIG);
     }
@@ -109,24 +224,40 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
     expect((await file(t.insurer, defaulted[0]!.id, { paid_to_bank: '1' })).status).toBe(409);
     expect((await file(t.insurer, defaulted[5]!.id, { paid_to_bank: '1' })).status).toBe(404);
     expect((await file(banks[1]!.key, defaulted[0]!.id)).status).toBe(404);
-    const healthy = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=10`, { key: banks[1]!.key }), 200).data.find((l: { state: string }) => l.state === 'active');
+    const healthy = expectStatus(
+      await api.call('GET', `/v1/pools/${t.poolId}/loans?limit=10`, { key: banks[1]!.key }),
+      200,
+    ).data.find((l: { state: string }) => l.state === 'active');
     expect((await file(banks[1]!.key, healthy.id)).body.details).toEqual({ rule: 'claimable' });
-    expect((await file(banks[1]!.key, defaulted[4]!.id, { loss_principal: (BIG + 1n).toString() })).body.details).toEqual({ field: 'loss_principal' });
+    expect(
+      (await file(banks[1]!.key, defaulted[4]!.id, { loss_principal: (BIG + 1n).toString() })).body.details,
+    ).toEqual({ field: 'loss_principal' });
   });
 
   it('approves, defers while suspended, rejects, and refuses an approval the pool cannot cover', async () => {
-    const act = (id: string, action: string, reason = `${action} per committee minutes`) => post(t.treasury, `/claims/${id}/${action}`, { reason });
+    const act = (id: string, action: string, reason = `${action} per committee minutes`) =>
+      post(t.treasury, `/claims/${id}/${action}`, { reason });
     const of = (by: string) => claims.filter((c) => c.by === by);
-    for (const c of [...of('insurer'), ...of('bank0'), ...of('bank1')]) expect(expectStatus(await act(c.id, 'approve'), 200).status).toBe('approved');
+    for (const c of [...of('insurer'), ...of('bank0'), ...of('bank1')])
+      expect(expectStatus(await act(c.id, 'approve'), 200).status).toBe('approved');
     expect((await act(of('insurer')[0]!.id, 'approve')).status).toBe(409);
     expect((await post(t.bank, `/claims/${of('bank0')[0]!.id}/approve`, { reason: 'x' })).status).toBe(403);
     // Seven approvals hold 2,520,000,000 fen of 3,000,000,000.
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({ reserved: '2520000000', available: '480000000' });
+    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+      reserved: '2520000000',
+      available: '480000000',
+    });
 
     // Bank three's agreement is suspended by the loss rule: its claim is deferred, not approved.
     const [d1, d2, d3] = of('bank2');
     expect(expectStatus(await act(d1!.id, 'approve'), 200).status).toBe('deferred');
-    expectStatus(await post(t.treasury, `/agreements/${banks[2]!.agreementId}/suspension`, { suspended: false, reason: 'losses reviewed with the bank' }), 200);
+    expectStatus(
+      await post(t.treasury, `/agreements/${banks[2]!.agreementId}/suspension`, {
+        suspended: false,
+        reason: 'losses reviewed with the bank',
+      }),
+      200,
+    );
     expect(expectStatus(await act(d1!.id, 'approve'), 200).status).toBe('approved');
 
     // 120,000,000 fen left: the next approval is refused and nothing changes.
@@ -134,36 +265,79 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
     expect(poor.status).toBe(422);
     expect(poor.body.type).toMatch(/insufficient-funds$/);
     expect(expectStatus(await get(t.treasury, `/claims/${d2!.id}`), 200).status).toBe('submitted');
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({ reserved: '2880000000', available: '120000000' });
+    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+      reserved: '2880000000',
+      available: '120000000',
+    });
 
-    expect(expectStatus(await act(d3!.id, 'reject', 'the loan was not disbursed under the agreement'), 200).status).toBe('rejected');
+    expect(
+      expectStatus(await act(d3!.id, 'reject', 'the loan was not disbursed under the agreement'), 200).status,
+    ).toBe('rejected');
     // Rejecting an approved claim gives its reservation back.
-    expect(expectStatus(await act(of('bank0')[0]!.id, 'reject', 'the bank recovered the collateral in full'), 200).status).toBe('rejected');
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({ reserved: '2520000000', available: '480000000' });
+    expect(
+      expectStatus(await act(of('bank0')[0]!.id, 'reject', 'the bank recovered the collateral in full'), 200).status,
+    ).toBe('rejected');
+    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+      reserved: '2520000000',
+      available: '480000000',
+    });
     expect(expectStatus(await act(d2!.id, 'approve'), 200).status).toBe('approved');
   });
 
   it('pays the approved claims, shares a recovery back, and the books agree with the story to the fen', async () => {
     const approved = expectStatus(await get(t.treasury, '/claims?status=approved&limit=100'), 200).data;
     expect(approved).toHaveLength(8);
-    for (const c of approved) expect(expectStatus(await post(t.treasury, `/claims/${c.id}/pay`, { reason: 'paid from the pool account' }), 200).status).toBe('paid');
+    for (const c of approved)
+      expect(
+        expectStatus(await post(t.treasury, `/claims/${c.id}/pay`, { reason: 'paid from the pool account' }), 200)
+          .status,
+      ).toBe('paid');
     const paid = 8n * 360_000_000n;
 
     // Bank two recovers 500,000,000 gross, 20,000,000 costs: the pool bore 30 % of the loss.
     const loan = defaulted.find((d) => d.bank === 1)!;
-    const reported = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans/${loan.id}/recoveries`, { key: banks[1]!.key, body: { reference: 'REC-1', recovered_on: '2026-10-15', gross: '500000000', costs: '20000000' } }), 201);
+    const reported = expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/loans/${loan.id}/recoveries`, {
+        key: banks[1]!.key,
+        body: { reference: 'REC-1', recovered_on: '2026-10-15', gross: '500000000', costs: '20000000' },
+      }),
+      201,
+    );
     expect(reported).toMatchObject({ pool_part: '144000000', insurer_part: '0', bank_part: '336000000' });
-    const twice = expectStatus(await api.call('POST', `/v1/pools/${t.poolId}/loans/${loan.id}/recoveries`, { key: banks[1]!.key, body: { reference: 'REC-1', recovered_on: '2026-10-15', gross: '500000000', costs: '20000000' } }), 201);
+    const twice = expectStatus(
+      await api.call('POST', `/v1/pools/${t.poolId}/loans/${loan.id}/recoveries`, {
+        key: banks[1]!.key,
+        body: { reference: 'REC-1', recovered_on: '2026-10-15', gross: '500000000', costs: '20000000' },
+      }),
+      201,
+    );
     expect(twice.id).toBe(reported.id);
-    expectStatus(await post(t.treasury, `/loans/${loan.id}/recoveries/REC-1/receipt`, { received_on: '2026-10-20' }), 200);
-    expectStatus(await post(t.treasury, '/interest', { reference: 'INT-2026Q3', amount: '1234567', on: '2026-09-21' }), 201);
-    expect(expectStatus(await post(t.treasury, '/interest', { reference: 'INT-2026Q3', amount: '1234567', on: '2026-09-21' }), 201).amount).toBe('1234567');
+    expectStatus(
+      await post(t.treasury, `/loans/${loan.id}/recoveries/REC-1/receipt`, { received_on: '2026-10-20' }),
+      200,
+    );
+    expectStatus(
+      await post(t.treasury, '/interest', { reference: 'INT-2026Q3', amount: '1234567', on: '2026-09-21' }),
+      201,
+    );
+    expect(
+      expectStatus(
+        await post(t.treasury, '/interest', { reference: 'INT-2026Q3', amount: '1234567', on: '2026-09-21' }),
+        201,
+      ).amount,
+    ).toBe('1234567');
 
     const position = expectStatus(await get(t.auditor, '/position'), 200);
     const cash = FUNDS - paid + 144_000_000n + 1_234_567n;
     expect(position).toMatchObject({
-      cash: cash.toString(), reserved: '0', available: cash.toString(), appropriated: FUNDS.toString(), compensation_paid: paid.toString(),
-      recoveries: '144000000', recoveries_receivable: '0', interest: '1234567',
+      cash: cash.toString(),
+      reserved: '0',
+      available: cash.toString(),
+      appropriated: FUNDS.toString(),
+      compensation_paid: paid.toString(),
+      recoveries: '144000000',
+      recoveries_receivable: '0',
+      interest: '1234567',
     });
     const trial = expectStatus(await get(t.auditor, '/trial-balance'), 200);
     for (const total of trial.totals) expect(total.debit.amount).toBe(total.credit.amount);
@@ -187,10 +361,21 @@ describe('claims, recoveries and the pool\'s money, over a year', () => {
     expect(agreements).toHaveLength(3);
     const third = agreements[2];
     // Bank three: 3 of its 60 loans defaulted, 3,600,000,000 of 3,657,000,000 fen enrolled: far past 3 %.
-    expect(third).toMatchObject({ loans_defaulted: 3, loans_active: 57, defaulted_in_year: '3600000000', enrolled_in_year: '3657000000', suspension_threshold_bp: 300, suspended: false });
+    expect(third).toMatchObject({
+      loans_defaulted: 3,
+      loans_active: 57,
+      defaulted_in_year: '3600000000',
+      enrolled_in_year: '3657000000',
+      suspension_threshold_bp: 300,
+      suspended: false,
+    });
     expect(third.loss_ratio_bp).toBe(Number((3_600_000_000n * 10_000n) / 3_657_000_000n));
     const pipeline = expectStatus(await get(t.treasury, '/reports/claims'), 200).rows;
-    expect(pipeline.find((r: { status: string }) => r.status === 'paid')).toMatchObject({ claims: 8, amount: '2880000000', overdue: 0 });
+    expect(pipeline.find((r: { status: string }) => r.status === 'paid')).toMatchObject({
+      claims: 8,
+      amount: '2880000000',
+      overdue: 0,
+    });
     expect(pipeline.find((r: { status: string }) => r.status === 'rejected')).toMatchObject({ claims: 2 });
     const csv = await get(t.treasury, '/reports/agreements?year=2026&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

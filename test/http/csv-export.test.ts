@@ -10,8 +10,16 @@ import { newCreditCode } from '../support/credit-codes.js';
  */
 let api: ApiFixture;
 let t: Tenant;
-const post = (path: string, body: unknown) => api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
-const FORMULAS = ['=HYPERLINK("http://evil.example","x")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+const post = (path: string, body: unknown) =>
+  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
+const FORMULAS = [
+  '=HYPERLINK("http://evil.example","x")',
+  "+cmd|' /C calc'!A0",
+  '-2+3',
+  '@SUM(A1:A9)',
+  '\t=1+1',
+  '\r=1+1',
+];
 
 beforeAll(async () => {
   api = await apiFixture();
@@ -29,21 +37,63 @@ it('writes text that would be a formula as text, in the reconciliation and the r
     balance -= 1;
     const quoted = `"${f.replace(/"/g, '""')}"`;
     // A counterparty is a name (no tab, no CR); a memo is free text.
-    statement.push(`2026-02-0${i + 1},REF-${i},借,0.01,${/[\t\r]/.test(f) ? 'bank' : quoted},${(balance / 100).toFixed(2)},${quoted}`);
+    statement.push(
+      `2026-02-0${i + 1},REF-${i},借,0.01,${/[\t\r]/.test(f) ? 'bank' : quoted},${(balance / 100).toFixed(2)},${quoted}`,
+    );
   });
-  const imported = await api.call('POST', `/v1/pools/${t.poolId}/bank-statements`, { key: t.treasury, body: statement.join('\n'), headers: { 'content-type': 'text/csv' } });
+  const imported = await api.call('POST', `/v1/pools/${t.poolId}/bank-statements`, {
+    key: t.treasury,
+    body: statement.join('\n'),
+    headers: { 'content-type': 'text/csv' },
+  });
   expectStatus(imported, 200);
   for (const description of FORMULAS.filter((f) => !/[\t\r]/.test(f))) {
-    expectStatus(await post('/transactions', { effective_date: '2026-03-02', description, entries: [{ account: 'pool_cash', debit: '7' }, { account: 'fund_capital', credit: '7' }] }), 201);
+    expectStatus(
+      await post('/transactions', {
+        effective_date: '2026-03-02',
+        description,
+        entries: [
+          { account: 'pool_cash', debit: '7' },
+          { account: 'fund_capital', credit: '7' },
+        ],
+      }),
+      201,
+    );
   }
-  const reconciliation = await api.call('GET', `/v1/pools/${t.poolId}/reconciliation?as_of=2026-04-30&format=csv`, { key: t.treasury });
+  const reconciliation = await api.call('GET', `/v1/pools/${t.poolId}/reconciliation?as_of=2026-04-30&format=csv`, {
+    key: t.treasury,
+  });
   expect(reconciliation.status).toBe(200);
-  const bank = expectStatus(await post('/participants', { kind: 'bank', name: '=1+1', credit_code: newCreditCode() }), 201);
-  expectStatus(await post('/agreements', {
-    bank_id: bank.id, name: '@agreement', effective_from: '2026-01-01',
-    terms: { pool_share_bp: 5000, insurer_share_bp: 0, bank_share_bp: 5000, public_ceiling_bp: 8000, per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1', credit_line: '1', filing_window_days: 90, eligible_kinds: ['credit'], max_principal: '1', max_term_months: 12, suspension_loss_bp: 300 },
-  }), 201);
-  const report = await api.call('GET', `/v1/pools/${t.poolId}/reports/agreements?format=csv&year=2026`, { key: t.treasury });
+  const bank = expectStatus(
+    await post('/participants', { kind: 'bank', name: '=1+1', credit_code: newCreditCode() }),
+    201,
+  );
+  expectStatus(
+    await post('/agreements', {
+      bank_id: bank.id,
+      name: '@agreement',
+      effective_from: '2026-01-01',
+      terms: {
+        pool_share_bp: 5000,
+        insurer_share_bp: 0,
+        bank_share_bp: 5000,
+        public_ceiling_bp: 8000,
+        per_loan_cap: '1',
+        per_enterprise_year_cap: '1',
+        per_bank_year_cap: '1',
+        credit_line: '1',
+        filing_window_days: 90,
+        eligible_kinds: ['credit'],
+        max_principal: '1',
+        max_term_months: 12,
+        suspension_loss_bp: 300,
+      },
+    }),
+    201,
+  );
+  const report = await api.call('GET', `/v1/pools/${t.poolId}/reports/agreements?format=csv&year=2026`, {
+    key: t.treasury,
+  });
   expect(report.status).toBe(200);
 
   for (const csv of [reconciliation.text, report.text]) {

@@ -14,7 +14,14 @@ afterAll(() => api.close());
 const fund = (amount: string) =>
   api.call('POST', `/v1/pools/${t.poolId}/transactions`, {
     key: t.treasury,
-    body: { effective_date: '2026-03-01', description: 'appropriation received', entries: [{ account: 'pool_cash', debit: amount }, { account: 'fund_capital', credit: amount }] },
+    body: {
+      effective_date: '2026-03-01',
+      description: 'appropriation received',
+      entries: [
+        { account: 'pool_cash', debit: amount },
+        { account: 'fund_capital', credit: amount },
+      ],
+    },
   });
 
 const direct = (externalId: string) =>
@@ -41,7 +48,7 @@ describe('a full ledger queue', () => {
       await holder`SELECT 1 FROM account_balances WHERE pool_id = ${t.poolId}::int8 FOR UPDATE`;
       const inFlight = direct('in-flight');
       let blocked = false;
-      for (const deadline = Date.now() + 10_000; !blocked && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 10_000; !blocked && Date.now() < deadline;) {
         const [row] = await api.db.owner<{ n: number }[]>`
           SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
         blocked = row!.n > 0;

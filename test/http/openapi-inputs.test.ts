@@ -20,13 +20,19 @@ it('states a bound and a rule for every string a request takes', async () => {
   const unchecked: string[] = [];
   const walk = (raw: Schema, where: string) => {
     const s = resolve(raw);
-    for (const k of ['anyOf', 'oneOf', 'allOf'] as const) (s[k] ?? []).forEach((sub: Schema, i: number) => walk(sub, `${where}|${i}`));
+    for (const k of ['anyOf', 'oneOf', 'allOf'] as const)
+      (s[k] ?? []).forEach((sub: Schema, i: number) => walk(sub, `${where}|${i}`));
     if (s.properties) for (const [name, sub] of Object.entries(s.properties)) walk(sub as Schema, `${where}.${name}`);
     if (s.items) walk(s.items, `${where}[]`);
-    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${where}{}`);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      walk(s.additionalProperties, `${where}{}`);
     const types = [s.type].flat();
     if (!types.includes('string')) return;
-    const bounded = s.enum || s.const !== undefined || s.format || (s.pattern && (s.maxLength !== undefined || !/[*+]/.test(s.pattern)));
+    const bounded =
+      s.enum ||
+      s.const !== undefined ||
+      s.format ||
+      (s.pattern && (s.maxLength !== undefined || !/[*+]/.test(s.pattern)));
     if (!bounded) unchecked.push(where);
   };
   let strings = 0;

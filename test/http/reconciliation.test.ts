@@ -4,17 +4,33 @@ import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../suppo
 
 let api: ApiFixture;
 let t: Tenant;
-const post = (path: string, body: unknown) => api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
+const post = (path: string, body: unknown) =>
+  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
 const get = (path: string, key = t.treasury) => api.call('GET', `/v1/pools/${t.poolId}${path}`, { key });
-const upload = (body: string) => api.call('POST', `/v1/pools/${t.poolId}/bank-statements`, { key: t.treasury, body, headers: { 'content-type': 'text/csv' } });
+const upload = (body: string) =>
+  api.call('POST', `/v1/pools/${t.poolId}/bank-statements`, {
+    key: t.treasury,
+    body,
+    headers: { 'content-type': 'text/csv' },
+  });
 const SAMPLE = readFileSync('samples/bank-statement.csv', 'utf8');
 
 beforeAll(async () => {
   api = await apiFixture();
   t = await api.tenant();
   await api.openAccounts(t);
-  expectStatus(await post('/appropriations', { reference: '大高新财〔2026〕7号', amount: '1000000000', notified_on: '2026-01-05' }), 201);
-  expectStatus(await post(`/appropriations/${encodeURIComponent('大高新财〔2026〕7号')}/receipt`, { received_on: '2026-01-10' }), 200);
+  expectStatus(
+    await post('/appropriations', {
+      reference: '大高新财〔2026〕7号',
+      amount: '1000000000',
+      notified_on: '2026-01-05',
+    }),
+    201,
+  );
+  expectStatus(
+    await post(`/appropriations/${encodeURIComponent('大高新财〔2026〕7号')}/receipt`, { received_on: '2026-01-10' }),
+    200,
+  );
   expectStatus(await post('/interest', { reference: 'INT-0321', amount: '1234567', on: '2026-03-21' }), 201);
   expectStatus(await post('/returns', { reference: 'RET-1', amount: '100000000', on: '2026-04-02' }), 201);
 });
@@ -25,17 +41,32 @@ describe('bank statement and reconciliation', () => {
     expect(expectStatus(await upload(SAMPLE), 200)).toEqual({ lines: 3, new_lines: 3, matched: 2 });
     expect(expectStatus(await upload(SAMPLE), 200)).toEqual({ lines: 3, new_lines: 0, matched: 0 });
     const unmatched = expectStatus(await get('/bank-statements/lines?unmatched=true'), 200).data;
-    expect(unmatched.map((l: { reference: string; amount: string }) => [l.reference, l.amount])).toEqual([['BOC2026032500101', '-1500']]);
+    expect(unmatched.map((l: { reference: string; amount: string }) => [l.reference, l.amount])).toEqual([
+      ['BOC2026032500101', '-1500'],
+    ]);
   });
 
   it('explains the difference between the statement and the ledger to the fen', async () => {
     const r = expectStatus(await get('/reconciliation?as_of=2026-04-30', t.auditor), 200);
     // Statement 10,012,330.67; ledger 10,000,000.00 + 12,345.67 − 1,000,000.00 returned (not yet on the statement).
-    expect(r).toMatchObject({ statement_balance: '1001233067', ledger_cash: '901234567', difference: '99998500', explained: '99998500', opening_balance: '0', reconciled: false });
+    expect(r).toMatchObject({
+      statement_balance: '1001233067',
+      ledger_cash: '901234567',
+      difference: '99998500',
+      explained: '99998500',
+      opening_balance: '0',
+      reconciled: false,
+    });
     expect(r.unmatched_lines.map((l: { memo: string }) => l.memo)).toEqual(['手续费']);
-    expect(r.unmatched_postings.map((p: { amount: string; effective_date: string }) => [p.amount, p.effective_date])).toEqual([['-100000000', '2026-04-02']]);
+    expect(
+      r.unmatched_postings.map((p: { amount: string; effective_date: string }) => [p.amount, p.effective_date]),
+    ).toEqual([['-100000000', '2026-04-02']]);
     // Before the return, only the bank's fee stands between them.
-    expect(expectStatus(await get('/reconciliation?as_of=2026-03-31'), 200)).toMatchObject({ difference: '-1500', explained: '-1500', unmatched_postings: [] });
+    expect(expectStatus(await get('/reconciliation?as_of=2026-03-31'), 200)).toMatchObject({
+      difference: '-1500',
+      explained: '-1500',
+      unmatched_postings: [],
+    });
     const csv = await get('/reconciliation?as_of=2026-04-30&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(csv.text).toMatch(/^item,date,reference,amount_fen,detail\n/);
@@ -48,24 +79,54 @@ describe('bank statement and reconciliation', () => {
     const interest = lines.find((l: { memo: string }) => l.memo === '结息');
     const tx = interest.matched_transaction;
     expect(tx).not.toBeNull();
-    expect(expectStatus(await post(`/bank-statements/lines/${interest.id}/unmatch`, { reason: 'checking the value date' }), 200).matched_transaction).toBeNull();
+    expect(
+      expectStatus(
+        await post(`/bank-statements/lines/${interest.id}/unmatch`, { reason: 'checking the value date' }),
+        200,
+      ).matched_transaction,
+    ).toBeNull();
     const fee = lines.find((l: { memo: string }) => l.memo === '手续费');
-    expect((await post(`/bank-statements/lines/${fee.id}/match`, { transaction_id: tx, reason: 'wrong' })).body.details).toEqual({ field: 'transaction_id' });
-    expect(expectStatus(await post(`/bank-statements/lines/${interest.id}/match`, { transaction_id: tx, reason: 'value date confirmed with the bank' }), 200).matched_transaction).toBe(tx);
+    expect(
+      (await post(`/bank-statements/lines/${fee.id}/match`, { transaction_id: tx, reason: 'wrong' })).body.details,
+    ).toEqual({ field: 'transaction_id' });
+    expect(
+      expectStatus(
+        await post(`/bank-statements/lines/${interest.id}/match`, {
+          transaction_id: tx,
+          reason: 'value date confirmed with the bank',
+        }),
+        200,
+      ).matched_transaction,
+    ).toBe(tx);
     const history = await api.db.owner<{ action: string; by_key: bigint | null; reason: string }[]>`
       SELECT action, by_key, reason FROM statement_matches WHERE line_id = ${interest.id} ORDER BY id`;
     expect(history.map((h) => [h.action, h.by_key === null ? 'auto' : 'treasury', h.reason])).toEqual([
-      ['match', 'auto', 'auto: amount, within 3 days'], ['unmatch', 'treasury', 'checking the value date'], ['match', 'treasury', 'value date confirmed with the bank'],
+      ['match', 'auto', 'auto: amount, within 3 days'],
+      ['unmatch', 'treasury', 'checking the value date'],
+      ['match', 'treasury', 'value date confirmed with the bank'],
     ]);
-    expect((await api.call('POST', `/v1/pools/${t.poolId}/bank-statements/lines/${interest.id}/unmatch`, { key: t.auditor, body: { reason: 'x' } })).status).toBe(403);
+    expect(
+      (
+        await api.call('POST', `/v1/pools/${t.poolId}/bank-statements/lines/${interest.id}/unmatch`, {
+          key: t.auditor,
+          body: { reason: 'x' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('refuses a statement whose running balances do not add up, naming the first bad line, and a reference reused with other figures', async () => {
-    const bad = ['交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要', '2026-05-01,X1,贷,100.00,a,"10,012,430.67",x', '2026-05-02,X2,贷,100.00,a,"10,012,630.67",x'].join('\n');
+    const bad = [
+      '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要',
+      '2026-05-01,X1,贷,100.00,a,"10,012,430.67",x',
+      '2026-05-02,X2,贷,100.00,a,"10,012,630.67",x',
+    ].join('\n');
     const r = await upload(bad);
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ type: expect.stringMatching(/statement-refused$/), details: { line: 3 } });
-    const changed = SAMPLE.replace('"12,345.67",中国', '"12,345.68",中国').replace('"10,012,345.67"', '"10,012,345.68"').replace('"10,012,330.67"', '"10,012,330.68"');
+    const changed = SAMPLE.replace('"12,345.67",中国', '"12,345.68",中国')
+      .replace('"10,012,345.67"', '"10,012,345.68"')
+      .replace('"10,012,330.67"', '"10,012,330.68"');
     expect((await upload(changed)).status).toBe(409);
     expect((await upload('date,reference\n2026-01-01,x')).status).toBe(400);
   });
@@ -73,41 +134,73 @@ describe('bank statement and reconciliation', () => {
   it('closes a month: postings dated into it are refused, and a later check proves it unchanged until someone tampers with it', async () => {
     const close = expectStatus(await post('/periods/2026-03/close', {}), 200);
     expect(close).toMatchObject({ month: '2026-03', through: '2026-03-31' });
-    expect(close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash')).toMatchObject({ debit: '1001234567' });
+    expect(close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash')).toMatchObject({
+      debit: '1001234567',
+    });
     expect(expectStatus(await post('/periods/2026-03/close', {}), 200).chain_hash).toBe(close.chain_hash);
     const late = await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-03-30' });
     expect([late.status, late.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);
     // The refusal does not hold the reference: dated into the open month, it posts.
     expect((await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-04-02' })).status).toBe(201);
     expect((await post('/interest', { reference: 'INT-LATE', amount: '2', on: '2026-04-02' })).status).toBe(409);
-    const entry = { effective_date: '2026-02-10', entries: [{ account: 'pool_cash', debit: '1' }, { account: 'fund_capital', credit: '1' }] };
+    const entry = {
+      effective_date: '2026-02-10',
+      entries: [
+        { account: 'pool_cash', debit: '1' },
+        { account: 'fund_capital', credit: '1' },
+      ],
+    };
     expect((await post('/transactions', entry)).status).toBe(422);
     expect((await post('/transactions', { ...entry, effective_date: '2026-04-10' })).status).toBe(201);
     expect((await post('/periods/2026-02/close', {})).status).toBe(409);
     expect((await post('/periods/2099-01/close', {})).body.details).toEqual({ field: 'month' });
     expect((await post('/periods/2026-05/close', {})).body.detail).toMatch(/close 2026-04 first/);
-    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: true, trial_balance_unchanged: true, chain_unchanged: true });
+    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({
+      unchanged: true,
+      trial_balance_unchanged: true,
+      chain_unchanged: true,
+    });
     // Behind the application's back, an entry of March is changed: the check finds it.
     await api.db.owner.unsafe('ALTER TABLE entries DISABLE TRIGGER entries_append_only');
-    await api.db.owner`UPDATE entries SET amount = amount + 1 WHERE pool_id = ${t.poolId} AND effective_date = '2026-03-21' AND amount > 0`;
+    await api.db
+      .owner`UPDATE entries SET amount = amount + 1 WHERE pool_id = ${t.poolId} AND effective_date = '2026-03-21' AND amount > 0`;
     await api.db.owner.unsafe('ALTER TABLE entries ENABLE TRIGGER entries_append_only');
-    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({ unchanged: false, chain_unchanged: false });
+    expect(expectStatus(await get('/periods/2026-03', t.auditor), 200)).toMatchObject({
+      unchanged: false,
+      chain_unchanged: false,
+    });
   });
 
   it('closes a month once when six closes of it arrive at once in each of three pools: one wins, the others replay it or conflict, none fails', async () => {
     const pools = await Promise.all([1, 2, 3].map(() => api.tenant()));
     for (const p of pools) {
-      expectStatus(await api.call('POST', `/v1/pools/${p.poolId}/interest`, { key: p.treasury, body: { reference: 'INT-RACE', amount: '100', on: '2026-02-14' } }), 201);
+      expectStatus(
+        await api.call('POST', `/v1/pools/${p.poolId}/interest`, {
+          key: p.treasury,
+          body: { reference: 'INT-RACE', amount: '100', on: '2026-02-14' },
+        }),
+        201,
+      );
     }
     const closes = await Promise.all(
-      pools.flatMap((p) => Array.from({ length: 6 }, async () => ({ pool: p.poolId, r: await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }) }))),
+      pools.flatMap((p) =>
+        Array.from({ length: 6 }, async () => ({
+          pool: p.poolId,
+          r: await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }),
+        })),
+      ),
     );
-    expect(closes.filter(({ r }) => r.status !== 200 && r.status !== 409).map(({ r }) => `${r.status} ${r.text}`)).toEqual([]);
+    expect(
+      closes.filter(({ r }) => r.status !== 200 && r.status !== 409).map(({ r }) => `${r.status} ${r.text}`),
+    ).toEqual([]);
     for (const p of pools) {
       const won = closes.filter(({ pool, r }) => pool === p.poolId && r.status === 200).map(({ r }) => r.body);
       expect(won.length).toBeGreaterThan(0);
       // Every success answers the one close the pool recorded.
-      const stored = expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200);
+      const stored = expectStatus(
+        await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }),
+        200,
+      );
       expect(new Set(won.map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify(stored.close)]));
       expect(stored).toMatchObject({ unchanged: true });
     }
@@ -117,8 +210,13 @@ describe('bank statement and reconciliation', () => {
     const p = await api.tenant();
     // The books closed through February, and then the request failed before it recorded the close.
     await api.ledger.closeThrough(BigInt(p.poolId), '2026-02-28');
-    const close = expectStatus(await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }), 200);
+    const close = expectStatus(
+      await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }),
+      200,
+    );
     expect(close).toMatchObject({ month: '2026-02', through: '2026-02-28' });
-    expect(expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200)).toMatchObject({ unchanged: true });
+    expect(
+      expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200),
+    ).toMatchObject({ unchanged: true });
   });
 });

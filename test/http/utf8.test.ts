@@ -15,7 +15,12 @@ it('finds the first byte the strict decoder refuses, and none in UTF-8', () => {
   const bytes = fc.oneof(
     fc.uint8Array({ maxLength: 40 }),
     fc.string({ unit: 'grapheme' }).map((s) => new TextEncoder().encode(s)),
-    fc.tuple(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.string({ unit: 'grapheme', maxLength: 10 }))
+    fc
+      .tuple(
+        fc.string({ unit: 'grapheme', maxLength: 10 }),
+        fc.uint8Array({ minLength: 1, maxLength: 4 }),
+        fc.string({ unit: 'grapheme', maxLength: 10 }),
+      )
       .map(([a, b, c]) => new Uint8Array([...new TextEncoder().encode(a), ...b, ...new TextEncoder().encode(c)])),
   );
   fc.assert(

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
-import { createLedger, LedgerError, type Ledger, type PostingOutcome, type PostingRequest } from '../../src/ledger/index.js';
+import {
+  createLedger,
+  LedgerError,
+  type Ledger,
+  type PostingOutcome,
+  type PostingRequest,
+} from '../../src/ledger/index.js';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
 
 /**
@@ -29,7 +35,10 @@ beforeAll(async () => {
   // Half the engines take the optimistic path for every batch, half lock first: both paths race each other.
   engines = Array.from({ length: ENGINES }, (_, i) => {
     const db = createDb(f.db.appUrl, { max: 2 });
-    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }) };
+    return {
+      db,
+      ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }),
+    };
   });
 });
 afterAll(async () => {
@@ -50,9 +59,28 @@ const account = fc.integer({ min: 0, max: CODES.length - 1 });
 const amount = fc.bigInt({ min: 1n, max: 5_000n });
 const target = fc.nat({ max: 200 });
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('post' as const), from: account, to: account, amount, pending: fc.boolean(), hot: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('batch' as const), legs: fc.array(fc.record({ from: account, to: account, amount }), { minLength: 2, maxLength: 5 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('resolve' as const), target, post: fc.boolean(), part: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('post' as const),
+      from: account,
+      to: account,
+      amount,
+      pending: fc.boolean(),
+      hot: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('batch' as const),
+      legs: fc.array(fc.record({ from: account, to: account, amount }), { minLength: 2, maxLength: 5 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('resolve' as const), target, post: fc.boolean(), part: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverse' as const), target }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('retry' as const), target }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('conflict' as const), target }) },
@@ -79,19 +107,31 @@ interface Sent {
 async function run(pool: bigint, ops: Op[]) {
   const sent: Sent[] = [];
   const requestOf = (i: number, o: Op): PostingRequest | PostingRequest[] | undefined => {
-    const base = { poolId: pool, externalId: `op-${i}`, effectiveDate: `2026-05-${String(1 + (i % 28)).padStart(2, '0')}` };
+    const base = {
+      poolId: pool,
+      externalId: `op-${i}`,
+      effectiveDate: `2026-05-${String(1 + (i % 28)).padStart(2, '0')}`,
+    };
     const earlier = (t: number) => sent[t % Math.max(1, sent.length)];
     switch (o.kind) {
       case 'post':
         return { ...base, type: 'post', pending: o.pending, entries: legs(o.from, o.to, o.amount, o.hot) };
       case 'batch':
-        return o.legs.map((l, j) => ({ ...base, externalId: `op-${i}-${j}`, type: 'post' as const, entries: legs(l.from, l.to, l.amount, true) }));
+        return o.legs.map((l, j) => ({
+          ...base,
+          externalId: `op-${i}-${j}`,
+          type: 'post' as const,
+          entries: legs(l.from, l.to, l.amount, true),
+        }));
       case 'resolve': {
         const e = earlier(o.target);
         if (!e || Array.isArray(e.request)) return undefined;
         const ref = { externalId: e.request.externalId };
         if (!o.post) return { ...base, type: 'void_pending', pending: ref };
-        const entries = o.part && e.request.type === 'post' ? e.request.entries.map((x) => ({ ...x, amount: x.amount / 2n || x.amount })) : undefined;
+        const entries =
+          o.part && e.request.type === 'post'
+            ? e.request.entries.map((x) => ({ ...x, amount: x.amount / 2n || x.amount }))
+            : undefined;
         return { ...base, type: 'post_pending', pending: ref, entries };
       }
       case 'reverse': {
@@ -107,12 +147,21 @@ async function run(pool: bigint, ops: Op[]) {
         return { ...e.request, entries: e.request.entries.map((x) => ({ ...x, amount: x.amount * 3n })) };
       }
       case 'unbalanced':
-        return { ...base, type: 'post', entries: [{ account: 'cash', amount: o.amount }, { account: 'capital', amount: -o.amount - 1n }] };
+        return {
+          ...base,
+          type: 'post',
+          entries: [
+            { account: 'cash', amount: o.amount },
+            { account: 'capital', amount: -o.amount - 1n },
+          ],
+        };
     }
   };
   // Requests go out in waves so that later ones can refer to earlier ones, all engines at once in a wave.
   for (let start = 0; start < ops.length; start += ENGINES * 2) {
-    const wave = ops.slice(start, start + ENGINES * 2).map((o, k) => ({ i: start + k, request: requestOf(start + k, o) }));
+    const wave = ops
+      .slice(start, start + ENGINES * 2)
+      .map((o, k) => ({ i: start + k, request: requestOf(start + k, o) }));
     await Promise.all(
       wave.map(async ({ i, request }) => {
         if (!request) return;
@@ -134,10 +183,29 @@ async function run(pool: bigint, ops: Op[]) {
 async function checkInvariants(pool: bigint, sent: Sent[]) {
   const sql = f.db.app.sql;
   const p = pool.toString();
-  const unbalanced = await sql`SELECT currency, sum(amount) FROM entries WHERE pool_id = ${p} GROUP BY currency HAVING sum(amount) <> 0`;
+  const unbalanced =
+    await sql`SELECT currency, sum(amount) FROM entries WHERE pool_id = ${p} GROUP BY currency HAVING sum(amount) <> 0`;
   expect(unbalanced, 'entries sum to zero per currency').toHaveLength(0);
 
-  const replay = await sql<{ code: string; no_negative: boolean; debit_normal: boolean; pd: bigint; pc: bigint; nd: bigint; nc: bigint; b_pd: bigint; b_pc: bigint; b_nd: bigint; b_nc: bigint; d_pd: bigint; d_pc: bigint; d_nd: bigint; d_nc: bigint }[]>`
+  const replay = await sql<
+    {
+      code: string;
+      no_negative: boolean;
+      debit_normal: boolean;
+      pd: bigint;
+      pc: bigint;
+      nd: bigint;
+      nc: bigint;
+      b_pd: bigint;
+      b_pc: bigint;
+      b_nd: bigint;
+      b_nc: bigint;
+      d_pd: bigint;
+      d_pc: bigint;
+      d_nd: bigint;
+      d_nc: bigint;
+    }[]
+  >`
     SELECT a.code, b.no_negative, b.debit_normal,
            coalesce(sum(e.amount) FILTER (WHERE e.phase = 'posted' AND e.amount > 0), 0)::int8 AS pd,
            coalesce(-sum(e.amount) FILTER (WHERE e.phase = 'posted' AND e.amount < 0), 0)::int8 AS pc,
@@ -156,15 +224,26 @@ async function checkInvariants(pool: bigint, sent: Sent[]) {
      WHERE a.pool_id = ${p}
      GROUP BY a.pool_id, a.id, a.code, b.no_negative, b.debit_normal, b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits`;
   for (const r of replay) {
-    expect([r.b_pd, r.b_pc, r.b_nd, r.b_nc], `running totals of ${r.code} equal the replay of its entries`).toEqual([r.pd, r.pc, r.nd, r.nc]);
-    expect([r.d_pd, r.d_pc, r.d_nd, r.d_nc], `per-day movements of ${r.code} add up to its totals`).toEqual([r.pd, r.pc, r.nd, r.nc]);
+    expect([r.b_pd, r.b_pc, r.b_nd, r.b_nc], `running totals of ${r.code} equal the replay of its entries`).toEqual([
+      r.pd,
+      r.pc,
+      r.nd,
+      r.nc,
+    ]);
+    expect([r.d_pd, r.d_pc, r.d_nd, r.d_nc], `per-day movements of ${r.code} add up to its totals`).toEqual([
+      r.pd,
+      r.pc,
+      r.nd,
+      r.nc,
+    ]);
     const available = r.debit_normal ? r.pd - r.pc - r.nc : r.pc - r.pd - r.nd;
     if (r.no_negative) expect(available, `${r.code} available`).toBeGreaterThanOrEqual(0n);
     const reported = await f.ledger.balance(pool, r.code);
     expect(reported.available, `engine's available for ${r.code}`).toBe(available);
   }
 
-  const dupes = await sql`SELECT external_id FROM transactions WHERE pool_id = ${p} GROUP BY external_id HAVING count(*) > 1`;
+  const dupes =
+    await sql`SELECT external_id FROM transactions WHERE pool_id = ${p} GROUP BY external_id HAVING count(*) > 1`;
   expect(dupes, 'each external id posted at most once').toHaveLength(0);
 
   // Every answer stays the answer: the same requests again replay what they got the first time.
@@ -191,8 +270,14 @@ it('keeps every invariant under concurrent random postings', async () => {
       const pool = await f.newPool();
       for (const a of ACCOUNTS) await f.ledger.createAccount(pool, a);
       await f.ledger.post({
-        type: 'post', poolId: pool, externalId: 'fund', effectiveDate: '2026-05-01',
-        entries: [{ account: 'cash', amount: 20_000n }, { account: 'capital', amount: -20_000n }],
+        type: 'post',
+        poolId: pool,
+        externalId: 'fund',
+        effectiveDate: '2026-05-01',
+        entries: [
+          { account: 'cash', amount: 20_000n },
+          { account: 'capital', amount: -20_000n },
+        ],
       });
       const sent = await run(pool, ops);
       for (const s of sent) {

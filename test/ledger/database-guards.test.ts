@@ -14,12 +14,22 @@ let txId: bigint;
 beforeAll(async () => {
   f = await ledgerFixture();
   pool = await f.newPool();
-  cash = (await f.ledger.createAccount(pool, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY', noNegative: true })).id;
-  capital = (await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' })).id;
+  cash = (
+    await f.ledger.createAccount(pool, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY', noNegative: true })
+  ).id;
+  capital = (
+    await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' })
+  ).id;
   await f.ledger.createAccount(pool, { code: 'usd', name: 'USD cash', type: 'asset', currency: 'USD' });
   const outcome = await f.ledger.post({
-    type: 'post', poolId: pool, externalId: 'seed', effectiveDate: '2026-02-01',
-    entries: [{ account: 'cash', amount: 500n }, { account: 'capital', amount: -500n }],
+    type: 'post',
+    poolId: pool,
+    externalId: 'seed',
+    effectiveDate: '2026-02-01',
+    entries: [
+      { account: 'cash', amount: 500n },
+      { account: 'capital', amount: -500n },
+    ],
   });
   if (outcome.status !== 'posted') throw new Error('seed posting refused');
   txId = outcome.transaction.id;
@@ -27,16 +37,31 @@ beforeAll(async () => {
 afterAll(() => f.db.close());
 
 /** A transaction written by hand, on 2026-02-02: [account, amount, currency] per entry. */
-async function insertRaw(entries: [bigint, bigint, string][], options: { phase?: string[]; externalId?: string } = {}): Promise<void> {
+async function insertRaw(
+  entries: [bigint, bigint, string][],
+  options: { phase?: string[]; externalId?: string } = {},
+): Promise<void> {
   await insertRawPosting(f.db.app.sql, {
-    pool, externalId: options.externalId ?? 'raw-' + Math.random(), day: '2026-02-02',
-    entries: entries.map(([account, amount, currency], i) => ({ account, amount, currency, phase: options.phase?.[i] })),
+    pool,
+    externalId: options.externalId ?? 'raw-' + Math.random(),
+    day: '2026-02-02',
+    entries: entries.map(([account, amount, currency], i) => ({
+      account,
+      amount,
+      currency,
+      phase: options.phase?.[i],
+    })),
   });
 }
 
 describe('double entry, enforced by the statement that writes the transaction', () => {
   it('refuses an unbalanced transaction inserted with plain SQL', async () => {
-    await expect(insertRaw([[cash, 100n, 'CNY'], [capital, -99n, 'CNY']])).rejects.toThrow(/does not balance/);
+    await expect(
+      insertRaw([
+        [cash, 100n, 'CNY'],
+        [capital, -99n, 'CNY'],
+      ]),
+    ).rejects.toThrow(/does not balance/);
   });
 
   it('refuses a transaction with a single entry', async () => {
@@ -44,20 +69,39 @@ describe('double entry, enforced by the statement that writes the transaction', 
   });
 
   it('refuses an entry in a currency other than its account', async () => {
-    await expect(insertRaw([[cash, 100n, 'USD'], [capital, -100n, 'USD']])).rejects.toThrow(/currency/);
+    await expect(
+      insertRaw([
+        [cash, 100n, 'USD'],
+        [capital, -100n, 'USD'],
+      ]),
+    ).rejects.toThrow(/currency/);
   });
 
   it('refuses a transaction that balances only across phases (a reservation paid by a posting)', async () => {
-    await expect(insertRaw([[capital, 500n, 'CNY'], [cash, -500n, 'CNY']], { phase: ['reserve', 'posted'] })).rejects.toThrow(/does not balance/);
+    await expect(
+      insertRaw(
+        [
+          [capital, 500n, 'CNY'],
+          [cash, -500n, 'CNY'],
+        ],
+        { phase: ['reserve', 'posted'] },
+      ),
+    ).rejects.toThrow(/does not balance/);
   });
 
   it('accepts a balanced one, so the refusals above are about balance and nothing else', async () => {
-    await expect(insertRaw([[cash, 100n, 'CNY'], [capital, -100n, 'CNY']])).resolves.toBeUndefined();
+    await expect(
+      insertRaw([
+        [cash, 100n, 'CNY'],
+        [capital, -100n, 'CNY'],
+      ]),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses a transaction without entries', async () => {
     await expect(
-      f.db.app.sql`INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${pool.toString()}, 'bare', 'posted', '2026-02-02')`,
+      f.db.app
+        .sql`INSERT INTO transactions (pool_id, external_id, kind, effective_date) VALUES (${pool.toString()}, 'bare', 'posted', '2026-02-02')`,
     ).rejects.toThrow(/has 0 entries/);
   });
 
@@ -75,8 +119,13 @@ describe('double entry, enforced by the statement that writes the transaction', 
     await expect(
       sql.begin(async (tx) => {
         const id = await insertRawPosting(tx, {
-          pool, externalId: 'two-commands', day: '2026-02-02',
-          entries: [{ account: cash, amount: 10n }, { account: capital, amount: -10n }],
+          pool,
+          externalId: 'two-commands',
+          day: '2026-02-02',
+          entries: [
+            { account: cash, amount: 10n },
+            { account: capital, amount: -10n },
+          ],
         });
         await tx`INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase) VALUES
           (${pool.toString()}, ${id.toString()}, ${cash.toString()}, 10, 'CNY', '2026-02-02', 'posted'),
@@ -95,14 +144,18 @@ describe('double entry, enforced by the statement that writes the transaction', 
         SELECT ${pool}, t.id, x.a, x.amt, 'CNY', '2026-02-02', 'posted' FROM t, (VALUES (${cash}::int8, 10::int8), (${capital}::int8, -10::int8)) AS x(a, amt);
       INSERT INTO entries (pool_id, transaction_id, account_id, amount, currency, effective_date, phase)
         VALUES (${pool}, 900000001, ${cash}, 5, 'CNY', '2026-02-02', 'posted');`;
-    await expect(f.db.app.sql.begin((tx) => tx.unsafe(message))).rejects.toThrow(/must be inserted by the command that creates their transaction/);
+    await expect(f.db.app.sql.begin((tx) => tx.unsafe(message))).rejects.toThrow(
+      /must be inserted by the command that creates their transaction/,
+    );
   });
 
   it('checks every transaction a statement inserts, not only the first', async () => {
     const sql = f.db.app.sql;
     const rows = [
-      [cash, 100n], [capital, -100n], // balanced
-      [cash, 100n], [capital, -99n], // not
+      [cash, 100n],
+      [capital, -100n], // balanced
+      [cash, 100n],
+      [capital, -99n], // not
     ];
     await expect(sql`
       WITH t AS (
@@ -163,7 +216,8 @@ describe('the request each external id was first posted with', () => {
 
   it('cannot be stored with a hash of something else', async () => {
     await expect(
-      f.db.app.sql`INSERT INTO ledger_requests (pool_id, external_id, request_hash, refusal_type, refusal_detail, request)
+      f.db.app
+        .sql`INSERT INTO ledger_requests (pool_id, external_id, request_hash, refusal_type, refusal_detail, request)
                    VALUES (${pool.toString()}, 'forged', sha256('{"a":1}'), 'insufficient_funds', 'x', '{"a":2}')`,
     ).rejects.toThrow(/request_matches_hash/);
   });
@@ -175,20 +229,28 @@ describe('append-only journal', () => {
   it.each(journal)('the application role cannot UPDATE, DELETE or TRUNCATE %s', async (table) => {
     const sql = f.db.app.sql;
     await f.ledger.seal(pool);
-    await expect(sql.unsafe(`UPDATE ${table} SET pool_id = pool_id WHERE pool_id = ${pool}`)).rejects.toThrow(/permission denied/);
+    await expect(sql.unsafe(`UPDATE ${table} SET pool_id = pool_id WHERE pool_id = ${pool}`)).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(sql.unsafe(`DELETE FROM ${table} WHERE pool_id = ${pool}`)).rejects.toThrow(/permission denied/);
     await expect(sql.unsafe(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/permission denied/);
   });
 
   it.each(journal)('even the owner cannot UPDATE, DELETE or TRUNCATE %s while the triggers stand', async (table) => {
     const owner = f.db.owner;
-    await expect(owner.unsafe(`UPDATE ${table} SET pool_id = pool_id WHERE pool_id = ${pool}`)).rejects.toThrow(/append-only/);
-    await expect(owner.unsafe(`DELETE FROM ${table} WHERE pool_id = ${pool}`)).rejects.toThrow(/append-only|violates foreign key/);
+    await expect(owner.unsafe(`UPDATE ${table} SET pool_id = pool_id WHERE pool_id = ${pool}`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(owner.unsafe(`DELETE FROM ${table} WHERE pool_id = ${pool}`)).rejects.toThrow(
+      /append-only|violates foreign key/,
+    );
     await expect(owner.unsafe(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/append-only/);
   });
 
   it('still has every row after the attempts', async () => {
-    const [row] = await f.db.app.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM entries WHERE pool_id = ${pool.toString()}`;
+    const [row] = await f.db.app.sql<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM entries WHERE pool_id = ${pool.toString()}`;
     expect(row!.n).toBe(4n); // the seed posting and the one balanced raw transaction
   });
 });

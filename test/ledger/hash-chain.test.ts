@@ -16,8 +16,14 @@ async function poolWithPostings(n: number): Promise<bigint> {
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
       f.ledger.post({
-        type: 'post', poolId: pool, externalId: `p${i}`, effectiveDate: '2026-03-01',
-        entries: [{ account: 'cash', amount: BigInt(i + 1) }, { account: 'capital', amount: -BigInt(i + 1) }],
+        type: 'post',
+        poolId: pool,
+        externalId: `p${i}`,
+        effectiveDate: '2026-03-01',
+        entries: [
+          { account: 'cash', amount: BigInt(i + 1) },
+          { account: 'capital', amount: -BigInt(i + 1) },
+        ],
       }),
     ),
   );
@@ -62,7 +68,10 @@ describe('hash chain', () => {
   it('names a transaction slipped into the journal behind the sealer', async () => {
     const pool = await poolWithPostings(5);
     await f.ledger.seal(pool);
-    const [cash, capital] = await Promise.all([f.ledger.getAccount(pool, 'cash'), f.ledger.getAccount(pool, 'capital')]);
+    const [cash, capital] = await Promise.all([
+      f.ledger.getAccount(pool, 'cash'),
+      f.ledger.getAccount(pool, 'capital'),
+    ]);
     // Only the owner can stamp a transaction with an old xid; the application role cannot (see database-guards).
     await f.db.owner.begin(async (tx) => {
       await tx`SET LOCAL session_replication_role = replica`;
@@ -98,7 +107,10 @@ describe('hash chain', () => {
     const slowHasInserted = new Promise<void>((r) => (slowInserted = r));
     let slowId = 0n;
     const slowTx = slow.begin(async (tx) => {
-      const [cash, capital] = await Promise.all([f.ledger.getAccount(pool, 'cash'), f.ledger.getAccount(pool, 'capital')]);
+      const [cash, capital] = await Promise.all([
+        f.ledger.getAccount(pool, 'cash'),
+        f.ledger.getAccount(pool, 'capital'),
+      ]);
       const [{ id }] = await tx<[{ id: bigint }]>`
         WITH t AS (
           INSERT INTO transactions (pool_id, external_id, kind, effective_date)
@@ -115,8 +127,14 @@ describe('hash chain', () => {
     });
     await slowHasInserted;
     const fast = await f.ledger.post({
-      type: 'post', poolId: pool, externalId: 'fast', effectiveDate: '2026-03-01',
-      entries: [{ account: 'cash', amount: 1n }, { account: 'capital', amount: -1n }],
+      type: 'post',
+      poolId: pool,
+      externalId: 'fast',
+      effectiveDate: '2026-03-01',
+      entries: [
+        { account: 'cash', amount: 1n },
+        { account: 'capital', amount: -1n },
+      ],
     });
     expect(fast.status === 'posted' && fast.transaction.id > slowId).toBe(true);
     // The fast one has committed, but the slow one (lower id) is still open: nothing may be sealed past it.
@@ -127,7 +145,10 @@ describe('hash chain', () => {
     expect(await f.ledger.seal(pool)).toBe(2);
     const [first, second] = await f.db.app.sql<{ transaction_id: bigint }[]>`
       SELECT transaction_id FROM ledger_chain WHERE pool_id = ${pool.toString()} ORDER BY seq`;
-    expect([first!.transaction_id, second!.transaction_id]).toEqual([slowId, (fast as { transaction: { id: bigint } }).transaction.id]);
+    expect([first!.transaction_id, second!.transaction_id]).toEqual([
+      slowId,
+      (fast as { transaction: { id: bigint } }).transaction.id,
+    ]);
     expect(await f.ledger.verify(pool)).toMatchObject({ ok: true, checked: 2n, unsealed: 0n });
   });
 });

@@ -17,19 +17,42 @@ afterAll(() => f.db.close());
 
 async function poolWithCash(amount: bigint): Promise<{ pool: bigint; cash: bigint; capital: bigint }> {
   const pool = await f.newPool();
-  const cash = (await f.ledger.createAccount(pool, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY', noNegative: true })).id;
-  const capital = (await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' })).id;
-  await f.ledger.post({ type: 'post', poolId: pool, externalId: 'fund', effectiveDate: '2026-03-01', entries: [{ account: 'cash', amount }, { account: 'capital', amount: -amount }] });
+  const cash = (
+    await f.ledger.createAccount(pool, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY', noNegative: true })
+  ).id;
+  const capital = (
+    await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' })
+  ).id;
+  await f.ledger.post({
+    type: 'post',
+    poolId: pool,
+    externalId: 'fund',
+    effectiveDate: '2026-03-01',
+    entries: [
+      { account: 'cash', amount },
+      { account: 'capital', amount: -amount },
+    ],
+  });
   return { pool, cash, capital };
 }
 
 const move = (pool: bigint, externalId: string, cash: bigint): PostingRequest => ({
-  type: 'post', poolId: pool, externalId, effectiveDate: '2026-03-02',
-  entries: [{ account: 'cash', amount: cash }, { account: 'capital', amount: -cash }],
+  type: 'post',
+  poolId: pool,
+  externalId,
+  effectiveDate: '2026-03-02',
+  entries: [
+    { account: 'cash', amount: cash },
+    { account: 'capital', amount: -cash },
+  ],
 });
 
 /** Posts `requests` (one unit each) while `amount` leaves the cash account between the writer's read and its write. */
-async function withMoneyLeavingMeanwhile(p: { pool: bigint; cash: bigint; capital: bigint }, amount: bigint, requests: PostingRequest[]) {
+async function withMoneyLeavingMeanwhile(
+  p: { pool: bigint; cash: bigint; capital: bigint },
+  amount: bigint,
+  requests: PostingRequest[],
+) {
   const pool = p.pool.toString();
   let outcomes: Promise<PostingOutcome[]> | undefined;
   await f.db.app.sql.begin(async (tx) => {
@@ -44,8 +67,13 @@ async function withMoneyLeavingMeanwhile(p: { pool: bigint; cash: bigint; capita
     }
     // A whole posting, written the way the writer writes one.
     await insertRawPosting(tx, {
-      pool: p.pool, externalId: 'meanwhile', day: '2026-03-02',
-      entries: [{ account: p.cash, amount: -amount }, { account: p.capital, amount }],
+      pool: p.pool,
+      externalId: 'meanwhile',
+      day: '2026-03-02',
+      entries: [
+        { account: p.cash, amount: -amount },
+        { account: p.capital, amount },
+      ],
     });
     await tx`UPDATE account_balances SET posted_credits = posted_credits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()}`;
     await tx`UPDATE account_balances SET posted_debits = posted_debits + ${amount.toString()} WHERE pool_id = ${pool} AND account_id = ${p.capital.toString()}`;
@@ -64,7 +92,10 @@ describe('decisions taken before the lock', () => {
   it('refuses a payment that would overdraw the cash for a moment, even when a later deposit in the same batch makes up for it', async () => {
     const p = await poolWithCash(150n);
     // Both are decided in one batch, in this order: the payment first, then the deposit.
-    const outcomes = await withMoneyLeavingMeanwhile(p, 100n, [move(p.pool, 'pay', -100n), move(p.pool, 'deposit', 100n)]);
+    const outcomes = await withMoneyLeavingMeanwhile(p, 100n, [
+      move(p.pool, 'pay', -100n),
+      move(p.pool, 'deposit', 100n),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['refused', 'posted']);
     expect((await f.ledger.balance(p.pool, 'cash')).available).toBe(150n);
   });

@@ -23,7 +23,16 @@ async function pool(): Promise<bigint> {
   return p;
 }
 const pay = (ledger: Ledger, poolId: bigint, externalId: string, effectiveDate: string) =>
-  ledger.post({ type: 'post', poolId, externalId, effectiveDate, entries: [{ account: 'cash', amount: 10n }, { account: 'capital', amount: -10n }] });
+  ledger.post({
+    type: 'post',
+    poolId,
+    externalId,
+    effectiveDate,
+    entries: [
+      { account: 'cash', amount: 10n },
+      { account: 'capital', amount: -10n },
+    ],
+  });
 
 describe('closing a period', () => {
   it('refuses postings dated on or before the close, and takes those after it', async () => {
@@ -43,11 +52,19 @@ describe('closing a period', () => {
 
   it('closes through a day once when closes of it arrive at once on two engines: each answers the day', async () => {
     const pools = [await pool(), await pool(), await pool()];
-    const answers = await Promise.allSettled(pools.flatMap((p) => Array.from({ length: 6 }, (_, i) => (i % 2 ? f.ledger : other.ledger).closeThrough(p, '2026-04-30'))));
-    expect(answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason))).toEqual([]);
+    const answers = await Promise.allSettled(
+      pools.flatMap((p) =>
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? f.ledger : other.ledger).closeThrough(p, '2026-04-30')),
+      ),
+    );
+    expect(
+      answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason)),
+    ).toEqual([]);
     expect(answers.map((a) => (a as PromiseFulfilledResult<string>).value)).toEqual(Array(18).fill('2026-04-30'));
     for (const p of pools) {
-      expect(await f.db.owner`SELECT through::text FROM ledger_closes WHERE pool_id = ${p.toString()}`).toEqual([{ through: '2026-04-30' }]);
+      expect(await f.db.owner`SELECT through::text FROM ledger_closes WHERE pool_id = ${p.toString()}`).toEqual([
+        { through: '2026-04-30' },
+      ]);
     }
   });
 
@@ -62,7 +79,12 @@ describe('closing a period', () => {
     });
     await new Promise((r) => setTimeout(r, 150));
     // The books as they stood the moment the close committed...
-    const cashAtClose = await f.ledger.closeThrough(p, '2026-05-31').then(async () => (await f.ledger.trialBalance(p, '2026-05-31')).lines.find((l) => l.account.code === 'cash')?.debit ?? 0n);
+    const cashAtClose = await f.ledger
+      .closeThrough(p, '2026-05-31')
+      .then(
+        async () =>
+          (await f.ledger.trialBalance(p, '2026-05-31')).lines.find((l) => l.account.code === 'cash')?.debit ?? 0n,
+      );
     await new Promise((r) => setTimeout(r, 100));
     stop = true;
     await Promise.all(callers);
@@ -70,7 +92,9 @@ describe('closing a period', () => {
     const posted = outcomes.filter((o) => o.status === 'posted').length;
     expect(posted).toBeGreaterThan(0);
     expect(outcomes.length).toBeGreaterThan(posted);
-    expect(outcomes.every((o) => o.status === 'posted' || (o.status === 'refused' && o.refusal.type === 'period_closed'))).toBe(true);
+    expect(
+      outcomes.every((o) => o.status === 'posted' || (o.status === 'refused' && o.refusal.type === 'period_closed')),
+    ).toBe(true);
     expect(cashAtClose).toBe(BigInt(posted) * 10n);
   });
 
@@ -81,11 +105,18 @@ describe('closing a period', () => {
     // A whole, balanced transaction, so that the closed period is the only thing wrong with it.
     const sneak = (day: string) =>
       insertRawPosting(f.db.app.sql, {
-        pool: p, externalId: `sneak-${day}`, day,
-        entries: [{ account: cash.id, amount: 10n }, { account: capital.id, amount: -10n }],
+        pool: p,
+        externalId: `sneak-${day}`,
+        day,
+        entries: [
+          { account: cash.id, amount: 10n },
+          { account: capital.id, amount: -10n },
+        ],
       });
     await expect(sneak('2026-06-01')).rejects.toThrow(/closed through 2026-06-30/);
     await expect(sneak('2026-07-01')).resolves.toBeDefined();
-    await expect(f.db.app.sql`INSERT INTO ledger_closes (pool_id, through) VALUES (${p.toString()}, '2026-01-31')`).rejects.toThrow(/permission denied/);
+    await expect(
+      f.db.app.sql`INSERT INTO ledger_closes (pool_id, through) VALUES (${p.toString()}, '2026-01-31')`,
+    ).rejects.toThrow(/permission denied/);
   });
 });

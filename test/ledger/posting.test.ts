@@ -7,7 +7,13 @@ let pool: bigint;
 beforeAll(async () => {
   f = await ledgerFixture();
   pool = await f.newPool();
-  await f.ledger.createAccount(pool, { code: 'cash', name: 'Pool cash', type: 'asset', currency: 'CNY', noNegative: true });
+  await f.ledger.createAccount(pool, {
+    code: 'cash',
+    name: 'Pool cash',
+    type: 'asset',
+    currency: 'CNY',
+    noNegative: true,
+  });
   await f.ledger.createAccount(pool, { code: 'capital', name: 'Fund capital', type: 'net_assets', currency: 'CNY' });
   await f.ledger.createAccount(pool, { code: 'expense', name: 'Compensation', type: 'expense', currency: 'CNY' });
 });
@@ -57,11 +63,17 @@ describe('post', () => {
     expect((await f.ledger.balance(pool, 'cash')).posted).toBe(1_000_00n);
   });
 
-  it('answers an id used before with content that cannot even be applied as a reuse, not as that content\'s fault', async () => {
+  it("answers an id used before with content that cannot even be applied as a reuse, not as that content's fault", async () => {
     await expect(
       f.ledger.post({
-        type: 'post', poolId: pool, externalId: 'fund-1', effectiveDate: '2026-01-05',
-        entries: [{ account: 'nowhere', amount: 1_000_00n }, { account: 'capital', amount: -1_000_00n }],
+        type: 'post',
+        poolId: pool,
+        externalId: 'fund-1',
+        effectiveDate: '2026-01-05',
+        entries: [
+          { account: 'nowhere', amount: 1_000_00n },
+          { account: 'capital', amount: -1_000_00n },
+        ],
       }),
     ).rejects.toMatchObject({ type: 'idempotency_conflict', details: { differences: ['entries'] } });
   });
@@ -81,26 +93,50 @@ describe('post', () => {
     expect(first).toMatchObject({ status: 'refused', refusal: { type: 'insufficient_funds' } });
     // Funds arrive; the same request still answers with its refusal.
     await f.ledger.post({
-      type: 'post', poolId: pool, externalId: 'fund-2', effectiveDate: '2026-01-07',
-      entries: [{ account: 'cash', amount: 5_000_00n }, { account: 'capital', amount: -5_000_00n }],
+      type: 'post',
+      poolId: pool,
+      externalId: 'fund-2',
+      effectiveDate: '2026-01-07',
+      entries: [
+        { account: 'cash', amount: 5_000_00n },
+        { account: 'capital', amount: -5_000_00n },
+      ],
     });
-    expect(await f.ledger.post(pay)).toMatchObject({ status: 'refused', replayed: true, refusal: { type: 'insufficient_funds' } });
+    expect(await f.ledger.post(pay)).toMatchObject({
+      status: 'refused',
+      replayed: true,
+      refusal: { type: 'insufficient_funds' },
+    });
   });
 
   it('posts an atomic batch whole or not at all, and remembers the refusal of every member', async () => {
     const cashBefore = (await f.ledger.balance(pool, 'cash')).posted;
     const expenseBefore = (await f.ledger.balance(pool, 'expense')).posted;
     const pay = (externalId: string, amount: bigint) => ({
-      type: 'post' as const, poolId: pool, externalId, effectiveDate: '2026-01-08',
-      entries: [{ account: 'expense', amount }, { account: 'cash', amount: -amount }],
+      type: 'post' as const,
+      poolId: pool,
+      externalId,
+      effectiveDate: '2026-01-08',
+      entries: [
+        { account: 'expense', amount },
+        { account: 'cash', amount: -amount },
+      ],
     });
     const batch = [pay('batch-small', 1_00n), pay('batch-huge', 1_000_000_00n), pay('batch-small-2', 2_00n)];
     const outcomes = await f.ledger.postBatch(batch);
-    expect(outcomes.map((o) => o.status === 'refused' && o.refusal.type)).toEqual(['batch_refused', 'insufficient_funds', 'batch_refused']);
+    expect(outcomes.map((o) => o.status === 'refused' && o.refusal.type)).toEqual([
+      'batch_refused',
+      'insufficient_funds',
+      'batch_refused',
+    ]);
     expect((await f.ledger.balance(pool, 'cash')).posted).toBe(cashBefore);
     expect((await f.ledger.balance(pool, 'expense')).posted).toBe(expenseBefore);
     // The small ones stay refused, alone or together: each id was answered once and for all.
-    expect(await f.ledger.post(pay('batch-small', 1_00n))).toMatchObject({ status: 'refused', replayed: true, refusal: { type: 'batch_refused' } });
+    expect(await f.ledger.post(pay('batch-small', 1_00n))).toMatchObject({
+      status: 'refused',
+      replayed: true,
+      refusal: { type: 'batch_refused' },
+    });
     const [row] = await f.db.app.sql<[{ n: bigint }]>`
       SELECT count(*) AS n FROM transactions WHERE pool_id = ${pool.toString()} AND external_id LIKE 'batch-%'`;
     expect(row.n).toBe(0n);
@@ -109,8 +145,14 @@ describe('post', () => {
   it('rejects an unbalanced request before it reaches the database', async () => {
     await expect(
       f.ledger.post({
-        type: 'post', poolId: pool, externalId: 'bad-1', effectiveDate: '2026-01-07',
-        entries: [{ account: 'cash', amount: 1n }, { account: 'capital', amount: -2n }],
+        type: 'post',
+        poolId: pool,
+        externalId: 'bad-1',
+        effectiveDate: '2026-01-07',
+        entries: [
+          { account: 'cash', amount: 1n },
+          { account: 'capital', amount: -2n },
+        ],
       }),
     ).rejects.toMatchObject({ type: 'invalid_posting' });
   });
@@ -130,8 +172,14 @@ describe('a writer that may try a batch only once', () => {
       await once.ledger.createAccount(p, { code: 'cash', name: 'Cash', type: 'asset', currency: 'CNY' });
       await once.ledger.createAccount(p, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' });
       const request = {
-        type: 'post' as const, poolId: p, externalId: 'once', effectiveDate: '2026-01-05',
-        entries: [{ account: 'cash', amount: 1n }, { account: 'capital', amount: -1n }],
+        type: 'post' as const,
+        poolId: p,
+        externalId: 'once',
+        effectiveDate: '2026-01-05',
+        entries: [
+          { account: 'cash', amount: 1n },
+          { account: 'capital', amount: -1n },
+        ],
       };
       expect(await once.ledger.post(request)).toMatchObject({ status: 'posted', replayed: false });
       expect(await once.ledger.post(request)).toMatchObject({ status: 'posted', replayed: true });

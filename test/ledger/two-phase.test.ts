@@ -11,7 +11,10 @@ beforeAll(async () => {
   f = await ledgerFixture();
   others = Array.from({ length: 6 }, (_, i) => {
     const db = createDb(f.db.appUrl, { max: 2 });
-    return { db, ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }) };
+    return {
+      db,
+      ledger: createLedger({ sql: db.sql, kysely: db.kysely, writer: { optimisticFrom: i % 2 === 0 ? 1 : 1_000_000 } }),
+    };
   });
 });
 afterAll(async () => {
@@ -25,16 +28,29 @@ async function fundedPool(amount: bigint): Promise<bigint> {
   await f.ledger.createAccount(pool, { code: 'capital', name: 'Capital', type: 'net_assets', currency: 'CNY' });
   await f.ledger.createAccount(pool, { code: 'payable', name: 'Claims payable', type: 'liability', currency: 'CNY' });
   await f.ledger.post({
-    type: 'post', poolId: pool, externalId: 'fund', effectiveDate: '2026-04-01',
-    entries: [{ account: 'cash', amount }, { account: 'capital', amount: -amount }],
+    type: 'post',
+    poolId: pool,
+    externalId: 'fund',
+    effectiveDate: '2026-04-01',
+    entries: [
+      { account: 'cash', amount },
+      { account: 'capital', amount: -amount },
+    ],
   });
   return pool;
 }
 
 const reserve = (pool: bigint, externalId: string, amount: bigint) =>
   f.ledger.post({
-    type: 'post', poolId: pool, externalId, effectiveDate: '2026-04-02', pending: true,
-    entries: [{ account: 'payable', amount }, { account: 'cash', amount: -amount }],
+    type: 'post',
+    poolId: pool,
+    externalId,
+    effectiveDate: '2026-04-02',
+    pending: true,
+    entries: [
+      { account: 'payable', amount },
+      { account: 'cash', amount: -amount },
+    ],
   });
 
 function posted(o: PostingOutcome) {
@@ -48,11 +64,21 @@ describe('two-phase postings', () => {
     const pending = posted(await reserve(pool, 'r1', 600n));
     expect(await f.ledger.balance(pool, 'cash')).toMatchObject({ posted: 1_000n, pending: -600n, available: 400n });
     // A second reservation past what is available is refused.
-    expect(await reserve(pool, 'r2', 500n)).toMatchObject({ status: 'refused', refusal: { type: 'insufficient_funds' } });
+    expect(await reserve(pool, 'r2', 500n)).toMatchObject({
+      status: 'refused',
+      refusal: { type: 'insufficient_funds' },
+    });
     posted(
       await f.ledger.post({
-        type: 'post_pending', poolId: pool, externalId: 'r1-post', effectiveDate: '2026-04-03', pending: { id: pending.id },
-        entries: [{ account: 'payable', amount: 250n }, { account: 'cash', amount: -250n }],
+        type: 'post_pending',
+        poolId: pool,
+        externalId: 'r1-post',
+        effectiveDate: '2026-04-03',
+        pending: { id: pending.id },
+        entries: [
+          { account: 'payable', amount: 250n },
+          { account: 'cash', amount: -250n },
+        ],
       }),
     );
     expect(await f.ledger.balance(pool, 'cash')).toMatchObject({ posted: 750n, pending: 0n, available: 750n });
@@ -63,8 +89,15 @@ describe('two-phase postings', () => {
     const pool = await fundedPool(1_000n);
     posted(await reserve(pool, 'r', 100n));
     const outcome = await f.ledger.post({
-      type: 'post_pending', poolId: pool, externalId: 'r-post', effectiveDate: '2026-04-03', pending: { externalId: 'r' },
-      entries: [{ account: 'payable', amount: 101n }, { account: 'cash', amount: -101n }],
+      type: 'post_pending',
+      poolId: pool,
+      externalId: 'r-post',
+      effectiveDate: '2026-04-03',
+      pending: { externalId: 'r' },
+      entries: [
+        { account: 'payable', amount: 101n },
+        { account: 'cash', amount: -101n },
+      ],
     });
     expect(outcome).toMatchObject({ status: 'refused', refusal: { type: 'post_exceeds_pending' } });
   });
@@ -72,7 +105,15 @@ describe('two-phase postings', () => {
   it('voiding gives the reservation back', async () => {
     const pool = await fundedPool(1_000n);
     posted(await reserve(pool, 'r', 700n));
-    posted(await f.ledger.post({ type: 'void_pending', poolId: pool, externalId: 'r-void', effectiveDate: '2026-04-03', pending: { externalId: 'r' } }));
+    posted(
+      await f.ledger.post({
+        type: 'void_pending',
+        poolId: pool,
+        externalId: 'r-void',
+        effectiveDate: '2026-04-03',
+        pending: { externalId: 'r' },
+      }),
+    );
     expect(await f.ledger.balance(pool, 'cash')).toMatchObject({ posted: 1_000n, pending: 0n, available: 1_000n });
   });
 
@@ -80,12 +121,28 @@ describe('two-phase postings', () => {
     const pool = await fundedPool(10_000n);
     const pending = posted(await reserve(pool, 'race', 3_000n));
     const attempts = others.flatMap((o, i) => [
-      o.ledger.post({ type: 'post_pending', poolId: pool, externalId: `post-${i}`, effectiveDate: '2026-04-03', pending: { id: pending.id } }),
-      o.ledger.post({ type: 'void_pending', poolId: pool, externalId: `void-${i}`, effectiveDate: '2026-04-03', pending: { id: pending.id } }),
+      o.ledger.post({
+        type: 'post_pending',
+        poolId: pool,
+        externalId: `post-${i}`,
+        effectiveDate: '2026-04-03',
+        pending: { id: pending.id },
+      }),
+      o.ledger.post({
+        type: 'void_pending',
+        poolId: pool,
+        externalId: `void-${i}`,
+        effectiveDate: '2026-04-03',
+        pending: { id: pending.id },
+      }),
     ]);
     const outcomes = await Promise.all(attempts);
     expect(outcomes.filter((o) => o.status === 'posted')).toHaveLength(1);
-    expect(outcomes.filter((o) => o.status === 'refused').every((o) => o.status === 'refused' && o.refusal.type === 'pending_already_resolved')).toBe(true);
+    expect(
+      outcomes
+        .filter((o) => o.status === 'refused')
+        .every((o) => o.status === 'refused' && o.refusal.type === 'pending_already_resolved'),
+    ).toBe(true);
     const cash = await f.ledger.balance(pool, 'cash');
     expect(cash.pending).toBe(0n);
     expect([7_000n, 10_000n]).toContain(cash.posted);
@@ -95,28 +152,73 @@ describe('two-phase postings', () => {
     const pool = await fundedPool(10_000n);
     const tx = posted(
       await f.ledger.post({
-        type: 'post', poolId: pool, externalId: 'pay', effectiveDate: '2026-04-02',
-        entries: [{ account: 'payable', amount: 1_234n }, { account: 'cash', amount: -1_234n }],
+        type: 'post',
+        poolId: pool,
+        externalId: 'pay',
+        effectiveDate: '2026-04-02',
+        entries: [
+          { account: 'payable', amount: 1_234n },
+          { account: 'cash', amount: -1_234n },
+        ],
       }),
     );
     const outcomes = await Promise.all(
-      others.flatMap((o, i) => [0, 1].map((k) =>
-        o.ledger.post({ type: 'reverse', poolId: pool, externalId: `rev-${i}-${k}`, effectiveDate: '2026-04-05', transaction: { id: tx.id } }),
-      )),
+      others.flatMap((o, i) =>
+        [0, 1].map((k) =>
+          o.ledger.post({
+            type: 'reverse',
+            poolId: pool,
+            externalId: `rev-${i}-${k}`,
+            effectiveDate: '2026-04-05',
+            transaction: { id: tx.id },
+          }),
+        ),
+      ),
     );
     expect(outcomes.filter((o) => o.status === 'posted')).toHaveLength(1);
-    expect(outcomes.filter((o) => o.status === 'refused' && o.refusal.type === 'already_reversed')).toHaveLength(outcomes.length - 1);
+    expect(outcomes.filter((o) => o.status === 'refused' && o.refusal.type === 'already_reversed')).toHaveLength(
+      outcomes.length - 1,
+    );
     expect((await f.ledger.balance(pool, 'cash')).posted).toBe(10_000n);
-    expect(await f.ledger.post({ type: 'reverse', poolId: pool, externalId: 'rev-of-pending', effectiveDate: '2026-04-05', transaction: { externalId: 'fund' } }))
-      .toMatchObject({ status: 'posted' });
+    expect(
+      await f.ledger.post({
+        type: 'reverse',
+        poolId: pool,
+        externalId: 'rev-of-pending',
+        effectiveDate: '2026-04-05',
+        transaction: { externalId: 'fund' },
+      }),
+    ).toMatchObject({ status: 'posted' });
   });
 
   it('resolves and reverses, in one atomic batch, postings made earlier in the same batch', async () => {
     const pool = await fundedPool(1_000n);
     const outcomes = await f.ledger.postBatch([
-      { type: 'post', poolId: pool, externalId: 'b-hold', effectiveDate: '2026-04-02', pending: true, entries: [{ account: 'payable', amount: 300n }, { account: 'cash', amount: -300n }] },
-      { type: 'post_pending', poolId: pool, externalId: 'b-post', effectiveDate: '2026-04-02', pending: { externalId: 'b-hold' } },
-      { type: 'reverse', poolId: pool, externalId: 'b-undo', effectiveDate: '2026-04-03', transaction: { externalId: 'b-post' } },
+      {
+        type: 'post',
+        poolId: pool,
+        externalId: 'b-hold',
+        effectiveDate: '2026-04-02',
+        pending: true,
+        entries: [
+          { account: 'payable', amount: 300n },
+          { account: 'cash', amount: -300n },
+        ],
+      },
+      {
+        type: 'post_pending',
+        poolId: pool,
+        externalId: 'b-post',
+        effectiveDate: '2026-04-02',
+        pending: { externalId: 'b-hold' },
+      },
+      {
+        type: 'reverse',
+        poolId: pool,
+        externalId: 'b-undo',
+        effectiveDate: '2026-04-03',
+        transaction: { externalId: 'b-post' },
+      },
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['posted', 'posted', 'posted']);
     expect(await f.ledger.balance(pool, 'cash')).toMatchObject({ posted: 1_000n, pending: 0n, available: 1_000n });
@@ -127,7 +229,16 @@ describe('two-phase postings', () => {
     const outcomes = await Promise.all(
       pools.flatMap((pool) =>
         Array.from({ length: 20 }, (_, i) =>
-          f.ledger.post({ type: 'post', poolId: pool, externalId: `m-${i}`, effectiveDate: '2026-04-02', entries: [{ account: 'payable', amount: 1n }, { account: 'cash', amount: -1n }] }),
+          f.ledger.post({
+            type: 'post',
+            poolId: pool,
+            externalId: `m-${i}`,
+            effectiveDate: '2026-04-02',
+            entries: [
+              { account: 'payable', amount: 1n },
+              { account: 'cash', amount: -1n },
+            ],
+          }),
         ),
       ),
     );
@@ -138,7 +249,14 @@ describe('two-phase postings', () => {
   it('refuses to reverse a reservation', async () => {
     const pool = await fundedPool(100n);
     posted(await reserve(pool, 'r', 10n));
-    expect(await f.ledger.post({ type: 'reverse', poolId: pool, externalId: 'x', effectiveDate: '2026-04-05', transaction: { externalId: 'r' } }))
-      .toMatchObject({ status: 'refused', refusal: { type: 'not_reversible' } });
+    expect(
+      await f.ledger.post({
+        type: 'reverse',
+        poolId: pool,
+        externalId: 'x',
+        effectiveDate: '2026-04-05',
+        transaction: { externalId: 'r' },
+      }),
+    ).toMatchObject({ status: 'refused', refusal: { type: 'not_reversible' } });
   });
 });

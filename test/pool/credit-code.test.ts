@@ -33,7 +33,10 @@ describe('unified social credit code (GB 32100-2015)', () => {
 
   it('completes any 17 characters to a valid code', () => {
     const chars = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-    const part = (n: number, digits = false) => fc.array(fc.constantFrom(...(digits ? '0123456789' : chars)), { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const part = (n: number, digits = false) =>
+      fc
+        .array(fc.constantFrom(...(digits ? '0123456789' : chars)), { minLength: n, maxLength: n })
+        .map((a) => a.join(''));
     fc.assert(
       fc.property(part(2), part(6, true), part(9), (head, region, org) => {
         const first17 = head + region + org;

@@ -6,11 +6,21 @@ import { testDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
 let poolId: bigint;
-const treasury = (pool: bigint): Principal => ({ keyId: 1n, keyPrefix: 't', role: 'treasury', poolId: pool, participantId: null });
+const treasury = (pool: bigint): Principal => ({
+  keyId: 1n,
+  keyPrefix: 't',
+  role: 'treasury',
+  poolId: pool,
+  participantId: null,
+});
 
 beforeAll(async () => {
   db = await testDatabase();
-  const row = await db.app.kysely.insertInto('pools').values({ name: 'feed' }).returning('id').executeTakeFirstOrThrow();
+  const row = await db.app.kysely
+    .insertInto('pools')
+    .values({ name: 'feed' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   poolId = row.id;
 });
 afterAll(() => db.close());

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeAward, PROGRAMMES, programme, type AwardAsk, type AwardHistory, type Programme } from '../../src/pool/incentives/engine.js';
+import {
+  computeAward,
+  PROGRAMMES,
+  programme,
+  type AwardAsk,
+  type AwardHistory,
+  type Programme,
+} from '../../src/pool/incentives/engine.js';
 
 const CNY = (yuan: number) => BigInt(yuan) * 100n;
 const none: AwardHistory = { periodGranted: 0n, beneficiaryYears: [], itemYears: [], groupGranted: 0n };
@@ -11,7 +18,10 @@ const award = (code: string, a: Partial<AwardAsk> = {}, h: Partial<AwardHistory>
   if (!out.ok) throw new Error(`${out.rule}: ${out.message}`);
   return out;
 };
-const bit = (code: string, a: Partial<AwardAsk>, h: Partial<AwardHistory> = {}) => award(code, a, h).steps.filter((s) => s.bit).map((s) => s.step);
+const bit = (code: string, a: Partial<AwardAsk>, h: Partial<AwardHistory> = {}) =>
+  award(code, a, h)
+    .steps.filter((s) => s.bit)
+    .map((s) => s.step);
 
 describe('the seed policy', () => {
   it('configures every article of the policy', () => {
@@ -26,7 +36,9 @@ describe('the seed policy', () => {
     expect(award('art3_innovation', { basisAmount: CNY(100_001_000) }).amount).toBe(CNY(100_000));
     expect(bit('art3_innovation', { basisAmount: CNY(100_001_000) })).toEqual(['cap_per_period']);
     // What the year already granted counts against the cap.
-    expect(award('art3_innovation', { basisAmount: CNY(200_000_000) }, { periodGranted: CNY(60_000) }).amount).toBe(CNY(40_000));
+    expect(award('art3_innovation', { basisAmount: CNY(200_000_000) }, { periodGranted: CNY(60_000) }).amount).toBe(
+      CNY(40_000),
+    );
   });
 
   it('Art. 5: guarantee institutions 1 %, 3 % for pure credit, at most 3,000,000 CNY a year', () => {
@@ -40,34 +52,77 @@ describe('the seed policy', () => {
   it('Art. 5: SMEs 3 %–5 % of the loan, one year per loan, 500,000 CNY a year, three years per firm', () => {
     expect(award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 300 }).amount).toBe(CNY(30_000));
     expect(award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500 }).amount).toBe(CNY(50_000));
-    for (const rateBp of [299, 501, undefined]) expect(computeAward(p('art5_sme_interest'), ask({ basisAmount: CNY(1_000_000), rateBp }), none)).toMatchObject({ ok: false, rule: 'rate_range' });
+    for (const rateBp of [299, 501, undefined])
+      expect(computeAward(p('art5_sme_interest'), ask({ basisAmount: CNY(1_000_000), rateBp }), none)).toMatchObject({
+        ok: false,
+        rule: 'rate_range',
+      });
     expect(award('art5_sme_interest', { basisAmount: CNY(9_999_980), rateBp: 500 }).amount).toBe(CNY(499_999));
     expect(award('art5_sme_interest', { basisAmount: CNY(10_000_020), rateBp: 500 }).amount).toBe(CNY(500_000));
-    expect(award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500 }, { periodGranted: CNY(480_000) }).amount).toBe(CNY(20_000));
+    expect(
+      award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500 }, { periodGranted: CNY(480_000) }).amount,
+    ).toBe(CNY(20_000));
     // A loan is subsidised one year; a firm three years.
-    expect(bit('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2027 }, { itemYears: [2026] })).toEqual(['years_per_item']);
-    expect(award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2026 }, { itemYears: [2026] }).amount).toBe(CNY(50_000));
-    expect(award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2028 }, { beneficiaryYears: [2026, 2027] }).amount).toBe(CNY(50_000));
-    expect(bit('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2029 }, { beneficiaryYears: [2026, 2027, 2028] })).toEqual(['years_per_beneficiary']);
+    expect(
+      bit('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2027 }, { itemYears: [2026] }),
+    ).toEqual(['years_per_item']);
+    expect(
+      award('art5_sme_interest', { basisAmount: CNY(1_000_000), rateBp: 500, year: 2026 }, { itemYears: [2026] })
+        .amount,
+    ).toBe(CNY(50_000));
+    expect(
+      award(
+        'art5_sme_interest',
+        { basisAmount: CNY(1_000_000), rateBp: 500, year: 2028 },
+        { beneficiaryYears: [2026, 2027] },
+      ).amount,
+    ).toBe(CNY(50_000));
+    expect(
+      bit(
+        'art5_sme_interest',
+        { basisAmount: CNY(1_000_000), rateBp: 500, year: 2029 },
+        { beneficiaryYears: [2026, 2027, 2028] },
+      ),
+    ).toEqual(['years_per_beneficiary']);
   });
 
   it('Art. 7: the rating-fee subsidy needs a rating of BB or better and a pool loan', () => {
-    const facts = (rating: string | null, hasPoolLoan = true) => ({ basisAmount: CNY(20_000), facts: { rating, hasPoolLoan } });
+    const facts = (rating: string | null, hasPoolLoan = true) => ({
+      basisAmount: CNY(20_000),
+      facts: { rating, hasPoolLoan },
+    });
     expect(award('art7_rating_fee', facts('BB')).amount).toBe(CNY(10_000));
     expect(award('art7_rating_fee', facts('AA+')).amount).toBe(CNY(10_000));
-    expect(computeAward(p('art7_rating_fee'), ask(facts('B')), none)).toMatchObject({ ok: false, rule: 'rating_at_least' });
-    expect(computeAward(p('art7_rating_fee'), ask(facts(null)), none)).toMatchObject({ ok: false, rule: 'rating_at_least' });
-    expect(computeAward(p('art7_rating_fee'), ask(facts('BBB', false)), none)).toMatchObject({ ok: false, rule: 'requires_pool_loan' });
+    expect(computeAward(p('art7_rating_fee'), ask(facts('B')), none)).toMatchObject({
+      ok: false,
+      rule: 'rating_at_least',
+    });
+    expect(computeAward(p('art7_rating_fee'), ask(facts(null)), none)).toMatchObject({
+      ok: false,
+      rule: 'rating_at_least',
+    });
+    expect(computeAward(p('art7_rating_fee'), ask(facts('BBB', false)), none)).toMatchObject({
+      ok: false,
+      rule: 'requires_pool_loan',
+    });
   });
 
   it('Art. 2: the VC subsidy refuses a guide-fund stake above 20 % of a fund', () => {
-    expect(award('art2_vc_risk', { basisAmount: CNY(10_000_000), facts: { guideFundStakeBp: 2000 } }).amount).toBe(CNY(100_000));
-    expect(computeAward(p('art2_vc_risk'), ask({ basisAmount: CNY(10_000_000), facts: { guideFundStakeBp: 2001 } }), none)).toMatchObject({ ok: false, rule: 'max_guide_fund_stake_bp' });
+    expect(award('art2_vc_risk', { basisAmount: CNY(10_000_000), facts: { guideFundStakeBp: 2000 } }).amount).toBe(
+      CNY(100_000),
+    );
+    expect(
+      computeAward(p('art2_vc_risk'), ask({ basisAmount: CNY(10_000_000), facts: { guideFundStakeBp: 2001 } }), none),
+    ).toMatchObject({ ok: false, rule: 'max_guide_fund_stake_bp' });
   });
 
   it('Art. 1: rent reduced for three years at most', () => {
-    expect(award('art1_rent', { basisAmount: CNY(200_000), year: 2028 }, { beneficiaryYears: [2026, 2027] }).amount).toBe(CNY(100_000));
-    expect(award('art1_rent', { basisAmount: CNY(200_000), year: 2029 }, { beneficiaryYears: [2026, 2027, 2028] }).amount).toBe(0n);
+    expect(
+      award('art1_rent', { basisAmount: CNY(200_000), year: 2028 }, { beneficiaryYears: [2026, 2027] }).amount,
+    ).toBe(CNY(100_000));
+    expect(
+      award('art1_rent', { basisAmount: CNY(200_000), year: 2029 }, { beneficiaryYears: [2026, 2027, 2028] }).amount,
+    ).toBe(0n);
   });
 
   it('Art. 8 and 从高不重复: 四板 300,000, then NEEQ pays 1,200,000 more, then a non-IPO listing nothing', () => {
@@ -88,7 +143,9 @@ describe('the seed policy', () => {
           if (!out.ok) throw new Error('refused');
           granted += out.amount;
         }
-        const largest = sequence.map((x) => BigInt((x.rule as { amount: string }).amount)).reduce((a, b) => (b > a ? b : a));
+        const largest = sequence
+          .map((x) => BigInt((x.rule as { amount: string }).amount))
+          .reduce((a, b) => (b > a ? b : a));
         expect(granted).toBe(largest);
       }),
       { numRuns: 300 },

@@ -12,7 +12,7 @@ describe('the cache of verified keys', () => {
     expect(cache.get(`plk_0badc0de_${'T'.repeat(32)}`)).toBeUndefined();
   });
 
-  it('keeps no secret: it is looked up by the key\'s hash', () => {
+  it("keeps no secret: it is looked up by the key's hash", () => {
     const cache = new KeyCache();
     cache.put(key, principal);
     const held = JSON.stringify([...(cache as unknown as { entries: Map<string, unknown> }).entries.keys()]);

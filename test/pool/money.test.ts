@@ -5,17 +5,21 @@ import { bpOf, splitByLargestRemainder } from '../../src/pool/money.js';
 describe('money', () => {
   it('splits by largest remainder: the parts add up to the whole, each within a fen of its exact share', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.array(fc.bigInt({ min: 0n, max: 10_000n }), { minLength: 1, maxLength: 6 }), (total, weights) => {
-        fc.pre(weights.some((w) => w > 0n));
-        const parts = splitByLargestRemainder(total, weights);
-        const sum = weights.reduce((a, b) => a + b, 0n);
-        expect(parts.reduce((a, b) => a + b, 0n)).toBe(total);
-        parts.forEach((p, i) => {
-          const exactTimesSum = total * weights[i]!;
-          expect(p * sum <= exactTimesSum + sum && p * sum >= exactTimesSum - sum).toBe(true);
-          if (weights[i] === 0n) expect(p).toBe(0n);
-        });
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        fc.array(fc.bigInt({ min: 0n, max: 10_000n }), { minLength: 1, maxLength: 6 }),
+        (total, weights) => {
+          fc.pre(weights.some((w) => w > 0n));
+          const parts = splitByLargestRemainder(total, weights);
+          const sum = weights.reduce((a, b) => a + b, 0n);
+          expect(parts.reduce((a, b) => a + b, 0n)).toBe(total);
+          parts.forEach((p, i) => {
+            const exactTimesSum = total * weights[i]!;
+            expect(p * sum <= exactTimesSum + sum && p * sum >= exactTimesSum - sum).toBe(true);
+            if (weights[i] === 0n) expect(p).toBe(0n);
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHART, ensureAccounts, partyAccount, POSTING_RULES, postingFor, type MoneyEvent } from '../../src/pool/posting-rules.js';
+import {
+  CHART,
+  ensureAccounts,
+  partyAccount,
+  POSTING_RULES,
+  postingFor,
+  type MoneyEvent,
+} from '../../src/pool/posting-rules.js';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
 
 /**
@@ -34,17 +41,42 @@ describe('the posting-rule table', () => {
     const poolId = await f.newPool();
     const parties = { bankId: BANK, beneficiaryId: FIRM, article: 3 };
     await ensureAccounts(f.ledger, poolId, parties);
-    const codes = [...Object.keys(CHART), ...(['recovery_receivable', 'awards_payable', 'incentive_expense'] as const).map((r) => partyAccount(r, parties).code)];
+    const codes = [
+      ...Object.keys(CHART),
+      ...(['recovery_receivable', 'awards_payable', 'incentive_expense'] as const).map(
+        (r) => partyAccount(r, parties).code,
+      ),
+    ];
     // Fund the pool first so that outflows have something to draw on.
     for (const e of ['appropriation_notified', 'appropriation_received'] as const) {
-      expect((await f.ledger.post(postingFor(e, { poolId, externalId: `seed-${e}`, effectiveDate: '2026-01-01', amount: 1_000n }))).status).toBe('posted');
+      expect(
+        (
+          await f.ledger.post(
+            postingFor(e, { poolId, externalId: `seed-${e}`, effectiveDate: '2026-01-01', amount: 1_000n }),
+          )
+        ).status,
+      ).toBe('posted');
     }
     for (const event of Object.keys(POSTING_RULES) as MoneyEvent[]) {
-      const before = new Map(await Promise.all(codes.map(async (c) => [c, (await f.ledger.balance(poolId, c)).posted] as const)));
-      const request = postingFor(event, { poolId, externalId: `rule-${event}`, effectiveDate: '2026-02-01', amount: 100n, ...parties });
-      expect(request.entries.reduce((s, e) => s + e.amount, 0n), event).toBe(0n);
+      const before = new Map(
+        await Promise.all(codes.map(async (c) => [c, (await f.ledger.balance(poolId, c)).posted] as const)),
+      );
+      const request = postingFor(event, {
+        poolId,
+        externalId: `rule-${event}`,
+        effectiveDate: '2026-02-01',
+        amount: 100n,
+        ...parties,
+      });
+      expect(
+        request.entries.reduce((s, e) => s + e.amount, 0n),
+        event,
+      ).toBe(0n);
       const outcome = await f.ledger.post(request);
-      expect(outcome.status, `${event}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`).toBe('posted');
+      expect(
+        outcome.status,
+        `${event}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`,
+      ).toBe('posted');
       for (const code of codes) {
         const moved = (await f.ledger.balance(poolId, code)).posted - before.get(code)!;
         expect(moved, `${event} on ${code}`).toBe(EXPECTED[event][code] ?? 0n);
@@ -59,6 +91,8 @@ describe('the posting-rule table', () => {
   });
 
   it('refuses an amount that is not positive', () => {
-    expect(() => postingFor('interest_credited', { poolId: 1n, externalId: 'x', effectiveDate: '2026-01-01', amount: 0n })).toThrow(RangeError);
+    expect(() =>
+      postingFor('interest_credited', { poolId: 1n, externalId: 'x', effectiveDate: '2026-01-01', amount: 0n }),
+    ).toThrow(RangeError);
   });
 });

@@ -26,15 +26,20 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-it('never grants one loan\'s pool share twice across a SIGKILL during approvals', async () => {
+it("never grants one loan's pool share twice across a SIGKILL during approvals", async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let server = await startServer(db, port);
   const post = async (key: string, path: string, body: unknown, idem: string = randomUUID()) => {
-    const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const get = async (key: string, path: string) => (await (await fetch(base + path, { headers: { authorization: `Bearer ${key}` } })).json()) as any;
+  const get = async (key: string, path: string) =>
+    (await (await fetch(base + path, { headers: { authorization: `Bearer ${key}` } })).json()) as any;
   const ok = <T>(r: { status: number; body: T }, status = 201) => {
     expect(r.status, JSON.stringify(r.body)).toBe(status);
     return r.body;
@@ -45,31 +50,93 @@ it('never grants one loan\'s pool share twice across a SIGKILL during approvals'
       const pool = ok(await post(admin, '/v1/pools', { name: `kill ${round}` }));
       const p = `/v1/pools/${pool.id}`;
       const treasury = ok(await post(admin, '/v1/keys', { role: 'treasury', pool_id: pool.id })).key;
-      const bank = ok(await post(treasury, `${p}/participants`, { kind: 'bank', name: 'Bank', credit_code: newCreditCode() }));
-      const insurer = ok(await post(treasury, `${p}/participants`, { kind: 'insurer', name: 'Insurer', credit_code: newCreditCode() }));
-      const bankKey = ok(await post(treasury, '/v1/keys', { role: 'bank', pool_id: pool.id, participant_id: bank.id })).key;
-      const insurerKey = ok(await post(treasury, '/v1/keys', { role: 'insurer', pool_id: pool.id, participant_id: insurer.id })).key;
-      ok(await post(treasury, `${p}/appropriations`, { reference: 'A', amount: '10000000000', notified_on: '2026-01-02' }));
+      const bank = ok(
+        await post(treasury, `${p}/participants`, { kind: 'bank', name: 'Bank', credit_code: newCreditCode() }),
+      );
+      const insurer = ok(
+        await post(treasury, `${p}/participants`, { kind: 'insurer', name: 'Insurer', credit_code: newCreditCode() }),
+      );
+      const bankKey = ok(
+        await post(treasury, '/v1/keys', { role: 'bank', pool_id: pool.id, participant_id: bank.id }),
+      ).key;
+      const insurerKey = ok(
+        await post(treasury, '/v1/keys', { role: 'insurer', pool_id: pool.id, participant_id: insurer.id }),
+      ).key;
+      ok(
+        await post(treasury, `${p}/appropriations`, {
+          reference: 'A',
+          amount: '10000000000',
+          notified_on: '2026-01-02',
+        }),
+      );
       ok(await post(treasury, `${p}/appropriations/A/receipt`, { received_on: '2026-01-03' }), 200);
-      const agreement = ok(await post(treasury, `${p}/agreements`, {
-        bank_id: bank.id, insurer_id: insurer.id, name: 'Insured', effective_from: '2026-01-01',
-        terms: terms({ credit_line: '100000000000', max_principal: '100000000', per_enterprise_year_cap: '100000000000', per_bank_year_cap: '100000000000', suspension_loss_bp: 10_000 }),
-      }));
+      const agreement = ok(
+        await post(treasury, `${p}/agreements`, {
+          bank_id: bank.id,
+          insurer_id: insurer.id,
+          name: 'Insured',
+          effective_from: '2026-01-01',
+          terms: terms({
+            credit_line: '100000000000',
+            max_principal: '100000000',
+            per_enterprise_year_cap: '100000000000',
+            per_bank_year_cap: '100000000000',
+            suspension_loss_bp: 10_000,
+          }),
+        }),
+      );
       const code = newCreditCode();
-      ok(await post(treasury, `${p}/participants`, { kind: 'enterprise', name: 'Firm', credit_code: code, enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-12-31' } }));
+      ok(
+        await post(treasury, `${p}/participants`, {
+          kind: 'enterprise',
+          name: 'Firm',
+          credit_code: code,
+          enterprise: { in_zone: true, tech_sme_certificate: 'GR', tech_sme_expires: '2030-12-31' },
+        }),
+      );
       const claims: { loan: string; bank: string; insurer: string }[] = [];
       for (let i = 0; i < LOANS; i++) {
-        const loan = ok(await post(bankKey, `${p}/loans`, { agreement_id: agreement.id, reference: `L-${i}`, borrower_credit_code: code, kind: 'performance_bond_insured', principal: '10000000', rate_bp: 400, disbursed_on: '2026-02-01', matures_on: '2027-02-01', policy_number: `P-${i}`, premium: '1000' }));
-        ok(await post(bankKey, `${p}/loans/${loan.id}/reports`, { month: '2026-06-01', outstanding: '10000000', overdue_principal: '10000000', overdue_interest: '0', days_past_due: 95, classification: 'substandard' }));
+        const loan = ok(
+          await post(bankKey, `${p}/loans`, {
+            agreement_id: agreement.id,
+            reference: `L-${i}`,
+            borrower_credit_code: code,
+            kind: 'performance_bond_insured',
+            principal: '10000000',
+            rate_bp: 400,
+            disbursed_on: '2026-02-01',
+            matures_on: '2027-02-01',
+            policy_number: `P-${i}`,
+            premium: '1000',
+          }),
+        );
+        ok(
+          await post(bankKey, `${p}/loans/${loan.id}/reports`, {
+            month: '2026-06-01',
+            outstanding: '10000000',
+            overdue_principal: '10000000',
+            overdue_interest: '0',
+            days_past_due: 95,
+            classification: 'substandard',
+          }),
+        );
         const documents = [{ name: 'n.pdf', sha256: 'a'.repeat(64) }];
         const b = ok(await post(bankKey, `${p}/claims`, { loan_id: loan.id, loss_principal: '10000000', documents }));
-        const n = ok(await post(insurerKey, `${p}/claims`, { loan_id: loan.id, loss_principal: '10000000', paid_to_bank: '4500000', documents }));
+        const n = ok(
+          await post(insurerKey, `${p}/claims`, {
+            loan_id: loan.id,
+            loss_principal: '10000000',
+            paid_to_bank: '4500000',
+            documents,
+          }),
+        );
         claims.push({ loan: loan.id, bank: b.id, insurer: n.id });
       }
 
       // The bank's claims approved by many callers at once; the server dies in the middle.
       const acknowledged = new Set<string>();
-      const approve = (claim: string) => post(treasury, `${p}/claims/${claim}/approve`, { reason: 'ok' }, `approve-${pool.id}-${claim}`);
+      const approve = (claim: string) =>
+        post(treasury, `${p}/claims/${claim}/approve`, { reason: 'ok' }, `approve-${pool.id}-${claim}`);
       const inFlight = claims.map(async (c) => {
         try {
           const r = await approve(c.bank);
@@ -88,7 +155,9 @@ it('never grants one loan\'s pool share twice across a SIGKILL during approvals'
       // Right after the restart, every reservation belongs to an approved claim.
       const approvedNow = (await get(treasury, `${p}/claims?status=approved&limit=1000`)).data as { amount: string }[];
       const position = await get(treasury, `${p}/position`);
-      expect(BigInt(position.reserved), `round ${round}: reserved without an approved claim`).toBe(approvedNow.reduce((s, c) => s + BigInt(c.amount), 0n));
+      expect(BigInt(position.reserved), `round ${round}: reserved without an approved claim`).toBe(
+        approvedNow.reduce((s, c) => s + BigInt(c.amount), 0n),
+      );
 
       // The insurer's claims approved (or refused: the share is taken), then the bank's retried.
       for (const c of claims) {
@@ -97,7 +166,11 @@ it('never grants one loan\'s pool share twice across a SIGKILL during approvals'
       }
       for (const c of claims) {
         let r = await approve(c.bank);
-        for (let attempt = 0; r.status === 409 && r.body.type.endsWith('idempotency-in-flight') && attempt < 50; attempt++) {
+        for (
+          let attempt = 0;
+          r.status === 409 && r.body.type.endsWith('idempotency-in-flight') && attempt < 50;
+          attempt++
+        ) {
           await new Promise((res) => setTimeout(res, 100));
           r = await approve(c.bank);
         }
@@ -106,9 +179,17 @@ it('never grants one loan\'s pool share twice across a SIGKILL during approvals'
       }
 
       // Per loan, what was granted never passes its pool share; every acknowledged approval is there once.
-      const all = (await get(treasury, `${p}/claims?limit=1000`)).data as { id: string; loan_id: string; status: string; amount: string; steps?: unknown }[];
+      const all = (await get(treasury, `${p}/claims?limit=1000`)).data as {
+        id: string;
+        loan_id: string;
+        status: string;
+        amount: string;
+        steps?: unknown;
+      }[];
       for (const c of claims) {
-        const granted = all.filter((x) => x.loan_id === c.loan && x.status === 'approved').reduce((s, x) => s + BigInt(x.amount), 0n);
+        const granted = all
+          .filter((x) => x.loan_id === c.loan && x.status === 'approved')
+          .reduce((s, x) => s + BigInt(x.amount), 0n);
         expect(granted, `round ${round}: loan ${c.loan}`).toBeLessThanOrEqual(SHARE);
       }
       for (const id of acknowledged) {

@@ -25,9 +25,15 @@ it('keeps every acknowledged write exactly once across a SIGKILL, and retries fi
   let server = await startServer(db, port);
   const base = `http://127.0.0.1:${port}`;
   const post = (key: string, path: string, body: unknown, idem: string = randomUUID()) =>
-    fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const pool = (await (await post(admin, '/v1/pools', { name: 'crash' })).json()) as { id: string };
-  const treasury = ((await (await post(admin, '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }).key;
+  const treasury = (
+    (await (await post(admin, '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }
+  ).key;
   // The pool's cash and fund capital open with the pool, as the chart of accounts says.
 
   // Writers with their own keys, each amount distinct so that every write can be found afterwards.
@@ -37,7 +43,18 @@ it('keeps every acknowledged write exactly once across a SIGKILL, and retries fi
     acknowledged: false,
   }));
   const send = (w: (typeof writes)[number]) =>
-    post(treasury, `/v1/pools/${pool.id}/transactions`, { effective_date: '2026-07-01', entries: [{ account: 'pool_cash', debit: w.amount }, { account: 'fund_capital', credit: w.amount }] }, w.idem);
+    post(
+      treasury,
+      `/v1/pools/${pool.id}/transactions`,
+      {
+        effective_date: '2026-07-01',
+        entries: [
+          { account: 'pool_cash', debit: w.amount },
+          { account: 'fund_capital', credit: w.amount },
+        ],
+      },
+      w.idem,
+    );
 
   let next = 0;
   const workers = Array.from({ length: 16 }, async () => {
@@ -52,7 +69,8 @@ it('keeps every acknowledged write exactly once across a SIGKILL, and retries fi
     }
   });
   // Kill it in the middle of the load: once some writes were answered, whatever the machine's speed.
-  for (let i = 0; i < 600 && writes.filter((w) => w.acknowledged).length < 30; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 600 && writes.filter((w) => w.acknowledged).length < 30; i++)
+    await new Promise((r) => setTimeout(r, 10));
   server.child.kill('SIGKILL');
   await Promise.all(workers);
   await server.exited;

@@ -37,7 +37,14 @@ it('survives losing its database under write load, round after round', async () 
   const adminKey = `plk_cd34ab12_${'D'.repeat(32)}`;
   let serverOut = '';
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: pg.url('postgres'), PORT: String(port), LOG_LEVEL: 'warn', ADMIN_API_KEY: adminKey, IDEMPOTENCY_LEASE_MS: '1000' },
+    env: {
+      ...process.env,
+      DATABASE_URL: pg.url('postgres'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ADMIN_API_KEY: adminKey,
+      IDEMPOTENCY_LEASE_MS: '1000',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (serverOut = (serverOut + d).slice(-20_000)));
@@ -48,22 +55,62 @@ it('survives losing its database under write load, round after round', async () 
   const call = (key: string, method: string, path: string, body?: unknown, idem?: string) =>
     fetch(base + path, {
       method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': idem ?? crypto.randomUUID() } : {}) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(method === 'POST' ? { 'idempotency-key': idem ?? crypto.randomUUID() } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
     });
   try {
-    for (let i = 0; i < 600 && !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+    for (
+      let i = 0;
+      i < 600 &&
+      !(await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const pool = (await (await call(adminKey, 'POST', '/v1/pools', { name: 'loss' })).json()) as { id: string };
-    const treasury = ((await (await call(adminKey, 'POST', '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }).key;
-    expect((await call(treasury, 'POST', `/v1/pools/${pool.id}/accounts`, { code: 'cash', name: 'Cash', type: 'asset' })).status).toBe(201);
-    expect((await call(treasury, 'POST', `/v1/pools/${pool.id}/accounts`, { code: 'capital', name: 'Capital', type: 'net_assets' })).status).toBe(201);
+    const treasury = (
+      (await (await call(adminKey, 'POST', '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as {
+        key: string;
+      }
+    ).key;
+    expect(
+      (await call(treasury, 'POST', `/v1/pools/${pool.id}/accounts`, { code: 'cash', name: 'Cash', type: 'asset' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await call(treasury, 'POST', `/v1/pools/${pool.id}/accounts`, {
+          code: 'capital',
+          name: 'Capital',
+          type: 'net_assets',
+        })
+      ).status,
+    ).toBe(201);
 
     const acknowledged = new Set<number>();
     const sent: number[] = [];
     let n = 0;
     const post = (amount: number) =>
-      call(treasury, 'POST', `/v1/pools/${pool.id}/transactions`, { effective_date: '2026-07-01', entries: [{ account: 'cash', debit: String(amount) }, { account: 'capital', credit: String(amount) }] }, `w-${amount}`);
+      call(
+        treasury,
+        'POST',
+        `/v1/pools/${pool.id}/transactions`,
+        {
+          effective_date: '2026-07-01',
+          entries: [
+            { account: 'cash', debit: String(amount) },
+            { account: 'capital', credit: String(amount) },
+          ],
+        },
+        `w-${amount}`,
+      );
     const write = async () => {
       const amount = 1000 + n++;
       sent.push(amount);
@@ -87,9 +134,13 @@ it('survives losing its database under write load, round after round', async () 
       const statuses: number[] = [];
       const load = Array.from({ length: WRITERS }, async () => {
         while (loading) {
-          statuses.push(await write().catch((err) => {
-            throw new Error(`round ${round}: no answer from the server (${String(err)}) ${Date.now() - roundStart} ms into the round; it printed: ${serverOut.slice(-3000)}`);
-          }));
+          statuses.push(
+            await write().catch((err) => {
+              throw new Error(
+                `round ${round}: no answer from the server (${String(err)}) ${Date.now() - roundStart} ms into the round; it printed: ${serverOut.slice(-3000)}`,
+              );
+            }),
+          );
         }
       });
       await new Promise((r) => setTimeout(r, 300));
@@ -100,7 +151,8 @@ it('survives losing its database under write load, round after round', async () 
       pg = await startEmbedded({ dataDir, port: pgPort });
       const backAt = Date.now();
       // Within seconds of the database's return, writes succeed again.
-      while (Date.now() - backAt < 15_000 && !statuses.slice(downAt).includes(201)) await new Promise((r) => setTimeout(r, 50));
+      while (Date.now() - backAt < 15_000 && !statuses.slice(downAt).includes(201))
+        await new Promise((r) => setTimeout(r, 50));
       loading = false;
       await Promise.all(load);
       expect(statuses.slice(downAt), serverOut).toContain(201);
@@ -111,7 +163,7 @@ it('survives losing its database under write load, round after round', async () 
       // first use since the outage answers 503 once; the client's retry gets through).
       const soon = async (send: () => Promise<Response>) => {
         let res = await send();
-        for (const started = Date.now(); res.status === 503 && Date.now() - started < 5_000; ) {
+        for (const started = Date.now(); res.status === 503 && Date.now() - started < 5_000;) {
           await new Promise((r) => setTimeout(r, 200));
           res = await send();
         }
@@ -122,7 +174,21 @@ it('survives losing its database under write load, round after round', async () 
         soon(() => call(treasury, 'GET', `/v1/pools/${pool.id}/accounts`)),
         soon(() => call(treasury, 'GET', `/v1/pools/${pool.id}/accounts/cash/balance`)),
         soon(() => call(adminKey, 'POST', '/v1/pools', { name: `after round ${round}` }, `pool-after-${round}`)),
-        soon(() => call(treasury, 'POST', `/v1/pools/${pool.id}/transactions`, { effective_date: '2026-07-01', entries: [{ account: 'cash', debit: '1' }, { account: 'capital', credit: '1' }] }, `one-after-${round}`)),
+        soon(() =>
+          call(
+            treasury,
+            'POST',
+            `/v1/pools/${pool.id}/transactions`,
+            {
+              effective_date: '2026-07-01',
+              entries: [
+                { account: 'cash', debit: '1' },
+                { account: 'capital', credit: '1' },
+              ],
+            },
+            `one-after-${round}`,
+          ),
+        ),
       ]);
       for (const r of routes) expect(r.status, `${r.url}: ${await r.clone().text()}`).toBeLessThan(300);
     }
@@ -145,7 +211,11 @@ it('survives losing its database under write load, round after round', async () 
        WHERE e.pool_id = ${pool.id} AND a.code = 'cash' AND e.amount >= 1000 GROUP BY e.amount`;
     await owner.end();
     const journal = new Map(rows.map((r) => [Number(r.amount), r.n]));
-    for (const amount of sent) expect(journal.get(amount), `write ${amount}${acknowledged.has(amount) ? ' (acknowledged during the outages)' : ''}`).toBe(1n);
+    for (const amount of sent)
+      expect(
+        journal.get(amount),
+        `write ${amount}${acknowledged.has(amount) ? ' (acknowledged during the outages)' : ''}`,
+      ).toBe(1n);
     expect(journal.size).toBe(sent.length);
   } finally {
     server.kill('SIGTERM');

@@ -25,24 +25,57 @@ it('answers 503 with Retry-After while the database is down and recovers without
   const port = await freePort();
   const adminKey = `plk_ab12cd34_${'B'.repeat(32)}`;
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: pg.url('postgres'), PORT: String(port), LOG_LEVEL: 'silent', ADMIN_API_KEY: adminKey },
+    env: {
+      ...process.env,
+      DATABASE_URL: pg.url('postgres'),
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      ADMIN_API_KEY: adminKey,
+    },
     stdio: 'ignore',
   });
   const exited = new Promise((r) => server.once('exit', r));
   const base = `http://127.0.0.1:${port}`;
   const post = (key: string, path: string, body: unknown) =>
-    fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   try {
-    for (let i = 0; i < 600 && !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+    for (
+      let i = 0;
+      i < 600 &&
+      !(await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const pool = (await (await post(adminKey, '/v1/pools', { name: 'restart' })).json()) as { id: string };
-    const treasury = ((await (await post(adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }).key;
+    const treasury = (
+      (await (await post(adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id })).json()) as { key: string }
+    ).key;
     await post(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'cash', name: 'Cash', type: 'asset' });
     await post(treasury, `/v1/pools/${pool.id}/accounts`, { code: 'capital', name: 'Capital', type: 'net_assets' });
-    const write = () => post(treasury, `/v1/pools/${pool.id}/transactions`, { effective_date: '2026-07-01', entries: [{ account: 'cash', debit: '1' }, { account: 'capital', credit: '1' }] });
+    const write = () =>
+      post(treasury, `/v1/pools/${pool.id}/transactions`, {
+        effective_date: '2026-07-01',
+        entries: [
+          { account: 'cash', debit: '1' },
+          { account: 'capital', credit: '1' },
+        ],
+      });
     expect((await write()).status).toBe(201);
 
     await pg.stop();
-    const down = await Promise.all([write(), write(), fetch(`${base}/v1/pools/${pool.id}/accounts/cash/balance`, { headers: { authorization: `Bearer ${treasury}` } }), fetch(`${base}/readyz`)]);
+    const down = await Promise.all([
+      write(),
+      write(),
+      fetch(`${base}/v1/pools/${pool.id}/accounts/cash/balance`, { headers: { authorization: `Bearer ${treasury}` } }),
+      fetch(`${base}/readyz`),
+    ]);
     for (const res of down) {
       const text = await res.text();
       expect(res.status, text).toBe(503);
@@ -62,7 +95,11 @@ it('answers 503 with Retry-After while the database is down and recovers without
       }
     }
     expect(recovered).toBe(1);
-    const balance = (await (await fetch(`${base}/v1/pools/${pool.id}/accounts/cash/balance`, { headers: { authorization: `Bearer ${treasury}` } })).json()) as { posted: { amount: string } };
+    const balance = (await (
+      await fetch(`${base}/v1/pools/${pool.id}/accounts/cash/balance`, {
+        headers: { authorization: `Bearer ${treasury}` },
+      })
+    ).json()) as { posted: { amount: string } };
     expect(balance.posted.amount).toBe('2');
   } finally {
     server.kill('SIGTERM');

@@ -21,7 +21,9 @@ afterAll(async () => {
 
 it('npm run demo plays a year of the programme against a running server and proves the books', async () => {
   const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--url', base, '--exit'], { env: { ...process.env, ADMIN_API_KEY: api.adminKey } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--url', base, '--exit'], {
+      env: { ...process.env, ADMIN_API_KEY: api.adminKey },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

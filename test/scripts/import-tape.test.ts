@@ -24,7 +24,17 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   dir = mkdtempSync(join(tmpdir(), 'import-tape-'));
   agreementId = await signAgreement(api, t, {
-    insurer: false, name: 'Tape', terms: { per_loan_cap: '1', per_enterprise_year_cap: '1', per_bank_year_cap: '1', credit_line: '100000000', eligible_kinds: ['credit'], max_principal: '100000', max_term_months: 36 },
+    insurer: false,
+    name: 'Tape',
+    terms: {
+      per_loan_cap: '1',
+      per_enterprise_year_cap: '1',
+      per_bank_year_cap: '1',
+      credit_line: '100000000',
+      eligible_kinds: ['credit'],
+      max_principal: '100000',
+      max_term_months: 36,
+    },
   });
   borrower = await registerEnterprise(api, t);
 });
@@ -36,7 +46,9 @@ afterAll(async () => {
 
 function importTape(args: string[], key = t.bank): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import-tape.ts', ...args, '--url', base], { env: { ...process.env, POOL_API_KEY: key } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import-tape.ts', ...args, '--url', base], {
+      env: { ...process.env, POOL_API_KEY: key },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -48,8 +60,17 @@ function importTape(args: string[], key = t.bank): Promise<{ code: number | null
 describe('npm run import-tape', () => {
   it('streams a tape to the server and prints what was taken and every refused row', async () => {
     const file = join(dir, 'loans.csv');
-    const row = (ref: string, principal: string) => `${agreementId},${ref},${borrower},信用,${principal},400,2026-02-01,2027-02-01`;
-    writeFileSync(file, ['协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期', row('I-1', '1000'), row('I-2', '100001'), row('I-3', '2000')].join('\n'));
+    const row = (ref: string, principal: string) =>
+      `${agreementId},${ref},${borrower},信用,${principal},400,2026-02-01,2027-02-01`;
+    writeFileSync(
+      file,
+      [
+        '协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期',
+        row('I-1', '1000'),
+        row('I-2', '100001'),
+        row('I-3', '2000'),
+      ].join('\n'),
+    );
 
     const refused = await importTape([file, '--pool', t.poolId]);
     expect(refused.code, refused.stderr).toBe(1);
@@ -60,7 +81,14 @@ describe('npm run import-tape', () => {
     expect(valid.code).toBe(1);
     expect(valid.stdout).toMatch(/3 rows: 2 loans enrolled, 0 unchanged, 1 refused/);
 
-    writeFileSync(file, ['协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期', row('I-1', '1000'), row('I-3', '2000')].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期',
+        row('I-1', '1000'),
+        row('I-3', '2000'),
+      ].join('\n'),
+    );
     const again = await importTape([file, '--pool', t.poolId]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/2 rows: 0 loans enrolled, 2 unchanged, 0 refused/);

@@ -21,14 +21,21 @@ export interface ApiFixture {
   ledger: Ledger;
   adminKey: string;
   /** Sends a request through app.request(); POSTs get a fresh Idempotency-Key unless one is given. */
-  call(method: string, path: string, options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> }): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> },
+  ): Promise<Reply>;
   /** A pool with a treasury key, a bank, an insurer and their keys. */
   tenant(name?: string): Promise<Tenant>;
   /**
    * Reads the caller's event feed from the start until an event matches, waiting (bounded) for the feed's
    * horizon: transactions in flight anywhere in the cluster hold newer events back a moment.
    */
-  waitForEvent(key: string, match: (e: { type: string; subject: string }) => boolean): Promise<{ type: string; subject: string }[]>;
+  waitForEvent(
+    key: string,
+    match: (e: { type: string; subject: string }) => boolean,
+  ): Promise<{ type: string; subject: string }[]>;
   /**
    * Opens further accounts of the treasury's own through the API. The chart's accounts (pool cash,
    * guarded; fund capital; ...) open with the pool, and their codes are refused here.
@@ -52,7 +59,13 @@ export async function apiFixture(options: { lease_ms?: number; writer?: WriterOp
   const ledgerDb = createDb(db.appUrl, { max: 4 });
   const ledger = createLedger({ sql: ledgerDb.sql, kysely: ledgerDb.kysely, writer: options.writer });
   const migrations = await readMigrations();
-  const app = createApp({ db: db.app, ledger, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), latestMigration: migrations.at(-1)!.version, idempotencyLease_ms: options.lease_ms });
+  const app = createApp({
+    db: db.app,
+    ledger,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    latestMigration: migrations.at(-1)!.version,
+    idempotencyLease_ms: options.lease_ms,
+  });
   const admin = await bootstrapAdmin(db.app.kysely);
   const adminKey = admin!.key;
 
@@ -85,18 +98,66 @@ export async function apiFixture(options: { lease_ms?: number; writer?: WriterOp
   let n = 0;
   const tenant: ApiFixture['tenant'] = async (name = `pool ${++n} ${randomUUID().slice(0, 6)}`) => {
     const pool = expectStatus(await call('POST', '/v1/pools', { body: { name } }), 201, 'create pool');
-    const treasury = expectStatus(await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id } }), 201, 'treasury key').key;
-    const auditor = expectStatus(await call('POST', '/v1/keys', { body: { role: 'auditor', pool_id: pool.id } }), 201, 'auditor key').key;
-    const bank = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'bank', name: 'Bank of Dalian', credit_code: newCreditCode() } }), 201, 'bank');
-    const insurer = expectStatus(await call('POST', `/v1/pools/${pool.id}/participants`, { key: treasury, body: { kind: 'insurer', name: 'PICC Dalian', credit_code: newCreditCode() } }), 201, 'insurer');
-    const bankKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'bank', pool_id: pool.id, participant_id: bank.id } }), 201, 'bank key').key;
-    const insurerKey = expectStatus(await call('POST', '/v1/keys', { key: treasury, body: { role: 'insurer', pool_id: pool.id, participant_id: insurer.id } }), 201, 'insurer key').key;
-    return { poolId: pool.id, treasury, auditor, bankId: bank.id, bank: bankKey, insurerId: insurer.id, insurer: insurerKey };
+    const treasury = expectStatus(
+      await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id } }),
+      201,
+      'treasury key',
+    ).key;
+    const auditor = expectStatus(
+      await call('POST', '/v1/keys', { body: { role: 'auditor', pool_id: pool.id } }),
+      201,
+      'auditor key',
+    ).key;
+    const bank = expectStatus(
+      await call('POST', `/v1/pools/${pool.id}/participants`, {
+        key: treasury,
+        body: { kind: 'bank', name: 'Bank of Dalian', credit_code: newCreditCode() },
+      }),
+      201,
+      'bank',
+    );
+    const insurer = expectStatus(
+      await call('POST', `/v1/pools/${pool.id}/participants`, {
+        key: treasury,
+        body: { kind: 'insurer', name: 'PICC Dalian', credit_code: newCreditCode() },
+      }),
+      201,
+      'insurer',
+    );
+    const bankKey = expectStatus(
+      await call('POST', '/v1/keys', {
+        key: treasury,
+        body: { role: 'bank', pool_id: pool.id, participant_id: bank.id },
+      }),
+      201,
+      'bank key',
+    ).key;
+    const insurerKey = expectStatus(
+      await call('POST', '/v1/keys', {
+        key: treasury,
+        body: { role: 'insurer', pool_id: pool.id, participant_id: insurer.id },
+      }),
+      201,
+      'insurer key',
+    ).key;
+    return {
+      poolId: pool.id,
+      treasury,
+      auditor,
+      bankId: bank.id,
+      bank: bankKey,
+      insurerId: insurer.id,
+      insurer: insurerKey,
+    };
   };
 
   const openAccounts: ApiFixture['openAccounts'] = async (t, more = []) => {
     for (const account of more) {
-      expectStatus(await call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }), 201, `open ${account.code}`);
+      expectStatus(
+        await call('POST', `/v1/pools/${t.poolId}/accounts`, { key: t.treasury, body: account }),
+        201,
+        `open ${account.code}`,
+      );
     }
   };
 
@@ -119,7 +180,20 @@ export async function apiFixture(options: { lease_ms?: number; writer?: WriterOp
     return [];
   };
 
-  return { db, app, ledger, adminKey, call, tenant, openAccounts, waitForEvent, close: async () => { await ledgerDb.close(); await db.close(); } };
+  return {
+    db,
+    app,
+    ledger,
+    adminKey,
+    call,
+    tenant,
+    openAccounts,
+    waitForEvent,
+    close: async () => {
+      await ledgerDb.close();
+      await db.close();
+    },
+  };
 }
 
 /** Fails with the response body in the message, so a failing test says what the API answered. */

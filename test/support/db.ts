@@ -36,5 +36,14 @@ export async function testDatabase(options: { max?: number } = {}): Promise<Test
   const appUrl = appUrlObject.toString();
   const app = createDb(appUrl, { max: options.max ?? 10 });
   const owner = createSql(ownerUrl, { max: 2 });
-  return { app, owner, appUrl, ownerUrl, close: async () => { await app.close(); await owner.end(); } };
+  return {
+    app,
+    owner,
+    appUrl,
+    ownerUrl,
+    close: async () => {
+      await app.close();
+      await owner.end();
+    },
+  };
 }

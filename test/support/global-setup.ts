@@ -59,7 +59,9 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     const cleanup = createSql(adminUrl, { max: 1 });
-    const dbs = await cleanup<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE ${runPrefix + '%'}`;
+    const dbs = await cleanup<
+      { datname: string }[]
+    >`SELECT datname FROM pg_database WHERE datname LIKE ${runPrefix + '%'}`;
     for (const { datname } of dbs) await cleanup.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await cleanup.end();
     await server?.stop();

@@ -22,7 +22,13 @@ beforeAll(async () => {
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = db.appUrl;
   worker = await unstable_startWorker({
     config: 'wrangler.toml',
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: false, logLevel: 'warn', watch: false },
+    dev: {
+      server: { hostname: '127.0.0.1', port: 0 },
+      inspector: false,
+      persist: false,
+      logLevel: 'warn',
+      watch: false,
+    },
   });
   await worker.ready;
 }, 120_000);
@@ -36,7 +42,11 @@ async function call(method: string, path: string, options: { key?: string; body?
   const headers: Record<string, string> = { authorization: `Bearer ${options.key ?? admin}` };
   if (method === 'POST') headers['idempotency-key'] = options.idem ?? randomUUID();
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await worker.fetch(`http://worker${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await worker.fetch(`http://worker${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
 }
@@ -53,7 +63,7 @@ describe('the API on Workers', () => {
     expect((await worker.fetch('http://worker/healthz')).status).toBe(200);
     const ready = await worker.fetch('http://worker/readyz');
     expect(ready.status, await ready.clone().text()).toBe(200);
-    const doc = await (await worker.fetch('http://worker/openapi.json')).json() as { openapi: string };
+    const doc = (await (await worker.fetch('http://worker/openapi.json')).json()) as { openapi: string };
     expect(doc.openapi).toBe('3.1.0');
   });
 
@@ -67,18 +77,39 @@ describe('the API on Workers', () => {
     // The chart's accounts open with the pool; their codes are the pool's, not the treasury's to open.
     const accounts = await call('GET', `/v1/pools/${poolId}/accounts?limit=100`, { key: treasury });
     expect(accounts.status, accounts.text).toBe(200);
-    expect(accounts.body.data.map((a: { code: string }) => a.code)).toEqual(expect.arrayContaining(['pool_cash', 'fund_capital']));
-    expect((await call('POST', `/v1/pools/${poolId}/accounts`, { key: treasury, body: { code: 'pool_cash', name: 'Pool cash', type: 'asset' } })).status).toBe(422);
+    expect(accounts.body.data.map((a: { code: string }) => a.code)).toEqual(
+      expect.arrayContaining(['pool_cash', 'fund_capital']),
+    );
+    expect(
+      (
+        await call('POST', `/v1/pools/${poolId}/accounts`, {
+          key: treasury,
+          body: { code: 'pool_cash', name: 'Pool cash', type: 'asset' },
+        })
+      ).status,
+    ).toBe(422);
     const tx = await call('POST', `/v1/pools/${poolId}/transactions`, {
       key: treasury,
       idem: 'worker-fund',
-      body: { effective_date: '2026-05-01', entries: [{ account: 'pool_cash', debit: '1000' }, { account: 'fund_capital', credit: '1000' }] },
+      body: {
+        effective_date: '2026-05-01',
+        entries: [
+          { account: 'pool_cash', debit: '1000' },
+          { account: 'fund_capital', credit: '1000' },
+        ],
+      },
     });
     expect(tx.status, tx.text).toBe(201);
     const again = await call('POST', `/v1/pools/${poolId}/transactions`, {
       key: treasury,
       idem: 'worker-fund',
-      body: { effective_date: '2026-05-01', entries: [{ account: 'pool_cash', debit: '1000' }, { account: 'fund_capital', credit: '1000' }] },
+      body: {
+        effective_date: '2026-05-01',
+        entries: [
+          { account: 'pool_cash', debit: '1000' },
+          { account: 'fund_capital', credit: '1000' },
+        ],
+      },
     });
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -86,7 +117,13 @@ describe('the API on Workers', () => {
     const other = await call('POST', `/v1/pools/${poolId}/transactions`, {
       key: treasury,
       idem: 'worker-fund',
-      body: { effective_date: '2026-05-02', entries: [{ account: 'pool_cash', debit: '1000' }, { account: 'fund_capital', credit: '1000' }] },
+      body: {
+        effective_date: '2026-05-02',
+        entries: [
+          { account: 'pool_cash', debit: '1000' },
+          { account: 'fund_capital', credit: '1000' },
+        ],
+      },
     });
     expect(other.status).toBe(422);
     const balance = await call('GET', `/v1/pools/${poolId}/accounts/pool_cash/balance`, { key: treasury });
@@ -96,13 +133,21 @@ describe('the API on Workers', () => {
   it('refuses an overdraft and keeps tenants apart', async () => {
     const over = await call('POST', `/v1/pools/${poolId}/transactions`, {
       key: treasury,
-      body: { effective_date: '2026-05-03', entries: [{ account: 'fund_capital', debit: '5000' }, { account: 'pool_cash', credit: '5000' }] },
+      body: {
+        effective_date: '2026-05-03',
+        entries: [
+          { account: 'fund_capital', debit: '5000' },
+          { account: 'pool_cash', credit: '5000' },
+        ],
+      },
     });
     expect(over.status).toBe(422);
     expect(over.body.refusal).toBe('insufficient_funds');
     const otherPool = (await call('POST', '/v1/pools', { body: { name: 'another' } })).body.id;
     expect((await call('GET', `/v1/pools/${otherPool}`, { key: treasury })).status).toBe(404);
-    expect((await call('GET', `/v1/pools/${poolId}`, { key: 'plk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(401);
+    expect(
+      (await call('GET', `/v1/pools/${poolId}`, { key: 'plk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status,
+    ).toBe(401);
     expect((await call('POST', '/v1/pools', { key: treasury, body: { name: 'x' } })).status).toBe(403);
   });
 });

@@ -23,7 +23,10 @@ export const readBody = createMiddleware<AppEnv>(async function readBody(c, next
   // A declared length is checked from the header: the HTTP parser delivers no more than it declares.
   const length = c.req.header('content-length');
   if (length !== undefined && !/^\d+$/.test(length)) {
-    return problem(c, 'validation', { detail: 'Content-Length must be a number of bytes', errors: [{ path: 'header.Content-Length', message: 'invalid' }] });
+    return problem(c, 'validation', {
+      detail: 'Content-Length must be a number of bytes',
+      errors: [{ path: 'header.Content-Length', message: 'invalid' }],
+    });
   }
   // A GET's body is never read: building its stream alone would cost a tenth of the server's time.
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -33,7 +36,10 @@ export const readBody = createMiddleware<AppEnv>(async function readBody(c, next
   if (!streamed && Number(length) > maxSize) return tooLarge(c, maxSize);
   const charset = charsetOf(c.req.header('content-type'));
   if (charset !== null && !UTF8_CHARSETS.has(charset)) {
-    return problem(c, 'unsupported-media-type', { detail: `bodies are read as UTF-8; this one is declared ${charset}`, errors: [{ path: 'header.Content-Type', message: 'charset' }] });
+    return problem(c, 'unsupported-media-type', {
+      detail: `bodies are read as UTF-8; this one is declared ${charset}`,
+      errors: [{ path: 'header.Content-Type', message: 'charset' }],
+    });
   }
   if (!streamed && Number(length) === 0) return next();
 
@@ -72,14 +78,18 @@ export const readBody = createMiddleware<AppEnv>(async function readBody(c, next
 });
 
 function tooLarge(c: Context, maxSize: number): Response {
-  return problem(c, 'payload-too-large', { detail: `bodies are limited to ${maxSize} bytes`, headers: { connection: 'close' } });
+  return problem(c, 'payload-too-large', {
+    detail: `bodies are limited to ${maxSize} bytes`,
+    headers: { connection: 'close' },
+  });
 }
 
 function notUtf8(c: Context, bytes: Uint8Array): Response {
   const offset = firstInvalidUtf8(bytes);
   let line = 1;
   for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-  const found = offset < bytes.length ? `byte 0x${bytes[offset]!.toString(16).padStart(2, '0')}` : 'a character cut off at the end';
+  const found =
+    offset < bytes.length ? `byte 0x${bytes[offset]!.toString(16).padStart(2, '0')}` : 'a character cut off at the end';
   return problem(c, 'validation', {
     detail: `the body is not UTF-8: ${found} at line ${line} (offset ${offset}); send it encoded as UTF-8 (convert a GBK or GB18030 export first)`,
     errors: [{ path: 'body', message: 'not UTF-8' }],
@@ -118,7 +128,9 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
       continue;
     }
     // The sequence length, and the range its second byte must fall in (the table of RFC 3629, section 4).
-    let n: number, lo = 0x80, hi = 0xbf;
+    let n: number,
+      lo = 0x80,
+      hi = 0xbf;
     if (b >= 0xc2 && b <= 0xdf) n = 2;
     else if (b >= 0xe0 && b <= 0xef) {
       n = 3;

@@ -26,15 +26,27 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   const { db } = c.get('deps');
   if (c.req.method !== 'POST') return next();
   const key = c.req.header('idempotency-key');
-  if (key === undefined) return problem(c, 'idempotency-key-missing', { detail: 'send an Idempotency-Key header (e.g. a UUID) with every POST' });
-  if (!KEY.test(key)) return problem(c, 'validation', { detail: 'Idempotency-Key must be 1 to 255 printable ASCII characters', errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
+  if (key === undefined)
+    return problem(c, 'idempotency-key-missing', {
+      detail: 'send an Idempotency-Key header (e.g. a UUID) with every POST',
+    });
+  if (!KEY.test(key))
+    return problem(c, 'validation', {
+      detail: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
+      errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }],
+    });
   const principal = { ...c.get('principal'), requestKey: key };
   c.set('principal', principal);
 
   const url = new URL(c.req.url);
   const fingerprint = fingerprintOf(c.req.method, url.pathname + url.search, await c.req.text());
   const store = c.get('idempotency');
-  const claim = await store.claim(principal.keyId, key, fingerprint, c.get('deps').idempotencyLease_ms ?? DEFAULT_LEASE_MS);
+  const claim = await store.claim(
+    principal.keyId,
+    key,
+    fingerprint,
+    c.get('deps').idempotencyLease_ms ?? DEFAULT_LEASE_MS,
+  );
   switch (claim.kind) {
     case 'replay':
       return new Response(claim.body, {
@@ -46,15 +58,23 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
         },
       });
     case 'other-body':
-      return problem(c, 'idempotency-key-reused', { detail: `Idempotency-Key ${key} was already used with a different request` });
+      return problem(c, 'idempotency-key-reused', {
+        detail: `Idempotency-Key ${key} was already used with a different request`,
+      });
     case 'in-flight':
-      return problem(c, 'idempotency-in-flight', { detail: `a request with Idempotency-Key ${key} is still running`, headers: { 'retry-after': '1' } });
+      return problem(c, 'idempotency-in-flight', {
+        detail: `a request with Idempotency-Key ${key} is still running`,
+        headers: { 'retry-after': '1' },
+      });
   }
 
   const lease = claim.leaseToken;
   const tx = new RequestTransaction(db.sql);
   c.set('db', tx.kysely);
-  c.set('recordAnswer', (answer) => ({ writer: answers, row: { apiKeyId: principal.keyId, key, leaseToken: lease, ...answer } }));
+  c.set('recordAnswer', (answer) => ({
+    writer: answers,
+    row: { apiKeyId: principal.keyId, key, leaseToken: lease, ...answer },
+  }));
   try {
     await next();
   } catch (err) {
@@ -104,7 +124,10 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
 const answers: CompanionWriter<Answer> = { statement: finishManyQuery };
 
 const leaseLost = (c: Parameters<typeof problem>[0], key: string) =>
-  problem(c, 'idempotency-in-flight', { detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`, headers: { 'retry-after': '1' } });
+  problem(c, 'idempotency-in-flight', {
+    detail: `the claim on Idempotency-Key ${key} expired while the request ran; retry to get its answer`,
+    headers: { 'retry-after': '1' },
+  });
 
 /** Method, path with its query and the body in a canonical form (JSON with sorted keys), hashed. */
 function fingerprintOf(method: string, path: string, body: string): Buffer {

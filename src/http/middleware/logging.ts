@@ -16,7 +16,14 @@ export const requestLog = createMiddleware<AppEnv>(async function requestLog(c, 
     route: routePath(c, -1),
     status: c.res.status,
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
-    ...(principal ? { key: principal.keyPrefix, role: principal.role, pool_id: principal.poolId?.toString(), participant_id: principal.participantId?.toString() } : {}),
+    ...(principal
+      ? {
+          key: principal.keyPrefix,
+          role: principal.role,
+          pool_id: principal.poolId?.toString(),
+          participant_id: principal.participantId?.toString(),
+        }
+      : {}),
   };
   const logger = c.get('deps').logger;
   if (c.res.status >= 500) logger.error(line, 'request failed');

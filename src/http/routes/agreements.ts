@@ -1,5 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { addTermsVersion, BONUS_KEYS, createAgreement, getAgreement, LOAN_KINDS, setSuspended, termsOn, type Agreement, type Terms, type TermsVersion } from '../../pool/agreements.js';
+import {
+  addTermsVersion,
+  BONUS_KEYS,
+  createAgreement,
+  getAgreement,
+  LOAN_KINDS,
+  setSuspended,
+  termsOn,
+  type Agreement,
+  type Terms,
+  type TermsVersion,
+} from '../../pool/agreements.js';
 import { todayInChina } from '../../pool/days.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Fen, Id, PoolParam, text } from '../wire.js';
@@ -23,15 +34,33 @@ const TermsIn = z
     max_principal: Fen,
     max_term_months: z.number().int().min(1).max(600),
     suspension_loss_bp: Bp,
-    covers_interest: z.boolean().default(false).openapi({ description: 'A claim\'s loss base includes the contract interest owed' }),
-    step_deadline_days: z.number().int().min(1).max(250).default(5).openapi({ description: 'Working days treasury has for each step of a claim' }),
+    covers_interest: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "A claim's loss base includes the contract interest owed" }),
+    step_deadline_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(250)
+      .default(5)
+      .openapi({ description: 'Working days treasury has for each step of a claim' }),
   })
-  .openapi('Terms', { description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.' });
+  .openapi('Terms', {
+    description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.',
+  });
 const TermsOut = TermsIn.extend({ version: z.number().int(), effective_from: Day }).openapi('TermsVersion');
 const AgreementOut = z
   .object({
-    id: Id, pool_id: Id, bank_id: Id, insurer_id: Id.nullable(), name: z.string(), versions: z.array(TermsOut), in_force: TermsOut.nullable(),
-    suspended: z.boolean(), suspension_reason: z.string().nullable(),
+    id: Id,
+    pool_id: Id,
+    bank_id: Id,
+    insurer_id: Id.nullable(),
+    name: z.string(),
+    versions: z.array(TermsOut),
+    in_force: TermsOut.nullable(),
+    suspended: z.boolean(),
+    suspension_reason: z.string().nullable(),
   })
   .openapi('Agreement');
 const AgreementParam = PoolParam.extend({ agreement_id: Id });
@@ -79,9 +108,15 @@ const termsOut = (v: TermsVersion) => ({
 const agreementOut = (a: Agreement, on: string) => {
   const inForce = termsOn(a, on);
   return {
-    id: a.id.toString(), pool_id: a.poolId.toString(), bank_id: a.bankId.toString(), insurer_id: a.insurerId?.toString() ?? null, name: a.name,
-    versions: a.versions.map(termsOut), in_force: inForce ? termsOut(inForce) : null,
-    suspended: a.suspension?.suspended ?? false, suspension_reason: a.suspension?.reason ?? null,
+    id: a.id.toString(),
+    pool_id: a.poolId.toString(),
+    bank_id: a.bankId.toString(),
+    insurer_id: a.insurerId?.toString() ?? null,
+    name: a.name,
+    versions: a.versions.map(termsOut),
+    in_force: inForce ? termsOut(inForce) : null,
+    suspended: a.suspension?.suspended ?? false,
+    suspension_reason: a.suspension?.reason ?? null,
   };
 };
 
@@ -90,15 +125,32 @@ export function agreementRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/agreements', tags: ['agreements'], summary: 'Sign an agreement (合作协议) pool x bank x insurer, with its first terms (treasury)',
-      request: { params: PoolParam, body: { content: json(z.object({ bank_id: Id, insurer_id: Id.optional(), name: text(200), effective_from: Day, terms: TermsIn }).openapi('NewAgreement')), required: true } },
+      method: 'post',
+      path: '/pools/{pool_id}/agreements',
+      tags: ['agreements'],
+      summary: 'Sign an agreement (合作协议) pool x bank x insurer, with its first terms (treasury)',
+      request: {
+        params: PoolParam,
+        body: {
+          content: json(
+            z
+              .object({ bank_id: Id, insurer_id: Id.optional(), name: text(200), effective_from: Day, terms: TermsIn })
+              .openapi('NewAgreement'),
+          ),
+          required: true,
+        },
+      },
       responses: { 201: { description: 'Signed', content: json(AgreementOut) }, ...errorResponses },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
       const agreement = await createAgreement(call.db, call.principal, call.poolId, {
-        bankId: BigInt(b.bank_id), insurerId: b.insurer_id === undefined ? null : BigInt(b.insurer_id), name: b.name, effectiveFrom: b.effective_from, terms: termsIn(b.terms),
+        bankId: BigInt(b.bank_id),
+        insurerId: b.insurer_id === undefined ? null : BigInt(b.insurer_id),
+        name: b.name,
+        effectiveFrom: b.effective_from,
+        terms: termsIn(b.terms),
       });
       return c.json(agreementOut(agreement, b.effective_from), 201);
     },
@@ -106,37 +158,72 @@ export function agreementRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/agreements/{agreement_id}/terms', tags: ['agreements'], summary: 'New terms from a later date (treasury); earlier terms stay as they were',
-      request: { params: AgreementParam, body: { content: json(z.object({ effective_from: Day, terms: TermsIn }).openapi('NewTermsVersion')), required: true } },
-      responses: { 201: { description: 'The agreement with the new version', content: json(AgreementOut) }, ...errorResponses },
+      method: 'post',
+      path: '/pools/{pool_id}/agreements/{agreement_id}/terms',
+      tags: ['agreements'],
+      summary: 'New terms from a later date (treasury); earlier terms stay as they were',
+      request: {
+        params: AgreementParam,
+        body: {
+          content: json(z.object({ effective_from: Day, terms: TermsIn }).openapi('NewTermsVersion')),
+          required: true,
+        },
+      },
+      responses: {
+        201: { description: 'The agreement with the new version', content: json(AgreementOut) },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const agreement = await addTermsVersion(call.db, call.principal, call.poolId, BigInt(agreement_id), { effectiveFrom: b.effective_from, terms: termsIn(b.terms) });
+      const agreement = await addTermsVersion(call.db, call.principal, call.poolId, BigInt(agreement_id), {
+        effectiveFrom: b.effective_from,
+        terms: termsIn(b.terms),
+      });
       return c.json(agreementOut(agreement, b.effective_from), 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/agreements/{agreement_id}/suspension', tags: ['agreements'],
-      summary: 'Suspend (暂停) or reinstate an agreement, with a reason (treasury); while suspended, enrolments are refused',
-      request: { params: AgreementParam, body: { content: json(z.object({ suspended: z.boolean(), reason: text(500, { multiline: true }) }).openapi('Suspension')), required: true } },
+      method: 'post',
+      path: '/pools/{pool_id}/agreements/{agreement_id}/suspension',
+      tags: ['agreements'],
+      summary:
+        'Suspend (暂停) or reinstate an agreement, with a reason (treasury); while suspended, enrolments are refused',
+      request: {
+        params: AgreementParam,
+        body: {
+          content: json(
+            z.object({ suspended: z.boolean(), reason: text(500, { multiline: true }) }).openapi('Suspension'),
+          ),
+          required: true,
+        },
+      },
       responses: { 200: { description: 'The agreement', content: json(AgreementOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, agreement_id } = c.req.valid('param');
       const call = caller(c, pool_id);
-      const agreement = await setSuspended(call.db, call.principal, call.poolId, BigInt(agreement_id), c.req.valid('json'));
+      const agreement = await setSuspended(
+        call.db,
+        call.principal,
+        call.poolId,
+        BigInt(agreement_id),
+        c.req.valid('json'),
+      );
       return c.json(agreementOut(agreement, todayInChina()), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/agreements/{agreement_id}', tags: ['agreements'], summary: 'An agreement, every version of its terms, and the terms in force on a day (default today)',
+      method: 'get',
+      path: '/pools/{pool_id}/agreements/{agreement_id}',
+      tags: ['agreements'],
+      summary: 'An agreement, every version of its terms, and the terms in force on a day (default today)',
       request: { params: AgreementParam, query: z.object({ on: Day.optional() }) },
       responses: { 200: { description: 'The agreement', content: json(AgreementOut) }, ...errorResponses },
     }),

@@ -8,43 +8,101 @@ import { caller, errorResponses, json } from './common.js';
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
 const ACTIONS = ['approve', 'defer', 'reject', 'pay', 'close'] as const;
 
-const Document = z.object({ name: text(200), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex') });
+const Document = z.object({
+  name: text(200),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex'),
+});
 const ClaimBody = z
   .object({
     loan_id: Id,
-    loss_principal: Fen.openapi({ description: 'Principal lost, in fen (at most what was outstanding when the loan defaulted)' }),
-    loss_interest: Fen.default('0').openapi({ description: 'Contract interest lost, in fen (in the loss base where the terms cover interest); at most the overdue interest the bank reported from the month the loan defaulted' }),
-    paid_to_bank: Fen.optional().openapi({ description: 'An insurer\'s claim: what it paid the bank under the policy (more than 0); the pool never repays it more' }),
+    loss_principal: Fen.openapi({
+      description: 'Principal lost, in fen (at most what was outstanding when the loan defaulted)',
+    }),
+    loss_interest: Fen.default('0').openapi({
+      description:
+        'Contract interest lost, in fen (in the loss base where the terms cover interest); at most the overdue interest the bank reported from the month the loan defaulted',
+    }),
+    paid_to_bank: Fen.optional().openapi({
+      description:
+        "An insurer's claim: what it paid the bank under the policy (more than 0); the pool never repays it more",
+    }),
     documents: z.array(Document).min(1).max(50),
   })
   .openapi('NewClaim');
 const Step = z.object({ step: z.string(), limit: z.string(), amount: z.string(), bit: z.boolean() });
 const ClaimOut = z
   .object({
-    id: Id, pool_id: Id, loan_id: Id, claimant_id: Id, claimant_kind: z.enum(['bank', 'insurer']), loss_principal: z.string(), loss_interest: z.string(),
-    paid_to_bank: z.string().nullable(), documents: z.array(Document), amount: z.string().openapi({ description: 'The pool\'s share, in fen' }),
-    breakdown: z.object({ base: z.string(), pool_bp: z.number().int(), split: z.object({ pool: z.string(), insurer: z.string(), bank: z.string() }), steps: z.array(Step), capped_by: z.array(z.string()) }),
-    status: z.enum(STATUSES), due_by: Day.nullable(), loss_year: z.number().int(), created_at: z.string(),
+    id: Id,
+    pool_id: Id,
+    loan_id: Id,
+    claimant_id: Id,
+    claimant_kind: z.enum(['bank', 'insurer']),
+    loss_principal: z.string(),
+    loss_interest: z.string(),
+    paid_to_bank: z.string().nullable(),
+    documents: z.array(Document),
+    amount: z.string().openapi({ description: "The pool's share, in fen" }),
+    breakdown: z.object({
+      base: z.string(),
+      pool_bp: z.number().int(),
+      split: z.object({ pool: z.string(), insurer: z.string(), bank: z.string() }),
+      steps: z.array(Step),
+      capped_by: z.array(z.string()),
+    }),
+    status: z.enum(STATUSES),
+    due_by: Day.nullable(),
+    loss_year: z.number().int(),
+    created_at: z.string(),
     steps: z.array(z.object({ status: z.string(), reason: z.string(), at: z.string() })).optional(),
   })
   .openapi('Claim');
 const claimOut = (cl: Claim) => ({
-  id: cl.id.toString(), pool_id: cl.poolId.toString(), loan_id: cl.loanId.toString(), claimant_id: cl.claimantId.toString(), claimant_kind: cl.claimantKind,
-  loss_principal: cl.lossPrincipal.toString(), loss_interest: cl.lossInterest.toString(), paid_to_bank: cl.paidToBank?.toString() ?? null, documents: cl.documents,
-  amount: cl.amount.toString(), breakdown: cl.breakdown as z.infer<typeof ClaimOut>['breakdown'], status: cl.status, due_by: cl.dueBy, loss_year: cl.lossYear,
-  created_at: cl.createdAt.toISOString(), ...(cl.steps ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString() })) } : {}),
+  id: cl.id.toString(),
+  pool_id: cl.poolId.toString(),
+  loan_id: cl.loanId.toString(),
+  claimant_id: cl.claimantId.toString(),
+  claimant_kind: cl.claimantKind,
+  loss_principal: cl.lossPrincipal.toString(),
+  loss_interest: cl.lossInterest.toString(),
+  paid_to_bank: cl.paidToBank?.toString() ?? null,
+  documents: cl.documents,
+  amount: cl.amount.toString(),
+  breakdown: cl.breakdown as z.infer<typeof ClaimOut>['breakdown'],
+  status: cl.status,
+  due_by: cl.dueBy,
+  loss_year: cl.lossYear,
+  created_at: cl.createdAt.toISOString(),
+  ...(cl.steps ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString() })) } : {}),
 });
 const ClaimParam = PoolParam.extend({ claim_id: Id });
 
 const RecoveryOut = z
   .object({
-    id: Id, loan_id: Id, bank_id: Id, reference: z.string(), recovered_on: Day, gross: z.string(), costs: z.string(), pool_part: z.string(), insurer_part: z.string(),
-    bank_part: z.string(), received_on: Day.nullable(),
+    id: Id,
+    loan_id: Id,
+    bank_id: Id,
+    reference: z.string(),
+    recovered_on: Day,
+    gross: z.string(),
+    costs: z.string(),
+    pool_part: z.string(),
+    insurer_part: z.string(),
+    bank_part: z.string(),
+    received_on: Day.nullable(),
   })
   .openapi('Recovery');
 const recoveryOut = (r: Recovery) => ({
-  id: r.id.toString(), loan_id: r.loanId.toString(), bank_id: r.bankId.toString(), reference: r.reference, recovered_on: r.recoveredOn, gross: r.gross.toString(),
-  costs: r.costs.toString(), pool_part: r.poolPart.toString(), insurer_part: r.insurerPart.toString(), bank_part: r.bankPart.toString(), received_on: r.receivedOn,
+  id: r.id.toString(),
+  loan_id: r.loanId.toString(),
+  bank_id: r.bankId.toString(),
+  reference: r.reference,
+  recovered_on: r.recoveredOn,
+  gross: r.gross.toString(),
+  costs: r.costs.toString(),
+  pool_part: r.poolPart.toString(),
+  insurer_part: r.insurerPart.toString(),
+  bank_part: r.bankPart.toString(),
+  received_on: r.receivedOn,
 });
 const Reference = text(100);
 
@@ -53,17 +111,26 @@ export function claimRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/claims', tags: ['claims'],
-      summary: 'File a claim on a defaulted loan (its bank; or the insurer of an insured loan, after paying the bank), inside the filing window',
+      method: 'post',
+      path: '/pools/{pool_id}/claims',
+      tags: ['claims'],
+      summary:
+        'File a claim on a defaulted loan (its bank; or the insurer of an insured loan, after paying the bank), inside the filing window',
       request: { params: PoolParam, body: { content: json(ClaimBody), required: true } },
-      responses: { 201: { description: 'Submitted, with the pool\'s share and its breakdown', content: json(ClaimOut) }, ...errorResponses },
+      responses: {
+        201: { description: "Submitted, with the pool's share and its breakdown", content: json(ClaimOut) },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const b = c.req.valid('json');
       const claim = await fileClaim(call.db, call.ledger, call.principal, call.poolId, {
-        loanId: BigInt(b.loan_id), lossPrincipal: BigInt(b.loss_principal), lossInterest: BigInt(b.loss_interest),
-        paidToBank: b.paid_to_bank === undefined ? undefined : BigInt(b.paid_to_bank), documents: b.documents,
+        loanId: BigInt(b.loan_id),
+        lossPrincipal: BigInt(b.loss_principal),
+        lossInterest: BigInt(b.loss_interest),
+        paidToBank: b.paid_to_bank === undefined ? undefined : BigInt(b.paid_to_bank),
+        documents: b.documents,
       });
       return c.json(claimOut(claim), 201);
     },
@@ -71,37 +138,79 @@ export function claimRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/claims/{claim_id}/{action}', tags: ['claims'],
-      summary: 'Treasury\'s step on a claim, with a reason: approve (reserves the amount; deferred while the agreement is suspended), defer, reject (voids a reservation), pay (posts it), close',
-      request: { params: ClaimParam.extend({ action: z.enum(ACTIONS) }), body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true } },
+      method: 'post',
+      path: '/pools/{pool_id}/claims/{claim_id}/{action}',
+      tags: ['claims'],
+      summary:
+        "Treasury's step on a claim, with a reason: approve (reserves the amount; deferred while the agreement is suspended), defer, reject (voids a reservation), pay (posts it), close",
+      request: {
+        params: ClaimParam.extend({ action: z.enum(ACTIONS) }),
+        body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true },
+      },
       responses: { 200: { description: 'The claim after the step', content: json(ClaimOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, claim_id, action } = c.req.valid('param');
       const call = caller(c, pool_id);
-      const claim = await decideClaim(call.db, call.ledger, call.principal, call.poolId, BigInt(claim_id), action as ClaimAction, c.req.valid('json').reason);
+      const claim = await decideClaim(
+        call.db,
+        call.ledger,
+        call.principal,
+        call.poolId,
+        BigInt(claim_id),
+        action as ClaimAction,
+        c.req.valid('json').reason,
+      );
       return c.json(claimOut(claim), 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/claims', tags: ['claims'],
-      summary: 'Claims in id order (a bank or an insurer its own); overdue=true lists open claims past their step\'s deadline',
-      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), status: z.enum(STATUSES).optional(), overdue: z.enum(['true', 'false']).optional() }) },
-      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(ClaimOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+      method: 'get',
+      path: '/pools/{pool_id}/claims',
+      tags: ['claims'],
+      summary:
+        "Claims in id order (a bank or an insurer its own); overdue=true lists open claims past their step's deadline",
+      request: {
+        params: PoolParam,
+        query: z.object({
+          limit: Limit,
+          after: Id.optional(),
+          status: z.enum(STATUSES).optional(),
+          overdue: z.enum(['true', 'false']).optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'A page',
+          content: json(z.object({ data: z.array(ClaimOut), next_cursor: z.string().nullable() })),
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const claims = await listClaims(call.db, call.principal, call.poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), status: q.status, overdue: q.overdue === 'true' });
-      return c.json({ data: claims.map(claimOut), next_cursor: claims.length === q.limit ? claims.at(-1)!.id.toString() : null }, 200);
+      const claims = await listClaims(call.db, call.principal, call.poolId, {
+        limit: q.limit,
+        after: q.after === undefined ? undefined : BigInt(q.after),
+        status: q.status,
+        overdue: q.overdue === 'true',
+      });
+      return c.json(
+        { data: claims.map(claimOut), next_cursor: claims.length === q.limit ? claims.at(-1)!.id.toString() : null },
+        200,
+      );
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/claims/{claim_id}', tags: ['claims'], summary: 'A claim with its steps (its claimant, treasury and auditors)',
+      method: 'get',
+      path: '/pools/{pool_id}/claims/{claim_id}',
+      tags: ['claims'],
+      summary: 'A claim with its steps (its claimant, treasury and auditors)',
       request: { params: ClaimParam },
       responses: { 200: { description: 'The claim', content: json(ClaimOut) }, ...errorResponses },
     }),
@@ -114,34 +223,66 @@ export function claimRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/loans/{loan_id}/recoveries', tags: ['claims'],
-      summary: 'Report money recovered on a compensated loan (its bank): shared back as the loss was borne; the pool\'s part is receivable from the bank',
+      method: 'post',
+      path: '/pools/{pool_id}/loans/{loan_id}/recoveries',
+      tags: ['claims'],
+      summary:
+        "Report money recovered on a compensated loan (its bank): shared back as the loss was borne; the pool's part is receivable from the bank",
       request: {
         params: PoolParam.extend({ loan_id: Id }),
-        body: { content: json(z.object({ reference: Reference, recovered_on: EventDay, gross: Fen, costs: Fen.default('0') })), required: true },
+        body: {
+          content: json(
+            z.object({ reference: Reference, recovered_on: EventDay, gross: Fen, costs: Fen.default('0') }),
+          ),
+          required: true,
+        },
       },
-      responses: { 201: { description: 'Reported (the same reference and figures again: the same record)', content: json(RecoveryOut) }, ...errorResponses },
+      responses: {
+        201: {
+          description: 'Reported (the same reference and figures again: the same record)',
+          content: json(RecoveryOut),
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, loan_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const r = await reportRecovery(call.db, call.ledger, call.principal, call.poolId, BigInt(loan_id), { reference: b.reference, recoveredOn: b.recovered_on, gross: BigInt(b.gross), costs: BigInt(b.costs) });
+      const r = await reportRecovery(call.db, call.ledger, call.principal, call.poolId, BigInt(loan_id), {
+        reference: b.reference,
+        recoveredOn: b.recovered_on,
+        gross: BigInt(b.gross),
+        costs: BigInt(b.costs),
+      });
       return c.json(recoveryOut(r), 201);
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/loans/{loan_id}/recoveries/{reference}/receipt', tags: ['claims'],
-      summary: 'Record the pool\'s part of a recovery as received from the bank (treasury)',
-      request: { params: PoolParam.extend({ loan_id: Id, reference: Reference }), body: { content: json(z.object({ received_on: EventDay })), required: true } },
+      method: 'post',
+      path: '/pools/{pool_id}/loans/{loan_id}/recoveries/{reference}/receipt',
+      tags: ['claims'],
+      summary: "Record the pool's part of a recovery as received from the bank (treasury)",
+      request: {
+        params: PoolParam.extend({ loan_id: Id, reference: Reference }),
+        body: { content: json(z.object({ received_on: EventDay })), required: true },
+      },
       responses: { 200: { description: 'Received', content: json(RecoveryOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, loan_id, reference } = c.req.valid('param');
       const call = caller(c, pool_id);
-      const r = await receiveRecovery(call.db, call.ledger, call.principal, call.poolId, BigInt(loan_id), reference, c.req.valid('json').received_on);
+      const r = await receiveRecovery(
+        call.db,
+        call.ledger,
+        call.principal,
+        call.poolId,
+        BigInt(loan_id),
+        reference,
+        c.req.valid('json').received_on,
+      );
       return c.json(recoveryOut(r), 200);
     },
   );

@@ -16,8 +16,8 @@ const problemContent = { 'application/problem+json': { schema: ProblemSchema } }
 export const errorResponses = {
   400: { description: 'Invalid request', content: problemContent },
   401: { description: 'No valid API key', content: problemContent },
-  403: { description: 'The key\'s role may not do this', content: problemContent },
-  404: { description: 'Not found (also: another tenant\'s resource)', content: problemContent },
+  403: { description: "The key's role may not do this", content: problemContent },
+  404: { description: "Not found (also: another tenant's resource)", content: problemContent },
   409: { description: 'Conflict, or a request with this Idempotency-Key is running', content: problemContent },
   422: { description: 'Refused: reused Idempotency-Key, invalid or refused posting', content: problemContent },
   503: { description: 'Database unavailable; retry after Retry-After', content: problemContent },
@@ -38,7 +38,10 @@ export interface Caller {
    * handler then sends) written in the transaction that commits the posting, and tells the idempotency
    * middleware so: the answer commits with its effect, once. A replayed posting recorded nothing new.
    */
-  postAndRecord(post: (options: PostOptions) => Promise<PostingOutcome>, answerOf: (outcome: PostingOutcome) => Answer): Promise<PostingOutcome>;
+  postAndRecord(
+    post: (options: PostOptions) => Promise<PostingOutcome>,
+    answerOf: (outcome: PostingOutcome) => Answer,
+  ): Promise<PostingOutcome>;
 }
 
 /** A response as the idempotency record keeps it. */

@@ -6,10 +6,29 @@ import { caller, errorResponses, json } from './common.js';
 
 const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
 const KeyBody = z
-  .object({ role: Role, pool_id: Id.optional(), participant_id: Id.optional(), label: text(200, { min: 0 }).optional() })
-  .openapi('NewKey', { description: 'Admin keys issue admin, treasury and auditor keys; a treasury key issues keys for its own pool.' });
+  .object({
+    role: Role,
+    pool_id: Id.optional(),
+    participant_id: Id.optional(),
+    label: text(200, { min: 0 }).optional(),
+  })
+  .openapi('NewKey', {
+    description: 'Admin keys issue admin, treasury and auditor keys; a treasury key issues keys for its own pool.',
+  });
 const KeyOut = z
-  .object({ id: Id, prefix: z.string(), role: Role, pool_id: Id.nullable(), participant_id: Id.nullable(), label: z.string(), created_at: z.string(), key: z.string().nullable().openapi({ description: 'The key itself: shown once, stored only as a hash (null when a request is replayed).' }) })
+  .object({
+    id: Id,
+    prefix: z.string(),
+    role: Role,
+    pool_id: Id.nullable(),
+    participant_id: Id.nullable(),
+    label: z.string(),
+    created_at: z.string(),
+    key: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The key itself: shown once, stored only as a hash (null when a request is replayed).' }),
+  })
   .openapi('IssuedKey');
 
 export function keyRoutes() {
@@ -17,9 +36,15 @@ export function keyRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/keys', tags: ['keys'], summary: 'Issue an API key',
+      method: 'post',
+      path: '/keys',
+      tags: ['keys'],
+      summary: 'Issue an API key',
       request: { body: { content: json(KeyBody), required: true } },
-      responses: { 201: { description: 'Issued; the key is in the body, once', content: json(KeyOut) }, ...errorResponses },
+      responses: {
+        201: { description: 'Issued; the key is in the body, once', content: json(KeyOut) },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c);
@@ -32,8 +57,14 @@ export function keyRoutes() {
       });
       c.header('cache-control', 'no-store');
       const out = {
-        id: issued.id.toString(), prefix: issued.prefix, role: issued.role, pool_id: issued.poolId?.toString() ?? null,
-        participant_id: issued.participantId?.toString() ?? null, label: issued.label, created_at: issued.createdAt.toISOString(), key: issued.key,
+        id: issued.id.toString(),
+        prefix: issued.prefix,
+        role: issued.role,
+        pool_id: issued.poolId?.toString() ?? null,
+        participant_id: issued.participantId?.toString() ?? null,
+        label: issued.label,
+        created_at: issued.createdAt.toISOString(),
+        key: issued.key,
       };
       // The key is shown once: a replay of this request answers the same key record without the secret.
       c.set('replayBody', JSON.stringify({ ...out, key: null }));
@@ -43,9 +74,15 @@ export function keyRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/keys/{key_id}/revoke', tags: ['keys'], summary: 'Revoke an API key; it stops working at once',
+      method: 'post',
+      path: '/keys/{key_id}/revoke',
+      tags: ['keys'],
+      summary: 'Revoke an API key; it stops working at once',
       request: { params: z.object({ key_id: Id }) },
-      responses: { 200: { description: 'Revoked', content: json(z.object({ id: Id, revoked: z.literal(true) })) }, ...errorResponses },
+      responses: {
+        200: { description: 'Revoked', content: json(z.object({ id: Id, revoked: z.literal(true) })) },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c);

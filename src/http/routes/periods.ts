@@ -4,15 +4,27 @@ import { routeGroup } from '../route-group.js';
 import { Day, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM').openapi({ example: '2026-03' });
+const Month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM')
+  .openapi({ example: '2026-03' });
 const CloseOut = z
   .object({
-    month: Month, through: Day, trial_balance: z.array(z.object({ account: z.string(), debit: z.string(), credit: z.string() })),
-    chain_seq: z.string(), chain_hash: z.string(), closed_at: z.string(),
+    month: Month,
+    through: Day,
+    trial_balance: z.array(z.object({ account: z.string(), debit: z.string(), credit: z.string() })),
+    chain_seq: z.string(),
+    chain_hash: z.string(),
+    closed_at: z.string(),
   })
   .openapi('PeriodClose');
 const closeOut = (p: PeriodClose) => ({
-  month: p.month, through: p.through, trial_balance: p.trialBalance, chain_seq: p.chainSeq.toString(), chain_hash: p.chainHash, closed_at: p.closedAt.toISOString(),
+  month: p.month,
+  through: p.through,
+  trial_balance: p.trialBalance,
+  chain_seq: p.chainSeq.toString(),
+  chain_hash: p.chainHash,
+  closed_at: p.closedAt.toISOString(),
 });
 const MonthParam = PoolParam.extend({ month: Month });
 
@@ -20,10 +32,16 @@ export function periodRoutes() {
   const app = routeGroup();
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/periods/{month}/close', tags: ['reconciliation'],
-      summary: 'Close a month (treasury): postings dated into it are refused from then on; its trial balance is stored with the hash-chain head',
+      method: 'post',
+      path: '/pools/{pool_id}/periods/{month}/close',
+      tags: ['reconciliation'],
+      summary:
+        'Close a month (treasury): postings dated into it are refused from then on; its trial balance is stored with the hash-chain head',
       request: { params: MonthParam, body: { content: json(z.object({}).passthrough()), required: false } },
-      responses: { 200: { description: 'Closed (closing again answers the same close)', content: json(CloseOut) }, ...errorResponses },
+      responses: {
+        200: { description: 'Closed (closing again answers the same close)', content: json(CloseOut) },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
@@ -33,11 +51,24 @@ export function periodRoutes() {
   );
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/periods/{month}', tags: ['reconciliation'],
-      summary: 'A closed month, checked: its trial balance recomputed and the hash chain verified up to the head stored at close',
+      method: 'get',
+      path: '/pools/{pool_id}/periods/{month}',
+      tags: ['reconciliation'],
+      summary:
+        'A closed month, checked: its trial balance recomputed and the hash chain verified up to the head stored at close',
       request: { params: MonthParam },
       responses: {
-        200: { description: 'The close and the check', content: json(z.object({ close: CloseOut, trial_balance_unchanged: z.boolean(), chain_unchanged: z.boolean(), unchanged: z.boolean() })) },
+        200: {
+          description: 'The close and the check',
+          content: json(
+            z.object({
+              close: CloseOut,
+              trial_balance_unchanged: z.boolean(),
+              chain_unchanged: z.boolean(),
+              unchanged: z.boolean(),
+            }),
+          ),
+        },
         ...errorResponses,
       },
     }),
@@ -45,7 +76,15 @@ export function periodRoutes() {
       const { pool_id, month } = c.req.valid('param');
       const call = caller(c, pool_id);
       const r = await checkMonth(call.db, call.ledger, call.principal, call.poolId, month);
-      return c.json({ close: closeOut(r.close), trial_balance_unchanged: r.trialBalanceUnchanged, chain_unchanged: r.chainUnchanged, unchanged: r.unchanged }, 200);
+      return c.json(
+        {
+          close: closeOut(r.close),
+          trial_balance_unchanged: r.trialBalanceUnchanged,
+          chain_unchanged: r.chainUnchanged,
+          unchanged: r.unchanged,
+        },
+        200,
+      );
     },
   );
   return app;

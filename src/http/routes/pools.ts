@@ -1,29 +1,70 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CREDIT_RATINGS, createParticipant, createPool, getParticipant, getPool, listParticipants, type Participant, type Pool } from '../../pool/pools.js';
+import {
+  CREDIT_RATINGS,
+  createParticipant,
+  createPool,
+  getParticipant,
+  getPool,
+  listParticipants,
+  type Participant,
+  type Pool,
+} from '../../pool/pools.js';
 import { routeGroup } from '../route-group.js';
 import { Day, Id, Limit, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
-const PoolBody = z.object({ name: text(200), currency: z.string().regex(/^[A-Z]{3}$/).default('CNY') }).openapi('NewPool');
+const PoolBody = z
+  .object({
+    name: text(200),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default('CNY'),
+  })
+  .openapi('NewPool');
 const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
 const Kind = z.enum(['treasury', 'bank', 'insurer', 'guarantor', 'enterprise', 'vc', 'auditor']);
 const Rating = z.enum(CREDIT_RATINGS);
 const Enterprise = z
-  .object({ in_zone: z.boolean(), tech_sme_certificate: text(100).optional(), tech_sme_expires: Day.optional(), credit_rating: Rating.optional() })
+  .object({
+    in_zone: z.boolean(),
+    tech_sme_certificate: text(100).optional(),
+    tech_sme_expires: Day.optional(),
+    credit_rating: Rating.optional(),
+  })
   .openapi('EnterpriseProfile');
-const CreditCode = text(50).openapi({ description: '统一社会信用代码: 18 characters with the check character of GB 32100-2015', example: '91350100M000100Y43' });
+const CreditCode = text(50).openapi({
+  description: '统一社会信用代码: 18 characters with the check character of GB 32100-2015',
+  example: '91350100M000100Y43',
+});
 const ParticipantBody = z
   .object({ kind: Kind, name: text(200), credit_code: CreditCode, enterprise: Enterprise.optional() })
   .openapi('NewParticipant', { description: 'An enterprise carries its profile; other kinds do not.' });
 const ParticipantOut = z
   .object({
-    id: Id, pool_id: Id, kind: Kind, name: z.string(), credit_code: z.string().nullable(),
-    enterprise: z.object({ in_zone: z.boolean(), tech_sme_certificate: z.string().nullable(), tech_sme_expires: Day.nullable(), credit_rating: Rating.nullable() }).nullable(),
+    id: Id,
+    pool_id: Id,
+    kind: Kind,
+    name: z.string(),
+    credit_code: z.string().nullable(),
+    enterprise: z
+      .object({
+        in_zone: z.boolean(),
+        tech_sme_certificate: z.string().nullable(),
+        tech_sme_expires: Day.nullable(),
+        credit_rating: Rating.nullable(),
+      })
+      .nullable(),
     created_at: z.string(),
   })
   .openapi('Participant');
 
-const poolOut = (p: Pool) => ({ id: p.id.toString(), name: p.name, currency: p.currency, created_at: p.createdAt.toISOString() });
+const poolOut = (p: Pool) => ({
+  id: p.id.toString(),
+  name: p.name,
+  currency: p.currency,
+  created_at: p.createdAt.toISOString(),
+});
 const participantOut = (p: Participant) => ({
   id: p.id.toString(),
   pool_id: p.poolId.toString(),
@@ -44,7 +85,10 @@ export function poolRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools', tags: ['pools'], summary: 'Create a pool and open its books (admin)',
+      method: 'post',
+      path: '/pools',
+      tags: ['pools'],
+      summary: 'Create a pool and open its books (admin)',
       request: { body: { content: json(PoolBody), required: true } },
       responses: { 201: { description: 'Created', content: json(PoolOut) }, ...errorResponses },
     }),
@@ -57,7 +101,10 @@ export function poolRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}', tags: ['pools'], summary: 'A pool',
+      method: 'get',
+      path: '/pools/{pool_id}',
+      tags: ['pools'],
+      summary: 'A pool',
       request: { params: PoolParam },
       responses: { 200: { description: 'The pool', content: json(PoolOut) }, ...errorResponses },
     }),
@@ -69,7 +116,10 @@ export function poolRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/participants', tags: ['participants'], summary: 'Register a bank, insurer or other participant (treasury)',
+      method: 'post',
+      path: '/pools/{pool_id}/participants',
+      tags: ['participants'],
+      summary: 'Register a bank, insurer or other participant (treasury)',
       request: { params: PoolParam, body: { content: json(ParticipantBody), required: true } },
       responses: { 201: { description: 'Created', content: json(ParticipantOut) }, ...errorResponses },
     }),
@@ -93,28 +143,49 @@ export function poolRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/participants', tags: ['participants'], summary: 'Participants (a bank or insurer sees only itself)',
+      method: 'get',
+      path: '/pools/{pool_id}/participants',
+      tags: ['participants'],
+      summary: 'Participants (a bank or insurer sees only itself)',
       request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
-      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(ParticipantOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+      responses: {
+        200: {
+          description: 'A page',
+          content: json(z.object({ data: z.array(ParticipantOut), next_cursor: z.string().nullable() })),
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const { limit, after } = c.req.valid('query');
-      const rows = await listParticipants(call.db, call.principal, call.poolId, { after: after ? BigInt(after) : undefined, limit });
-      return c.json({ data: rows.map(participantOut), next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null }, 200);
+      const rows = await listParticipants(call.db, call.principal, call.poolId, {
+        after: after ? BigInt(after) : undefined,
+        limit,
+      });
+      return c.json(
+        { data: rows.map(participantOut), next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null },
+        200,
+      );
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/participants/{participant_id}', tags: ['participants'], summary: 'A participant',
+      method: 'get',
+      path: '/pools/{pool_id}/participants/{participant_id}',
+      tags: ['participants'],
+      summary: 'A participant',
       request: { params: PoolParam.extend({ participant_id: Id }) },
       responses: { 200: { description: 'The participant', content: json(ParticipantOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, participant_id } = c.req.valid('param');
       const call = caller(c, pool_id);
-      return c.json(participantOut(await getParticipant(call.db, call.principal, call.poolId, BigInt(participant_id))), 200);
+      return c.json(
+        participantOut(await getParticipant(call.db, call.principal, call.poolId, BigInt(participant_id))),
+        200,
+      );
     },
   );
   return app;

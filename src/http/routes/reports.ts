@@ -13,17 +13,29 @@ export function reportRoutes() {
   const app = routeGroup();
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/reports/{report}', tags: ['reports'],
-      summary: 'Treasury reports as rows (JSON, or CSV with format=csv): position (as_of), agreements (year: exposure against the line, loans by state, loss ratio against the suspension threshold), claims (pipeline by status with ages and overdue steps), incentives (paid by article; year optional), cash (pool cash by day, from/to)',
+      method: 'get',
+      path: '/pools/{pool_id}/reports/{report}',
+      tags: ['reports'],
+      summary:
+        'Treasury reports as rows (JSON, or CSV with format=csv): position (as_of), agreements (year: exposure against the line, loans by state, loss ratio against the suspension threshold), claims (pipeline by status with ages and overdue steps), incentives (paid by article; year optional), cash (pool cash by day, from/to)',
       request: {
         params: PoolParam.extend({ report: z.enum(REPORTS) }),
         query: z.object({
-          format: z.enum(['json', 'csv']).default('json'), as_of: Day.optional(), from: Day.optional(), to: Day.optional(),
+          format: z.enum(['json', 'csv']).default('json'),
+          as_of: Day.optional(),
+          from: Day.optional(),
+          to: Day.optional(),
           year: z.coerce.number().int().min(2000).max(2200).optional(),
         }),
       },
       responses: {
-        200: { description: 'The report', content: { ...json(z.object({ report: z.enum(REPORTS), rows: z.array(z.record(z.string(), z.unknown())) })), 'text/csv': { schema: z.string() } } },
+        200: {
+          description: 'The report',
+          content: {
+            ...json(z.object({ report: z.enum(REPORTS), rows: z.array(z.record(z.string(), z.unknown())) })),
+            'text/csv': { schema: z.string() },
+          },
+        },
         ...errorResponses,
       },
     }),
@@ -36,7 +48,14 @@ export function reportRoutes() {
       switch (report) {
         case 'position': {
           const p = await poolPosition(ledger, principal, poolId, q.as_of);
-          rows = [Object.fromEntries(Object.entries(p).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), typeof v === 'bigint' ? v.toString() : v]))];
+          rows = [
+            Object.fromEntries(
+              Object.entries(p).map(([k, v]) => [
+                k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`),
+                typeof v === 'bigint' ? v.toString() : v,
+              ]),
+            ),
+          ];
           break;
         }
         case 'agreements':
@@ -53,7 +72,10 @@ export function reportRoutes() {
           break;
       }
       if (q.format === 'csv') {
-        return c.body(recordsToCsv(rows), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${report}.csv"` });
+        return c.body(recordsToCsv(rows), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="${report}.csv"`,
+        });
       }
       return c.json({ report, rows }, 200);
     },

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { importStatement, listLines, matchLine, reconcile, unmatchLine, type StatementLineOut } from '../../pool/reconciliation.js';
+import {
+  importStatement,
+  listLines,
+  matchLine,
+  reconcile,
+  unmatchLine,
+  type StatementLineOut,
+} from '../../pool/reconciliation.js';
 import { readStatement } from '../../pool/statement-format.js';
 import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
@@ -10,10 +17,25 @@ import { Day, Id, Limit, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const LineOut = z
-  .object({ id: Id, booked_on: Day, reference: z.string(), amount: z.string(), counterparty: z.string(), balance: z.string(), memo: z.string(), matched_transaction: Id.nullable() })
+  .object({
+    id: Id,
+    booked_on: Day,
+    reference: z.string(),
+    amount: z.string(),
+    counterparty: z.string(),
+    balance: z.string(),
+    memo: z.string(),
+    matched_transaction: Id.nullable(),
+  })
   .openapi('StatementLine', { description: 'amount in fen, signed: into the pool account positive' });
 const lineOut = (l: StatementLineOut) => ({
-  id: l.id.toString(), booked_on: l.bookedOn, reference: l.bankRef, amount: l.amount.toString(), counterparty: l.counterparty, balance: l.balance.toString(), memo: l.memo,
+  id: l.id.toString(),
+  booked_on: l.bookedOn,
+  reference: l.bankRef,
+  amount: l.amount.toString(),
+  counterparty: l.counterparty,
+  balance: l.balance.toString(),
+  memo: l.memo,
   matched_transaction: l.matchedTx?.toString() ?? null,
 });
 const LineParam = PoolParam.extend({ line_id: Id });
@@ -23,15 +45,42 @@ export function statementRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/bank-statements', tags: ['reconciliation'],
-      summary: 'Import the pool account\'s bank statement (treasury): new lines only, then automatic matching; refused at the first line whose running balance does not add up',
-      request: { params: PoolParam, body: { content: { 'text/csv': { schema: z.string().openapi({ description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)' }) } }, required: true } },
-      responses: { 200: { description: 'Imported', content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })) }, 415: { description: 'Not CSV' }, ...errorResponses },
+      method: 'post',
+      path: '/pools/{pool_id}/bank-statements',
+      tags: ['reconciliation'],
+      summary:
+        "Import the pool account's bank statement (treasury): new lines only, then automatic matching; refused at the first line whose running balance does not add up",
+      request: {
+        params: PoolParam,
+        body: {
+          content: {
+            'text/csv': {
+              schema: z
+                .string()
+                .openapi({
+                  description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)',
+                }),
+            },
+          },
+          required: true,
+        },
+      },
+      responses: {
+        200: {
+          description: 'Imported',
+          content: json(z.object({ lines: z.number().int(), new_lines: z.number().int(), matched: z.number().int() })),
+        },
+        415: { description: 'Not CSV' },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const read = async () => {
-        if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv') throw new ProblemError('unsupported-media-type', { detail: 'send the statement as text/csv (UTF-8, header row)' });
+        if (mediaTypeOf(c.req.header('content-type')) !== 'text/csv')
+          throw new ProblemError('unsupported-media-type', {
+            detail: 'send the statement as text/csv (UTF-8, header row)',
+          });
         const body = await c.req.text();
         return { rows: readStatement(body), sha256: createHash('sha256').update(body).digest() };
       };
@@ -42,61 +91,129 @@ export function statementRoutes() {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/bank-statements/lines', tags: ['reconciliation'], summary: 'Statement lines in id order (unmatched=true: those not matched)',
-      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional(), unmatched: z.enum(['true', 'false']).optional() }) },
-      responses: { 200: { description: 'A page', content: json(z.object({ data: z.array(LineOut), next_cursor: z.string().nullable() })) }, ...errorResponses },
+      method: 'get',
+      path: '/pools/{pool_id}/bank-statements/lines',
+      tags: ['reconciliation'],
+      summary: 'Statement lines in id order (unmatched=true: those not matched)',
+      request: {
+        params: PoolParam,
+        query: z.object({ limit: Limit, after: Id.optional(), unmatched: z.enum(['true', 'false']).optional() }),
+      },
+      responses: {
+        200: {
+          description: 'A page',
+          content: json(z.object({ data: z.array(LineOut), next_cursor: z.string().nullable() })),
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const q = c.req.valid('query');
-      const lines = await listLines(call.db, call.principal, call.poolId, { limit: q.limit, after: q.after === undefined ? undefined : BigInt(q.after), unmatched: q.unmatched === 'true' });
-      return c.json({ data: lines.map(lineOut), next_cursor: lines.length === q.limit ? lines.at(-1)!.id.toString() : null }, 200);
+      const lines = await listLines(call.db, call.principal, call.poolId, {
+        limit: q.limit,
+        after: q.after === undefined ? undefined : BigInt(q.after),
+        unmatched: q.unmatched === 'true',
+      });
+      return c.json(
+        { data: lines.map(lineOut), next_cursor: lines.length === q.limit ? lines.at(-1)!.id.toString() : null },
+        200,
+      );
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/match', tags: ['reconciliation'],
+      method: 'post',
+      path: '/pools/{pool_id}/bank-statements/lines/{line_id}/match',
+      tags: ['reconciliation'],
       summary: 'Match a line to a pool cash posting of the same amount by hand (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ transaction_id: Id, reason: text(500, { multiline: true }) })), required: true } },
+      request: {
+        params: LineParam,
+        body: {
+          content: json(z.object({ transaction_id: Id, reason: text(500, { multiline: true }) })),
+          required: true,
+        },
+      },
       responses: { 200: { description: 'Matched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      return c.json(lineOut(await matchLine(call.db, call.ledger, call.principal, call.poolId, BigInt(line_id), BigInt(b.transaction_id), b.reason)), 200);
+      return c.json(
+        lineOut(
+          await matchLine(
+            call.db,
+            call.ledger,
+            call.principal,
+            call.poolId,
+            BigInt(line_id),
+            BigInt(b.transaction_id),
+            b.reason,
+          ),
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/pools/{pool_id}/bank-statements/lines/{line_id}/unmatch', tags: ['reconciliation'],
-      summary: 'Undo a line\'s match (treasury), saying why',
-      request: { params: LineParam, body: { content: json(z.object({ reason: text(500, { multiline: true }) })), required: true } },
+      method: 'post',
+      path: '/pools/{pool_id}/bank-statements/lines/{line_id}/unmatch',
+      tags: ['reconciliation'],
+      summary: "Undo a line's match (treasury), saying why",
+      request: {
+        params: LineParam,
+        body: { content: json(z.object({ reason: text(500, { multiline: true }) })), required: true },
+      },
       responses: { 200: { description: 'Unmatched', content: json(LineOut) }, ...errorResponses },
     }),
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
       const call = caller(c, pool_id);
-      return c.json(lineOut(await unmatchLine(call.db, call.principal, call.poolId, BigInt(line_id), c.req.valid('json').reason)), 200);
+      return c.json(
+        lineOut(await unmatchLine(call.db, call.principal, call.poolId, BigInt(line_id), c.req.valid('json').reason)),
+        200,
+      );
     },
   );
 
-  const Posting = z.object({ transaction_id: Id, external_id: z.string(), effective_date: Day, amount: z.string(), description: z.string() });
+  const Posting = z.object({
+    transaction_id: Id,
+    external_id: z.string(),
+    effective_date: Day,
+    amount: z.string(),
+    description: z.string(),
+  });
   app.openapi(
     createRoute({
-      method: 'get', path: '/pools/{pool_id}/reconciliation', tags: ['reconciliation'],
-      summary: 'Reconciliation at the end of a day: statement balance against ledger cash, unmatched lines and postings, the difference explained to the fen (format=csv for CSV)',
+      method: 'get',
+      path: '/pools/{pool_id}/reconciliation',
+      tags: ['reconciliation'],
+      summary:
+        'Reconciliation at the end of a day: statement balance against ledger cash, unmatched lines and postings, the difference explained to the fen (format=csv for CSV)',
       request: { params: PoolParam, query: z.object({ as_of: Day, format: z.enum(['json', 'csv']).default('json') }) },
       responses: {
         200: {
           description: 'The reconciliation',
           content: {
-            ...json(z.object({
-              as_of: Day, statement_balance: z.string(), ledger_cash: z.string(), difference: z.string(), opening_balance: z.string(), explained: z.string(),
-              reconciled: z.boolean(), unmatched_lines: z.array(LineOut), unmatched_postings: z.array(Posting),
-            }).openapi('Reconciliation')),
+            ...json(
+              z
+                .object({
+                  as_of: Day,
+                  statement_balance: z.string(),
+                  ledger_cash: z.string(),
+                  difference: z.string(),
+                  opening_balance: z.string(),
+                  explained: z.string(),
+                  reconciled: z.boolean(),
+                  unmatched_lines: z.array(LineOut),
+                  unmatched_postings: z.array(Posting),
+                })
+                .openapi('Reconciliation'),
+            ),
             'text/csv': { schema: z.string() },
           },
         },
@@ -107,23 +224,50 @@ export function statementRoutes() {
       const call = caller(c, c.req.valid('param').pool_id);
       const { as_of, format } = c.req.valid('query');
       const r = await reconcile(call.db, call.ledger, call.principal, call.poolId, as_of);
-      const postings = r.unmatchedPostings.map((p) => ({ transaction_id: p.transactionId.toString(), external_id: p.externalId, effective_date: p.effectiveDate, amount: p.amount.toString(), description: p.description }));
+      const postings = r.unmatchedPostings.map((p) => ({
+        transaction_id: p.transactionId.toString(),
+        external_id: p.externalId,
+        effective_date: p.effectiveDate,
+        amount: p.amount.toString(),
+        description: p.description,
+      }));
       if (format === 'csv') {
-        const csv = toCsv(['item', 'date', 'reference', 'amount_fen', 'detail'], [
-          ['statement_balance', r.asOf, '', r.statementBalance, ''],
-          ['ledger_cash', r.asOf, '', r.ledgerCash, ''],
-          ['difference', r.asOf, '', r.difference, ''],
-          ['opening_balance', '', '', r.openingBalance, ''],
-          ...r.unmatchedLines.map((l) => ['unmatched_statement_line', l.bookedOn, l.bankRef, l.amount, l.memo]),
-          ...r.unmatchedPostings.map((p) => ['unmatched_posting', p.effectiveDate, p.externalId, p.amount, p.description]),
-          ['explained', r.asOf, '', r.explained, r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference'],
-        ]);
+        const csv = toCsv(
+          ['item', 'date', 'reference', 'amount_fen', 'detail'],
+          [
+            ['statement_balance', r.asOf, '', r.statementBalance, ''],
+            ['ledger_cash', r.asOf, '', r.ledgerCash, ''],
+            ['difference', r.asOf, '', r.difference, ''],
+            ['opening_balance', '', '', r.openingBalance, ''],
+            ...r.unmatchedLines.map((l) => ['unmatched_statement_line', l.bookedOn, l.bankRef, l.amount, l.memo]),
+            ...r.unmatchedPostings.map((p) => [
+              'unmatched_posting',
+              p.effectiveDate,
+              p.externalId,
+              p.amount,
+              p.description,
+            ]),
+            [
+              'explained',
+              r.asOf,
+              '',
+              r.explained,
+              r.explained === r.difference ? 'equals the difference' : 'does NOT equal the difference',
+            ],
+          ],
+        );
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8' });
       }
       return c.json(
         {
-          as_of: r.asOf, statement_balance: r.statementBalance.toString(), ledger_cash: r.ledgerCash.toString(), difference: r.difference.toString(),
-          opening_balance: r.openingBalance.toString(), explained: r.explained.toString(), reconciled: r.reconciled, unmatched_lines: r.unmatchedLines.map(lineOut),
+          as_of: r.asOf,
+          statement_balance: r.statementBalance.toString(),
+          ledger_cash: r.ledgerCash.toString(),
+          difference: r.difference.toString(),
+          opening_balance: r.openingBalance.toString(),
+          explained: r.explained.toString(),
+          reconciled: r.reconciled,
+          unmatched_lines: r.unmatchedLines.map(lineOut),
           unmatched_postings: postings,
         },
         200,

@@ -11,7 +11,14 @@ export function systemRoutes() {
   const app = routeGroup();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/healthz', tags: ['system'], summary: 'The process is up', security: [], responses: { 200: { description: 'Up', content: { 'application/json': { schema: Health } } } } }),
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      tags: ['system'],
+      summary: 'The process is up',
+      security: [],
+      responses: { 200: { description: 'Up', content: { 'application/json': { schema: Health } } } },
+    }),
     (c) => c.json({ status: 'ok' as const }, 200),
   );
 
@@ -34,10 +41,16 @@ export function systemRoutes() {
         current = await currentMigration(c.get('deps').db.kysely);
       } catch (err) {
         if (!isUnavailable(err)) throw err;
-        throw new ProblemError('unavailable', { detail: 'the database cannot be reached', headers: { 'retry-after': '2' } });
+        throw new ProblemError('unavailable', {
+          detail: 'the database cannot be reached',
+          headers: { 'retry-after': '2' },
+        });
       }
       if (current < expected) {
-        throw new ProblemError('unavailable', { detail: `database is at migration ${current}, this build needs ${expected}`, headers: { 'retry-after': '5' } });
+        throw new ProblemError('unavailable', {
+          detail: `database is at migration ${current}, this build needs ${expected}`,
+          headers: { 'retry-after': '5' },
+        });
       }
       return c.json({ status: 'ready' as const, migration: current }, 200);
     },

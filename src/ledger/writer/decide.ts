@@ -1,4 +1,11 @@
-import { applyUnit, entryEffect, type AccountTotals, type ApplyState, type PlannedTransaction, type RefInfo } from '../apply.js';
+import {
+  applyUnit,
+  entryEffect,
+  type AccountTotals,
+  type ApplyState,
+  type PlannedTransaction,
+  type RefInfo,
+} from '../apply.js';
 import { LedgerError } from '../errors.js';
 import { accountIdKey, accountKey, balanceKey, externalIdKey, refKey, transactionKey } from '../keys.js';
 import type { Account, PostingOutcome, PostingRequest, Refusal, Totals, Transaction } from '../types.js';
@@ -95,7 +102,13 @@ export function decideBatch(batch: UnitContent[], basis: Basis): Decision {
 
 /** The working state for one decision: accounts, balances as read, references with their resolution. */
 function applyState(basis: Basis): ApplyState {
-  const state: ApplyState = { accounts: new Map(), balances: new Map(), refs: new Map(), nextId: idAllocator(basis.transactionIds), closedThrough: basis.closedThrough };
+  const state: ApplyState = {
+    accounts: new Map(),
+    balances: new Map(),
+    refs: new Map(),
+    nextId: idAllocator(basis.transactionIds),
+    closedThrough: basis.closedThrough,
+  };
   for (const a of basis.touched.values()) {
     state.accounts.set(accountKey(a.poolId, a.code), a);
     state.accounts.set(accountIdKey(a.poolId, a.id), a);
@@ -107,7 +120,12 @@ function applyState(basis: Basis): ApplyState {
   for (const b of basis.balances) {
     state.balances.set(balanceKey(b.pool_id, b.account_id), {
       account: basis.accounts.getById(b.pool_id, b.account_id)!,
-      totals: { postedDebits: b.postedDebits, postedCredits: b.postedCredits, pendingDebits: b.pendingDebits, pendingCredits: b.pendingCredits },
+      totals: {
+        postedDebits: b.postedDebits,
+        postedCredits: b.postedCredits,
+        pendingDebits: b.pendingDebits,
+        pendingCredits: b.pendingCredits,
+      },
     });
   }
   const resolved = new Set(basis.resolutions.map((r) => transactionKey(r.pool_id, r.refers_to)));
@@ -128,16 +146,27 @@ function decide(unit: UnitContent, state: ApplyState, earlierById: Map<string, E
       const e = earlier[i];
       const request = unit.requests[i]!;
       if (!e) {
-        return { kind: 'error', error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was not part of the batch first posted with its batch-mates`, { externalId: request.externalId }) };
+        return {
+          kind: 'error',
+          error: new LedgerError(
+            'idempotency_conflict',
+            `external id ${request.externalId} was not part of the batch first posted with its batch-mates`,
+            { externalId: request.externalId },
+          ),
+        };
       }
       if (!e.request_hash.equals(unit.hashes[i]!)) {
         const fields = differences(JSON.parse(e.request) as Record<string, unknown>, unit.canonical[i]!);
         return {
           kind: 'error',
-          error: new LedgerError('idempotency_conflict', `external id ${request.externalId} was used before with a different ${fields.join(', ')}`, {
-            externalId: request.externalId,
-            differences: fields,
-          }),
+          error: new LedgerError(
+            'idempotency_conflict',
+            `external id ${request.externalId} was used before with a different ${fields.join(', ')}`,
+            {
+              externalId: request.externalId,
+              differences: fields,
+            },
+          ),
         };
       }
     }
@@ -164,7 +193,9 @@ export interface RefusedRequest<U extends UnitContent = UnitContent> {
 }
 
 export function refusedOf<U extends UnitContent>(batch: U[], decided: Decided[]): RefusedRequest<U>[] {
-  return decided.flatMap((d, i) => (d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : []));
+  return decided.flatMap((d, i) =>
+    d.kind === 'refused' ? d.refusals.map((refusal, j) => ({ unit: batch[i]!, index: j, refusal })) : [],
+  );
 }
 
 /**
@@ -201,7 +232,13 @@ export function guardsHoldAtTheEnd(planned: PlannedTransaction[]): boolean {
 /** What was decided, unit by unit: equal signatures mean the same postings and refusals. */
 export function signature(decided: Decided[]): string {
   return decided
-    .map((d) => (d.kind === 'planned' ? `p${d.planned.length}` : d.kind === 'refused' ? `r:${d.refusals.map((r) => r.type).join(',')}` : d.kind))
+    .map((d) =>
+      d.kind === 'planned'
+        ? `p${d.planned.length}`
+        : d.kind === 'refused'
+          ? `r:${d.refusals.map((r) => r.type).join(',')}`
+          : d.kind,
+    )
     .join('|');
 }
 
@@ -220,7 +257,10 @@ export function maxEntries(r: PostingRequest, refs: Map<string, { entries: unkno
     case 'post':
       return r.entries.length;
     case 'post_pending':
-      return (refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0) + (r.entries?.length ?? refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0);
+      return (
+        (refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0) +
+        (r.entries?.length ?? refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0)
+      );
     case 'void_pending':
       return refs.get(refKey(r.poolId, r.pending))?.entries.length ?? 0;
     case 'reverse':
@@ -231,12 +271,19 @@ export function maxEntries(r: PostingRequest, refs: Map<string, { entries: unkno
 /** The (pool, transaction id) of every earlier transaction a replay answers with. */
 export function replayedIds(decided: Decided[]): [bigint, bigint][] {
   return decided.flatMap((d) =>
-    d.kind === 'replay' ? d.earlier.flatMap((e): [bigint, bigint][] => (e.transaction_id ? [[e.pool_id, e.transaction_id]] : [])) : [],
+    d.kind === 'replay'
+      ? d.earlier.flatMap((e): [bigint, bigint][] => (e.transaction_id ? [[e.pool_id, e.transaction_id]] : []))
+      : [],
   );
 }
 
 /** Each unit's answer: its outcomes, or the error that it alone gets. `replayed` holds the replays' transactions. */
-export function answers(batch: UnitContent[], decided: Decided[], createdAt: Date, replayed: Map<string, Transaction>): UnitOutcome[] {
+export function answers(
+  batch: UnitContent[],
+  decided: Decided[],
+  createdAt: Date,
+  replayed: Map<string, Transaction>,
+): UnitOutcome[] {
   return decided.map((d, i): UnitOutcome => {
     switch (d.kind) {
       case 'error':
@@ -249,8 +296,17 @@ export function answers(batch: UnitContent[], decided: Decided[], createdAt: Dat
           ok: true,
           outcomes: d.earlier.map((e): PostingOutcome =>
             e.transaction_id !== null
-              ? { status: 'posted', replayed: true, transaction: replayed.get(transactionKey(e.pool_id, e.transaction_id))! }
-              : { status: 'refused', replayed: true, externalId: e.external_id, refusal: { type: e.refusal_type as Refusal['type'], detail: e.refusal_detail! } },
+              ? {
+                  status: 'posted',
+                  replayed: true,
+                  transaction: replayed.get(transactionKey(e.pool_id, e.transaction_id))!,
+                }
+              : {
+                  status: 'refused',
+                  replayed: true,
+                  externalId: e.external_id,
+                  refusal: { type: e.refusal_type as Refusal['type'], detail: e.refusal_detail! },
+                },
           ),
         };
     }
@@ -258,10 +314,19 @@ export function answers(batch: UnitContent[], decided: Decided[], createdAt: Dat
 }
 
 /** The outcomes of a unit decided in this batch (not a replay). */
-export function newOutcomes(d: Extract<Decided, { kind: 'planned' | 'refused' }>, unit: UnitContent, createdAt: Date): PostingOutcome[] {
+export function newOutcomes(
+  d: Extract<Decided, { kind: 'planned' | 'refused' }>,
+  unit: UnitContent,
+  createdAt: Date,
+): PostingOutcome[] {
   return d.kind === 'planned'
     ? d.planned.map((p) => ({ status: 'posted', replayed: false, transaction: committedTransaction(p, createdAt) }))
-    : d.refusals.map((refusal, j) => ({ status: 'refused', replayed: false, externalId: unit.requests[j]!.externalId, refusal }));
+    : d.refusals.map((refusal, j) => ({
+        status: 'refused',
+        replayed: false,
+        externalId: unit.requests[j]!.externalId,
+        refusal,
+      }));
 }
 
 /** A planned transaction as it reads once committed at `createdAt`. */
@@ -276,6 +341,13 @@ function committedTransaction(p: PlannedTransaction, createdAt: Date): Transacti
     description: p.description,
     metadata: p.metadata,
     createdAt,
-    entries: p.entries.map((e, i) => ({ id: p.entryIds![i]!, accountId: e.account.id, account: e.account.code, amount: e.amount, currency: e.account.currency, phase: e.phase })),
+    entries: p.entries.map((e, i) => ({
+      id: p.entryIds![i]!,
+      accountId: e.account.id,
+      account: e.account.code,
+      amount: e.amount,
+      currency: e.account.currency,
+      phase: e.phase,
+    })),
   };
 }

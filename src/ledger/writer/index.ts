@@ -64,7 +64,11 @@ export interface WriterOptions {
   maxQueued?: number;
 }
 
-const RETRYABLE = new Set<string>([SQLSTATE.serialization_failure, SQLSTATE.deadlock_detected, SQLSTATE.unique_violation]);
+const RETRYABLE = new Set<string>([
+  SQLSTATE.serialization_failure,
+  SQLSTATE.deadlock_detected,
+  SQLSTATE.unique_violation,
+]);
 
 /** The largest atomic batch one call may post. */
 export const MAX_ATOMIC_BATCH = 1000;
@@ -76,7 +80,8 @@ type Mode = 'optimistic' | 'locked';
  * balances were locked, to run again locked. `look-up-earlier`: a batch decided without the earlier
  * outcomes of its ids that must see them, to run again looking. Both rolled back.
  */
-type Ended = { kind: 'committed'; decided: Decided[]; createdAt: Date } | { kind: 'reconsider' } | { kind: 'look-up-earlier' };
+type Ended =
+  { kind: 'committed'; decided: Decided[]; createdAt: Date } | { kind: 'reconsider' } | { kind: 'look-up-earlier' };
 
 type Attempt = { kind: 'committed'; outcomes: UnitOutcome[] } | Exclude<Ended, { kind: 'committed' }>;
 
@@ -126,14 +131,18 @@ export class Writer {
   submit(requests: PostingRequest[], options: PostOptions = {}): Promise<PostingOutcome[]> {
     if (requests.length === 0) return Promise.resolve([]);
     if (requests.length > MAX_ATOMIC_BATCH) {
-      return Promise.reject(new LedgerError('invalid_posting', `an atomic batch holds at most ${MAX_ATOMIC_BATCH} postings`));
+      return Promise.reject(
+        new LedgerError('invalid_posting', `an atomic batch holds at most ${MAX_ATOMIC_BATCH} postings`),
+      );
     }
     const ids = new Set<string>();
     for (const r of requests) {
       validateRequest(r);
       const key = externalIdKey(r.poolId, r.externalId);
       if (ids.has(key)) {
-        return Promise.reject(new LedgerError('invalid_posting', `external id ${r.externalId} appears twice in the batch`));
+        return Promise.reject(
+          new LedgerError('invalid_posting', `external id ${r.externalId} appears twice in the batch`),
+        );
       }
       ids.add(key);
     }
@@ -274,7 +283,11 @@ export class Writer {
   /** Only when needed: the referenced transactions and the accounts this process has not seen yet. */
   private async scope(tx: Queryable, requests: PostingRequest[]): Promise<Scope> {
     const refs = requests.flatMap((r): [bigint, TransactionRef][] =>
-      r.type === 'post_pending' || r.type === 'void_pending' ? [[r.poolId, r.pending]] : r.type === 'reverse' ? [[r.poolId, r.transaction]] : [],
+      r.type === 'post_pending' || r.type === 'void_pending'
+        ? [[r.poolId, r.pending]]
+        : r.type === 'reverse'
+          ? [[r.poolId, r.transaction]]
+          : [],
     );
     const codes = requests.flatMap((r): [bigint, string][] =>
       'entries' in r && r.entries ? r.entries.map((e): [bigint, string] => [r.poolId, e.account]) : [],
@@ -295,7 +308,8 @@ export class Writer {
       if (account) touched.set(balanceKey(poolId, account.id), account);
     }
     for (const ref of refInfos) {
-      for (const e of ref.entries) touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
+      for (const e of ref.entries)
+        touched.set(balanceKey(ref.poolId, e.accountId), this.accounts.getById(ref.poolId, e.accountId)!);
     }
     return { codes, refInfos, touched, locked: [...touched.values()].sort(lockOrder) };
   }
@@ -307,8 +321,20 @@ export class Writer {
    * (read without a lock: a close waits for in-flight postings, and a posting that still slips past a close
    * that committed meanwhile is stopped by the database and retried).
    */
-  private async read(tx: Queryable, begun: PromiseLike<unknown>, requests: PostingRequest[], scope: Scope, lock: boolean, lookUpEarlier: boolean): Promise<Read> {
-    const byRef = new Map(scope.refInfos.flatMap((r) => [[transactionKey(r.poolId, r.id), r], [externalIdKey(r.poolId, r.externalId), r]]));
+  private async read(
+    tx: Queryable,
+    begun: PromiseLike<unknown>,
+    requests: PostingRequest[],
+    scope: Scope,
+    lock: boolean,
+    lookUpEarlier: boolean,
+  ): Promise<Read> {
+    const byRef = new Map(
+      scope.refInfos.flatMap((r) => [
+        [transactionKey(r.poolId, r.id), r],
+        [externalIdKey(r.poolId, r.externalId), r],
+      ]),
+    );
     const entryBound = requests.reduce((n, r) => n + maxEntries(r, byRef), 0);
     const pools = [...new Set(requests.map((r) => r.poolId.toString()))];
     const [, balances, resolutions, earlier, [allocated], closedRows] = await pipelined([
@@ -340,11 +366,21 @@ export class Writer {
    * move in one round trip); optimistic otherwise (write the journal, lock, decide again, then move).
    * Callers' companion rows go before the hot rows are locked so as not to lengthen the lock.
    */
-  private async end(tx: Queryable, batch: Unit[], mode: Mode, scope: Scope, read: Read, decision: Decision): Promise<Ended> {
+  private async end(
+    tx: Queryable,
+    batch: Unit[],
+    mode: Mode,
+    scope: Scope,
+    read: Read,
+    decision: Decision,
+  ): Promise<Ended> {
     const { decided } = decision;
     const planned = plannedOf(decided);
     const refused = refusedOf(batch, decided);
-    const journal = () => [writeJournal(tx, batch, decided, planned, refused), ...writeCompanions(tx, batch, decided, read.createdAt)];
+    const journal = () => [
+      writeJournal(tx, batch, decided, planned, refused),
+      ...writeCompanions(tx, batch, decided, read.createdAt),
+    ];
     if (planned.length === 0 && refused.length === 0) {
       await commit(tx);
     } else if (mode === 'locked') {
@@ -356,13 +392,23 @@ export class Writer {
       // the hot rows are held only while PostgreSQL applies the totals and commits. Should money have
       // left in between so that the guard refuses, the batch runs again, locked, and decides anew.
       try {
-        await pipelined([...journal(), readBalances(tx, scope.locked, true), writeBalances(tx, planned, decision.before, decision.after), commit(tx)]);
+        await pipelined([
+          ...journal(),
+          readBalances(tx, scope.locked, true),
+          writeBalances(tx, planned, decision.before, decision.after),
+          commit(tx),
+        ]);
       } catch (err) {
-        if ((err as { constraint_name?: string }).constraint_name === 'available_not_negative') return { kind: 'reconsider' };
+        if ((err as { constraint_name?: string }).constraint_name === 'available_not_negative')
+          return { kind: 'reconsider' };
         throw err;
       }
     } else {
-      const written = await pipelined([...journal(), readBalances(tx, scope.locked, true), readResolutions(tx, scope.refInfos)]);
+      const written = await pipelined([
+        ...journal(),
+        readBalances(tx, scope.locked, true),
+        readResolutions(tx, scope.refInfos),
+      ]);
       const [lockedRows, resolvedNow] = written.slice(-2) as [Basis['balances'], Basis['resolutions']];
       const again = decideBatch(batch, { ...read.basis, balances: lockedRows, resolutions: resolvedNow });
       if (signature(again.decided) !== signature(decided)) return { kind: 'reconsider' };

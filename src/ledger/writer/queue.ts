@@ -29,7 +29,11 @@ export class PendingQueue {
   push(unit: Unit): void {
     const n = unit.requests.length;
     if (this.postings + n > this.maxPostings) {
-      throw new LedgerError('ledger_busy', `the ledger has ${this.postings} postings waiting, as many as it queues; retry shortly`, { waiting: this.postings });
+      throw new LedgerError(
+        'ledger_busy',
+        `the ledger has ${this.postings} postings waiting, as many as it queues; retry shortly`,
+        { waiting: this.postings },
+      );
     }
     this.units.push(unit);
     this.postings += n;
@@ -44,7 +48,7 @@ export class PendingQueue {
     const batch: Unit[] = [];
     let size = 0;
     const ids = new Set<string>();
-    for (let i = 0; i < this.units.length && size < maxBatch; ) {
+    for (let i = 0; i < this.units.length && size < maxBatch;) {
       const unit = this.units[i]!;
       const keys = unit.requests.map((r) => externalIdKey(r.poolId, r.externalId));
       const fits = size === 0 || size + unit.requests.length <= maxBatch;

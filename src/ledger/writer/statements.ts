@@ -1,10 +1,25 @@
 import type { Queryable } from '../../db/client.js';
 import { arrayLiteral } from '../../db/pg-array.js';
 import { SQLSTATE } from '../../db/sqlstate.js';
-import { addTotals, entryEffect, ZERO_TOTALS, type AccountTotals, type PlannedTransaction, type RefInfo } from '../apply.js';
+import {
+  addTotals,
+  entryEffect,
+  ZERO_TOTALS,
+  type AccountTotals,
+  type PlannedTransaction,
+  type RefInfo,
+} from '../apply.js';
 import { balanceKey } from '../keys.js';
 import type { Account, CompanionWriter, PostingRequest, PostOptions, Refusal, Totals } from '../types.js';
-import { newOutcomes, type BalanceRow, type Decided, type EarlierRow, type RefusedRequest, type ResolutionRow, type UnitContent } from './decide.js';
+import {
+  newOutcomes,
+  type BalanceRow,
+  type Decided,
+  type EarlierRow,
+  type RefusedRequest,
+  type ResolutionRow,
+  type UnitContent,
+} from './decide.js';
 
 /**
  * The writer's SQL, statement by statement, each on the batch's transaction. Nothing here is sent when it is
@@ -27,12 +42,16 @@ export interface WrittenUnit extends UnitContent {
  * that counts is the first one that is not 25P02, so that a duplicate key, a deadlock or a serialization
  * failure is retried as such.
  */
-export async function pipelined<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+export async function pipelined<T extends readonly unknown[] | []>(
+  statements: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   for (const s of statements) (s as Partial<Statement>).execute?.();
   const settled = await Promise.allSettled(statements);
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as { code?: string }] : []));
   if (failures.length > 0) throw failures.find((e) => e?.code !== SQLSTATE.in_failed_sql_transaction) ?? failures[0];
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 /** The order balance rows are locked in, (pool, account): concurrent batches never deadlock on them. */
@@ -84,7 +103,9 @@ export function allocateIds(tx: Queryable, transactions: number, entries: number
 }
 
 export function allocateEntryIds(tx: Queryable, count: number) {
-  return tx<[{ ids: string[] }]>`SELECT ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${count}))::text[] AS ids`;
+  return tx<
+    [{ ids: string[] }]
+  >`SELECT ARRAY(SELECT nextval('entries_id_seq') FROM generate_series(1, ${count}))::text[] AS ids`;
 }
 
 /** The last closed day of each pool. */
@@ -101,22 +122,51 @@ export function commit(tx: Queryable) {
  * Inserts the batch's journal rows (transactions, entries, outcomes) in one statement. Rows travel as one
  * array literal per column: a fraction of the bytes of JSON records, and cheap for PostgreSQL to read.
  */
-export function writeJournal(tx: Queryable, batch: UnitContent[], decided: Decided[], planned: PlannedTransaction[], refused: RefusedRequest[]): Statement {
+export function writeJournal(
+  tx: Queryable,
+  batch: UnitContent[],
+  decided: Decided[],
+  planned: PlannedTransaction[],
+  refused: RefusedRequest[],
+): Statement {
   const entries = planned.flatMap((p) => p.entries.map((e, i) => ({ p, e, id: p.entryIds![i]! })));
-  const requests: { poolId: bigint; externalId: string; hash: Buffer; transactionId: bigint | null; refusal: Refusal | null; json: string }[] = [];
+  const requests: {
+    poolId: bigint;
+    externalId: string;
+    hash: Buffer;
+    transactionId: bigint | null;
+    refusal: Refusal | null;
+    json: string;
+  }[] = [];
   decided.forEach((d, i) => {
     const unit = batch[i]!;
     if (d.kind !== 'planned') return;
     d.planned.forEach((p, j) =>
-      requests.push({ poolId: p.poolId, externalId: p.externalId, hash: unit.hashes[j]!, transactionId: p.id, refusal: null, json: unit.json[j]! }),
+      requests.push({
+        poolId: p.poolId,
+        externalId: p.externalId,
+        hash: unit.hashes[j]!,
+        transactionId: p.id,
+        refusal: null,
+        json: unit.json[j]!,
+      }),
     );
   });
   for (const { unit, index, refusal } of refused) {
     const r = unit.requests[index]!;
-    requests.push({ poolId: r.poolId, externalId: r.externalId, hash: unit.hashes[index]!, transactionId: null, refusal, json: unit.json[index]! });
+    requests.push({
+      poolId: r.poolId,
+      externalId: r.externalId,
+      hash: unit.hashes[index]!,
+      transactionId: null,
+      refusal,
+      json: unit.json[index]!,
+    });
   }
   // Sorted so that two processes inserting overlapping ids wait on each other in the same order.
-  requests.sort((a, b) => compare(a.poolId, b.poolId) || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+  requests.sort(
+    (a, b) => compare(a.poolId, b.poolId) || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
+  );
 
   const a = arrayLiteral;
   return tx`
@@ -166,7 +216,12 @@ export function writeCompanions(tx: Queryable, batch: WrittenUnit[], decided: De
 }
 
 /** Moves the running totals and the per-day movements by what the batch posted. */
-export function writeBalances(tx: Queryable, planned: PlannedTransaction[], before: Map<string, AccountTotals>, after: Map<string, AccountTotals>): Statement {
+export function writeBalances(
+  tx: Queryable,
+  planned: PlannedTransaction[],
+  before: Map<string, AccountTotals>,
+  after: Map<string, AccountTotals>,
+): Statement {
   const moved: { account: Account; delta: Totals }[] = [];
   for (const [key, b] of after) {
     const old = before.get(key)!.totals;
@@ -176,7 +231,12 @@ export function writeBalances(tx: Queryable, planned: PlannedTransaction[], befo
       pendingDebits: b.totals.pendingDebits - old.pendingDebits,
       pendingCredits: b.totals.pendingCredits - old.pendingCredits,
     };
-    if (delta.postedDebits !== 0n || delta.postedCredits !== 0n || delta.pendingDebits !== 0n || delta.pendingCredits !== 0n) {
+    if (
+      delta.postedDebits !== 0n ||
+      delta.postedCredits !== 0n ||
+      delta.pendingDebits !== 0n ||
+      delta.pendingCredits !== 0n
+    ) {
       moved.push({ account: b.account, delta });
     }
   }

@@ -96,11 +96,18 @@ export function ineligibility(p: Programme, ask: AwardAsk): { rule: string; mess
   const e = p.eligibility;
   const facts = ask.facts ?? {};
   if (e.rating_at_least !== undefined && (!facts.rating || rank(facts.rating) > rank(e.rating_at_least))) {
-    return { rule: 'rating_at_least', message: `${p.name} needs a credit rating of ${e.rating_at_least} or better; the enterprise's is ${facts.rating ?? 'none'}` };
+    return {
+      rule: 'rating_at_least',
+      message: `${p.name} needs a credit rating of ${e.rating_at_least} or better; the enterprise's is ${facts.rating ?? 'none'}`,
+    };
   }
-  if (e.requires_pool_loan && !facts.hasPoolLoan) return { rule: 'requires_pool_loan', message: `${p.name} needs a loan enrolled in the pool` };
+  if (e.requires_pool_loan && !facts.hasPoolLoan)
+    return { rule: 'requires_pool_loan', message: `${p.name} needs a loan enrolled in the pool` };
   if (e.max_guide_fund_stake_bp !== undefined && (facts.guideFundStakeBp ?? 0) > e.max_guide_fund_stake_bp) {
-    return { rule: 'max_guide_fund_stake_bp', message: `the guide fund's stake may not pass ${e.max_guide_fund_stake_bp / 100} % of a fund` };
+    return {
+      rule: 'max_guide_fund_stake_bp',
+      message: `the guide fund's stake may not pass ${e.max_guide_fund_stake_bp / 100} % of a fund`,
+    };
   }
   return null;
 }
@@ -117,7 +124,11 @@ export function computeAward(p: Programme, ask: AwardAsk, h: AwardHistory): Awar
       break;
     case 'range':
       if (ask.rateBp === undefined || ask.rateBp < p.rule.min_bp || ask.rateBp > p.rule.max_bp) {
-        return { ok: false, rule: 'rate_range', message: `${p.name} is ${p.rule.min_bp} to ${p.rule.max_bp} bp of the basis: choose a rate within it` };
+        return {
+          ok: false,
+          rule: 'rate_range',
+          message: `${p.name} is ${p.rule.min_bp} to ${p.rule.max_bp} bp of the basis: choose a rate within it`,
+        };
       }
       rateBp = ask.rateBp;
       gross = bpOf(ask.basisAmount, rateBp);
@@ -133,8 +144,10 @@ export function computeAward(p: Programme, ask: AwardAsk, h: AwardHistory): Awar
     steps.push({ step, limit: (to < 0n ? 0n : to).toString(), amount: next.toString(), bit: next < amount });
     amount = next;
   };
-  const newYear = (years: number[], limitYears: number) => !years.includes(ask.year) && new Set(years).size >= limitYears;
-  if (p.years_per_beneficiary !== null) limit('years_per_beneficiary', newYear(h.beneficiaryYears, p.years_per_beneficiary) ? 0n : amount);
+  const newYear = (years: number[], limitYears: number) =>
+    !years.includes(ask.year) && new Set(years).size >= limitYears;
+  if (p.years_per_beneficiary !== null)
+    limit('years_per_beneficiary', newYear(h.beneficiaryYears, p.years_per_beneficiary) ? 0n : amount);
   if (p.years_per_item !== null) limit('years_per_item', newYear(h.itemYears, p.years_per_item) ? 0n : amount);
   // 从高不重复: only what passes the highest award already granted on the item is paid.
   if (p.exclusivity_group !== null) limit('exclusivity', gross - h.groupGranted);
