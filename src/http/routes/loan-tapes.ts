@@ -104,11 +104,9 @@ const tapeOut = (r: TapeResult) => ({
 const tapeBody = (columns: CsvColumn[]) => ({
   content: {
     'text/csv': {
-      schema: z
-        .string()
-        .openapi({
-          description: `UTF-8 with a header row. Columns (Chinese or API names): ${columns.map((c) => `${c.names[0]} = ${c.field}`).join(', ')}`,
-        }),
+      schema: z.string().openapi({
+        description: `UTF-8 with a header row. Columns (Chinese or API names): ${columns.map((c) => `${c.names[0]} = ${c.field}`).join(', ')}`,
+      }),
     },
     'application/x-ndjson': {
       schema: z.string().openapi({ description: "One JSON object a line, with the API's field names" }),

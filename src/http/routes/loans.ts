@@ -62,15 +62,10 @@ export const ReportBody = z
     outstanding: Fen,
     overdue_principal: Fen,
     overdue_interest: Fen,
-    days_past_due: z
-      .number()
-      .int()
-      .min(0)
-      .max(100_000)
-      .openapi({
-        description:
-          'At most the days from disbursement to the end of the month reported (or today, in the current month); else 422 validation (rule days_since_disbursement, with max)',
-      }),
+    days_past_due: z.number().int().min(0).max(100_000).openapi({
+      description:
+        'At most the days from disbursement to the end of the month reported (or today, in the current month); else 422 validation (rule days_since_disbursement, with max)',
+    }),
     classification: z.enum(CLASSIFICATIONS),
   })
   .openapi('MonthlyReport', { description: '五级分类: normal, special_mention, substandard, doubtful, loss' });

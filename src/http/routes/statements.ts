@@ -55,11 +55,9 @@ export function statementRoutes() {
         body: {
           content: {
             'text/csv': {
-              schema: z
-                .string()
-                .openapi({
-                  description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)',
-                }),
+              schema: z.string().openapi({
+                description: '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要 (amounts in yuan)',
+              }),
             },
           },
           required: true,
