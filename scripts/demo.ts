@@ -39,8 +39,10 @@ class Api {
   }
 }
 
-const yuan = (fen: bigint | string) => {
-  const f = BigInt(fen);
+/** Fen as yuan for people: a bigint, a string of digits, or the API's Money `{ amount, currency }`. */
+const fenOf = (value: bigint | string | Json) => BigInt(typeof value === 'object' ? (value.amount as string) : value);
+const yuan = (fen: bigint | string | Json) => {
+  const f = fenOf(fen);
   const sign = f < 0n ? '-' : '';
   const a = f < 0n ? -f : f;
   return `${sign}${(a / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${(a % 100n).toString().padStart(2, '0')}`;
@@ -174,7 +176,7 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   for (const l of loansA) {
     const bad = l.id === insuredDefault.id || l.id === creditDefault.id;
     reports.push(
-      `${l.reference},2026-07,${l.principal},${bad ? l.principal : 0},${bad ? 120000 : 0},${bad ? 95 : 0},${bad ? '次级' : '正常'}`,
+      `${l.reference},2026-07,${fenOf(l.principal)},${bad ? fenOf(l.principal) : 0},${bad ? 120000 : 0},${bad ? 95 : 0},${bad ? '次级' : '正常'}`,
     );
   }
   await api.call('POST', keyA, `${P}/loan-report-tapes`, reports.join('\n'), 'text/csv');
@@ -219,7 +221,7 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   step(`approved two claims; 招商银行's was ${deferred.status} while its agreement was suspended, then approved`);
   const paid: Json[] = [];
   for (const c of [claimI, claimA, claimB]) paid.push(await act(c.id, 'pay', '专户付款 paid from the pool account'));
-  step(`paid ${yuan(paid.reduce((s, c) => s + BigInt(c.amount), 0n))} CNY of compensation`);
+  step(`paid ${yuan(paid.reduce((s, c) => s + fenOf(c.amount), 0n))} CNY of compensation`);
 
   const recovery = await api.call('POST', keyA, `${P}/loans/${creditDefault.id}/recoveries`, {
     reference: 'DLB-ZC-2026-01',
@@ -234,7 +236,7 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   );
 
   const round = (await T('/award-rounds', { programme: 'art3_innovation', year: 2026 })).data as Json[];
-  for (const award of round.filter((a) => BigInt(a.amount) > 0n)) {
+  for (const award of round.filter((a) => fenOf(a.amount) > 0n)) {
     await T(`/awards/${award.id}/approve`, { reason: 'Art. 3 round 2026' });
     await T(`/awards/${award.id}/pay`, { reason: '奖补资金支付' });
   }
@@ -244,11 +246,11 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   const lines: [string, string, bigint, string][] = [
     ['2026-01-10', 'BOC0001', 2_000_000_000n, '大高新财〔2026〕7号'],
     ['2026-09-21', 'BOC0002', 4_567_890n, '结息 INT-2026Q3'],
-    ['2026-10-20', 'BOC0003', BigInt(recovery.pool_part), '追偿款 DLB-ZC-2026-01'],
+    ['2026-10-20', 'BOC0003', fenOf(recovery.pool_part), '追偿款 DLB-ZC-2026-01'],
     ...paid.map((c, i): [string, string, bigint, string] => [
       today,
       `BOC01${i}`,
-      -BigInt(c.amount),
+      -fenOf(c.amount),
       `代偿款 claim ${c.id}`,
     ]),
     [today, 'BOC0099', -1_500n, '手续费 bank fee'],
@@ -294,7 +296,7 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   console.log(
     `\nHash chain: ${verify.ok ? `verified, ${verify.checked} transactions, head ${verify.head.hash.slice(0, 16)}…` : `BROKEN at ${verify.broken_at}: ${verify.reason}`}`,
   );
-  const explained = rec.explained === rec.difference;
+  const explained = fenOf(rec.explained) === fenOf(rec.difference);
   console.log(
     `Reconciliation at ${today}: statement ${yuan(rec.statement_balance)} vs ledger ${yuan(rec.ledger_cash)}, difference ${yuan(rec.difference)} — ${explained ? `difference explained by ${rec.unmatched_lines.length} unmatched statement line(s) and ${rec.unmatched_postings.length} unmatched posting(s)` : 'NOT EXPLAINED'}`,
   );

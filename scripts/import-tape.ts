@@ -36,7 +36,7 @@ export interface TapeAnswer {
     accepted?: number;
     unchanged?: number;
     refused?: number;
-    principal?: string;
+    principal?: { amount: string; currency: string };
     detail?: string;
     title?: string;
     errors?: RowError[];

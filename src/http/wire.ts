@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { isDay, type StatementCursor } from '../ledger/index.js';
 import { EVENT_DATE_RULE } from '../pool/business-dates.js';
+import { CURRENCY } from '../pool/money.js';
 import type { FeedCursor } from '../pool/events.js';
 import { textIssue } from '../pool/text.js';
 
@@ -27,7 +28,28 @@ export const EventDay = Day.openapi({ description: EVENT_DATE_RULE });
 export const Fen = z.string().regex(/^\d{1,16}$/, 'an amount in fen, as a string of digits');
 /** A positive amount in fen, as a string of digits (what is lent, posted or paid). */
 export const PositiveFen = z.string().regex(/^[1-9]\d{0,15}$/, 'a positive amount in fen, as a string of digits');
-export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money');
+export const Money = z.object({ amount: Amount, currency: z.string().regex(/^[A-Z]{3}$/) }).openapi('Money', {
+  description: 'An amount in minor units (fen for CNY), as a string of digits, and its currency.',
+});
+
+/**
+ * A money field of a request: `{ "amount": "250000", "currency": "CNY" }`, the form every response uses, or
+ * the amount in fen alone as a string of digits (the form requests took before, still accepted). Either
+ * reads as the fen string, so a handler sees one form.
+ */
+function moneyIn(fen: z.ZodString) {
+  return z
+    .union([z.object({ amount: fen, currency: z.literal(CURRENCY) }).strict(), fen])
+    .transform((v) => (typeof v === 'string' ? v : v.amount))
+    .openapi({
+      description: `Money in ${CURRENCY}: { "amount": "<fen>", "currency": "${CURRENCY}" }, or the fen alone as a string`,
+      example: { amount: '250000', currency: CURRENCY },
+    });
+}
+/** A non-negative money field of a request (a cap, a limit, a balance a bank reports). */
+export const FenIn = moneyIn(Fen);
+/** A positive money field of a request (what is lent, posted or paid). */
+export const PositiveFenIn = moneyIn(PositiveFen);
 
 /** The text rule as the OpenAPI document states it to clients (a pattern cannot say "no lone surrogate"). */
 const LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
@@ -56,6 +78,8 @@ export const Limit = z.coerce.number().int().min(1).max(1000).default(100).opena
 export const Cursor = text(500).openapi({ description: 'Opaque: the next_cursor of the previous page.' });
 
 export const money = (amount: bigint, currency: string) => ({ amount: amount.toString(), currency });
+/** A domain amount on the wire: the pool's money is fen of CNY. */
+export const cny = (fen: bigint) => money(fen, CURRENCY);
 
 /** Cursors are opaque to clients: base64url of a small JSON value. */
 export function encodeCursor(value: Record<string, string>): string {

@@ -3,7 +3,7 @@ import type { ClaimsTable, ClaimStatus, Database } from '../db/schema.js';
 import type { Ledger, Transaction } from '../ledger/index.js';
 import { admit, seesWholePool, type Principal } from './access.js';
 import { agreementSeenBy, type Agreement, type TermsVersion } from './agreements.js';
-import { claimAmount, type ClaimAmount } from './claim-amount.js';
+import { claimAmount, type ClaimAmount, type ClaimStep } from './claim-amount.js';
 import { addDays, addWorkingDays, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
@@ -31,7 +31,7 @@ export interface Claim {
   paidToBank: bigint | null;
   documents: { name: string; sha256: string }[];
   amount: bigint;
-  breakdown: Record<string, unknown>;
+  breakdown: ClaimBreakdown;
   status: ClaimStatus;
   dueBy: string | null;
   lossYear: number;
@@ -55,7 +55,7 @@ function toClaim(r: Selectable<ClaimsTable>): Claim {
     paidToBank: r.paid_to_bank,
     documents: r.documents,
     amount: r.amount,
-    breakdown: r.breakdown,
+    breakdown: r.breakdown as ClaimBreakdown,
     status: r.status,
     dueBy: r.due_by,
     lossYear: r.loss_year,
@@ -63,7 +63,16 @@ function toClaim(r: Selectable<ClaimsTable>): Claim {
   };
 }
 
-const breakdownOf = (a: ClaimAmount) => ({
+/** How a claim's amount was reached, as the claim keeps it (amounts in fen, as strings of digits). */
+export type ClaimBreakdown = {
+  base: string;
+  pool_bp: number;
+  split: { pool: string; insurer: string; bank: string };
+  steps: ClaimStep[];
+  capped_by: string[];
+};
+
+const breakdownOf = (a: ClaimAmount): ClaimBreakdown => ({
   base: a.base.toString(),
   pool_bp: a.poolBp,
   split: { pool: a.split.pool.toString(), insurer: a.split.insurer.toString(), bank: a.split.bank.toString() },

@@ -2,6 +2,9 @@
  * Money arithmetic of the domain, on integer fen (bigint) and basis points only: never a float.
  */
 
+/** The currency of a pool's money: every domain amount is fen (0.01) of it. */
+export const CURRENCY = 'CNY';
+
 /** A share in basis points of an amount, rounded down to the fen. */
 export function bpOf(amount: bigint, bp: number | bigint): bigint {
   return (amount * BigInt(bp)) / 10_000n;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountType } from '../db/schema.js';
 import type { Ledger, PostRequest } from '../ledger/index.js';
+import { CURRENCY } from './money.js';
 
 /**
  * The pool's chart of accounts and the one table that turns each money event into ledger legs. Nothing
@@ -191,7 +192,7 @@ export async function ensureAccounts(ledger: Ledger, poolId: bigint, parties: Pa
       code: a.code,
       name: a.name,
       type: a.type,
-      currency: 'CNY',
+      currency: CURRENCY,
       noNegative: 'noNegative' in a ? a.noNegative : false,
     });
     done.add(a.code);

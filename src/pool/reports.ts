@@ -8,7 +8,7 @@ import { ensureAccounts } from './posting-rules.js';
 import { cashPostings } from './treasury.js';
 
 /**
- * The treasury's reports, as rows of plain values (fen as strings of digits), ready for JSON or CSV: the
+ * The treasury's reports, as rows of plain values (money as bigint fen), ready for JSON or CSV: the
  * agreements with their exposure, loans and loss ratio against the suspension threshold; the claims
  * pipeline; incentive payments by article; the pool cash by day.
  */
@@ -19,8 +19,8 @@ export interface AgreementRow {
   bank_id: string;
   bank: string;
   insurer_id: string;
-  credit_line: string;
-  exposure_used: string;
+  credit_line: bigint;
+  exposure_used: bigint;
   exposure_bp: number;
   loans_active: number;
   loans_overdue: number;
@@ -28,8 +28,8 @@ export interface AgreementRow {
   loans_repaid: number;
   /** The year the enrolled and defaulted figures cover. */
   year: number;
-  enrolled_in_year: string;
-  defaulted_in_year: string;
+  enrolled_in_year: bigint;
+  defaulted_in_year: bigint;
   loss_ratio_bp: number;
   suspension_threshold_bp: number;
   suspended: boolean;
@@ -76,16 +76,16 @@ export async function agreementsReport(
       bank_id: r.bank_id.toString(),
       bank: r.bank,
       insurer_id: r.insurer_id?.toString() ?? '',
-      credit_line: terms.creditLine.toString(),
-      exposure_used: r.used.toString(),
+      credit_line: terms.creditLine,
+      exposure_used: r.used,
       exposure_bp: terms.creditLine > 0n ? Number((r.used * 10_000n) / terms.creditLine) : 0,
       loans_active: r.states?.active ?? 0,
       loans_overdue: r.states?.overdue ?? 0,
       loans_defaulted: r.states?.defaulted ?? 0,
       loans_repaid: r.states?.repaid ?? 0,
       year,
-      enrolled_in_year: enrolled.toString(),
-      defaulted_in_year: defaulted.toString(),
+      enrolled_in_year: enrolled,
+      defaulted_in_year: defaulted,
       loss_ratio_bp: enrolled > 0n ? Number((defaulted * 10_000n) / enrolled) : 0,
       suspension_threshold_bp: terms.suspensionLossBp,
       suspended: agreement.suspension?.suspended ?? false,
@@ -97,7 +97,7 @@ export async function agreementsReport(
 export interface ClaimStatusRow {
   status: string;
   claims: number;
-  amount: string;
+  amount: bigint;
   oldest_age_days: number;
   overdue: number;
 }
@@ -121,7 +121,7 @@ export async function claimsPipeline(
     return {
       status,
       claims: Number(r?.claims ?? 0),
-      amount: r?.amount ?? '0',
+      amount: BigInt(r?.amount ?? '0'),
       oldest_age_days: Number(r?.oldest ?? 0),
       overdue: Number(r?.overdue ?? 0),
     };
@@ -131,8 +131,8 @@ export async function claimsPipeline(
 export interface IncentiveRow {
   article: number;
   awards: number;
-  approved: string;
-  paid: string;
+  approved: bigint;
+  paid: bigint;
 }
 
 /** Incentive awards by article: approved (booked) and paid, in fen. */
@@ -149,12 +149,17 @@ export async function incentivesByArticle(
            coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0)::text AS paid
       FROM awards WHERE pool_id = ${poolId.toString()}::int8 AND (${year ?? null}::int IS NULL OR year = ${year ?? null}::int)
      GROUP BY article ORDER BY article`.execute(db);
-  return rows.rows.map((r) => ({ article: r.article, awards: Number(r.awards), approved: r.approved, paid: r.paid }));
+  return rows.rows.map((r) => ({
+    article: r.article,
+    awards: Number(r.awards),
+    approved: BigInt(r.approved),
+    paid: BigInt(r.paid),
+  }));
 }
 
 export interface CashDay {
   day: string;
-  balance: string;
+  balance: bigint;
 }
 
 /** The pool cash's posted balance at the end of each day it moved, between two days. */
@@ -169,5 +174,5 @@ export async function cashByDay(
   await ensureAccounts(ledger, poolId);
   const days = new Map<string, bigint>();
   for (const line of await cashPostings(ledger, poolId, from, to)) days.set(line.effectiveDate, line.balance);
-  return [...days].map(([day, balance]) => ({ day, balance: balance.toString() }));
+  return [...days].map(([day, balance]) => ({ day, balance }));
 }

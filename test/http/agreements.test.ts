@@ -5,6 +5,8 @@ import { newCreditCode } from '../support/credit-codes.js';
 let api: ApiFixture;
 let t: Tenant;
 let other: Tenant;
+/** A money figure as responses carry it. */
+const cny = (amount: string) => ({ amount, currency: 'CNY' });
 
 // Shanghai's 2010 performance-bond pilot: 25 % pool, 45 % insurer, 30 % bank (policy/README.md).
 const shanghai = {
@@ -53,9 +55,9 @@ describe('agreements and their versioned terms', () => {
       version: 1,
       effective_from: '2026-01-01',
       pool_share_bp: 2500,
-      credit_line: '30000000000',
       overdue_days: 90,
     });
+    expect(a.in_force.credit_line).toEqual(cny('30000000000'));
     expect(a.in_force.bonus_bp).toEqual({ credit: 500, first_loan: 200 });
     const [{ stored }] = await api.db.owner<
       [{ stored: string }]

@@ -36,6 +36,13 @@ const terms = (over: Record<string, unknown>) => ({
   suspension_loss_bp: 10_000,
   ...over,
 });
+/** A money figure as responses carry it. */
+const cny = (fen: bigint | string) => ({ amount: fen.toString(), currency: 'CNY' });
+/** Expects each named money figure of `o` to be exactly that many fen of CNY. */
+const expectMoney = (o: Record<string, unknown>, fen: Record<string, bigint | string>) =>
+  expect(Object.fromEntries(Object.keys(fen).map((k) => [k, o[k]]))).toEqual(
+    Object.fromEntries(Object.entries(fen).map(([k, v]) => [k, cny(v)])),
+  );
 const doc = (name: string) => ({ name, sha256: createHash('sha256').update(name).digest('hex') });
 
 const post = (key: string, path: string, body: unknown) =>
@@ -126,10 +133,10 @@ describe("claims, recoveries and the pool's money, over a year", () => {
       200,
     );
     const position = expectStatus(await get(t.treasury, '/position'), 200);
-    expect(position).toMatchObject({
-      cash: FUNDS.toString(),
-      available: FUNDS.toString(),
-      appropriated: FUNDS.toString(),
+    expectMoney(position, {
+      cash: FUNDS,
+      available: FUNDS,
+      appropriated: FUNDS,
       appropriations_receivable: '0',
     });
     expect((await get(t.bank, '/position')).status).toBe(403);
@@ -214,11 +221,11 @@ describe("claims, recoveries and the pool's money, over a year", () => {
       // 30 % of 12,000,000.00: the insurer's agreement gives 25 % + 5 % for an insured loan, the others 30 %.
       expect(claim).toMatchObject({
         status: 'submitted',
-        amount: '360000000',
-        breakdown: { base: BIG.toString(), pool_bp: 3000, capped_by: [] },
+        breakdown: { pool_bp: 3000, capped_by: [] },
       });
+      expect([claim.amount, claim.breakdown.base]).toEqual([cny('360000000'), cny(BIG)]);
       const split = claim.breakdown.split;
-      expect(BigInt(split.pool) + BigInt(split.insurer) + BigInt(split.bank)).toBe(BIG);
+      expect(BigInt(split.pool.amount) + BigInt(split.insurer.amount) + BigInt(split.bank.amount)).toBe(BIG);
     }
     // One claim per loan and claimant; an insurer claims only on insured loans; a bank only on its own.
     expect((await file(t.insurer, defaulted[0]!.id, { paid_to_bank: '1' })).status).toBe(409);
@@ -243,7 +250,7 @@ describe("claims, recoveries and the pool's money, over a year", () => {
     expect((await act(of('insurer')[0]!.id, 'approve')).status).toBe(409);
     expect((await post(t.bank, `/claims/${of('bank0')[0]!.id}/approve`, { reason: 'x' })).status).toBe(403);
     // Seven approvals hold 2,520,000,000 fen of 3,000,000,000.
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+    expectMoney(expectStatus(await get(t.treasury, '/position'), 200), {
       reserved: '2520000000',
       available: '480000000',
     });
@@ -265,7 +272,7 @@ describe("claims, recoveries and the pool's money, over a year", () => {
     expect(poor.status).toBe(422);
     expect(poor.body.type).toMatch(/insufficient-funds$/);
     expect(expectStatus(await get(t.treasury, `/claims/${d2!.id}`), 200).status).toBe('submitted');
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+    expectMoney(expectStatus(await get(t.treasury, '/position'), 200), {
       reserved: '2880000000',
       available: '120000000',
     });
@@ -277,7 +284,7 @@ describe("claims, recoveries and the pool's money, over a year", () => {
     expect(
       expectStatus(await act(of('bank0')[0]!.id, 'reject', 'the bank recovered the collateral in full'), 200).status,
     ).toBe('rejected');
-    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+    expectMoney(expectStatus(await get(t.treasury, '/position'), 200), {
       reserved: '2520000000',
       available: '480000000',
     });
@@ -303,7 +310,7 @@ describe("claims, recoveries and the pool's money, over a year", () => {
       }),
       201,
     );
-    expect(reported).toMatchObject({ pool_part: '144000000', insurer_part: '0', bank_part: '336000000' });
+    expectMoney(reported, { pool_part: '144000000', insurer_part: '0', bank_part: '336000000' });
     const twice = expectStatus(
       await api.call('POST', `/v1/pools/${t.poolId}/loans/${loan.id}/recoveries`, {
         key: banks[1]!.key,
@@ -325,16 +332,16 @@ describe("claims, recoveries and the pool's money, over a year", () => {
         await post(t.treasury, '/interest', { reference: 'INT-2026Q3', amount: '1234567', on: '2026-09-21' }),
         201,
       ).amount,
-    ).toBe('1234567');
+    ).toEqual(cny('1234567'));
 
     const position = expectStatus(await get(t.auditor, '/position'), 200);
     const cash = FUNDS - paid + 144_000_000n + 1_234_567n;
-    expect(position).toMatchObject({
-      cash: cash.toString(),
+    expectMoney(position, {
+      cash,
       reserved: '0',
-      available: cash.toString(),
-      appropriated: FUNDS.toString(),
-      compensation_paid: paid.toString(),
+      available: cash,
+      appropriated: FUNDS,
+      compensation_paid: paid,
       recoveries: '144000000',
       recoveries_receivable: '0',
       interest: '1234567',
@@ -364,25 +371,25 @@ describe("claims, recoveries and the pool's money, over a year", () => {
     expect(third).toMatchObject({
       loans_defaulted: 3,
       loans_active: 57,
-      defaulted_in_year: '3600000000',
-      enrolled_in_year: '3657000000',
       suspension_threshold_bp: 300,
       suspended: false,
     });
+    expectMoney(third, { defaulted_in_year: '3600000000', enrolled_in_year: '3657000000' });
     expect(third.loss_ratio_bp).toBe(Number((3_600_000_000n * 10_000n) / 3_657_000_000n));
     const pipeline = expectStatus(await get(t.treasury, '/reports/claims'), 200).rows;
-    expect(pipeline.find((r: { status: string }) => r.status === 'paid')).toMatchObject({
+    const paidRow = pipeline.find((r: { status: string }) => r.status === 'paid');
+    expect(paidRow).toMatchObject({
       claims: 8,
-      amount: '2880000000',
       overdue: 0,
     });
+    expect(paidRow.amount).toEqual(cny('2880000000'));
     expect(pipeline.find((r: { status: string }) => r.status === 'rejected')).toMatchObject({ claims: 2 });
     const csv = await get(t.treasury, '/reports/agreements?year=2026&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(csv.text.split('\n')[0]).toMatch(/^agreement_id,name,bank_id,bank,insurer_id,credit_line,exposure_used/);
     const cash = expectStatus(await get(t.treasury, '/reports/cash'), 200).rows;
-    expect(cash[0]).toEqual({ day: '2026-01-10', balance: FUNDS.toString() });
-    expect(cash.at(-1).balance).toBe(expectStatus(await get(t.treasury, '/position'), 200).cash);
+    expect(cash[0]).toEqual({ day: '2026-01-10', balance: cny(FUNDS) });
+    expect(cash.at(-1).balance).toEqual(expectStatus(await get(t.treasury, '/position'), 200).cash);
     expect((await get(t.bank, '/reports/claims')).status).toBe(403);
   });
 });

@@ -9,6 +9,8 @@ let api: ApiFixture;
 let t: Tenant;
 let agreementId: string;
 let firm: { id: string; code: string; key: string };
+/** A money figure as responses carry it. */
+const cny = (amount: string) => ({ amount, currency: 'CNY' });
 
 const post = (key: string, path: string, body: unknown) =>
   api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
@@ -96,10 +98,9 @@ describe('the Art. 3 award round', () => {
     expect(round[0]).toMatchObject({
       beneficiary_id: t.bankId,
       article: 3,
-      basis_amount: '5000000000',
-      amount: '5000000',
       status: 'submitted',
     });
+    expect([round[0].basis_amount, round[0].amount]).toEqual([cny('5000000000'), cny('5000000')]);
     const again = expectStatus(
       await post(t.treasury, '/award-rounds', { programme: 'art3_innovation', year: 2026 }),
       200,
@@ -134,14 +135,15 @@ describe('the Art. 3 award round', () => {
     const adjustment = next.find((a: { year: number }) => a.year === 2026);
     // 80,000,000 CNY more would be 80,000 CNY; 2026's cap leaves 50,000 CNY.
     expect(adjustment).toMatchObject({
-      basis_amount: '8000000000',
-      amount: '5000000',
       breakdown: { capped_by: ['cap_per_period'] },
     });
-    expect(next.find((a: { year: number }) => a.year === 2027)).toMatchObject({ amount: '0' });
+    expect([adjustment.basis_amount, adjustment.amount]).toEqual([cny('8000000000'), cny('5000000')]);
+    const current = next.find((a: { year: number }) => a.year === 2027);
+    expect(current).toBeDefined();
+    expect(current.amount).toEqual(cny('0'));
     expect(
       expectStatus(await post(t.treasury, `/awards/${adjustment.id}/approve`, { reason: 'adjustment' }), 200).amount,
-    ).toBe('5000000');
+    ).toEqual(cny('5000000'));
     expect(
       expectStatus(await post(t.treasury, '/award-rounds', { programme: 'art3_innovation', year: 2027 }), 200).data,
     ).toHaveLength(2);
@@ -163,13 +165,14 @@ describe('applications and 从高不重复', () => {
     const approve = async (id: string) =>
       expectStatus(await post(t.treasury, `/awards/${id}/approve`, { reason: 'listing verified' }), 200);
     const regional = expectStatus(await enter('art8_regional'), 201);
-    expect((await approve(regional.id)).amount).toBe('30000000');
+    expect((await approve(regional.id)).amount).toEqual(cny('30000000'));
     const neeq = expectStatus(await enter('art8_neeq'), 201);
-    expect(neeq.amount).toBe('120000000');
-    expect((await approve(neeq.id)).amount).toBe('120000000');
+    expect(neeq.amount).toEqual(cny('120000000'));
+    expect((await approve(neeq.id)).amount).toEqual(cny('120000000'));
     const other = expectStatus(await enter('art8_other_listing'), 201);
-    expect(other).toMatchObject({ amount: '0', breakdown: { capped_by: ['exclusivity'] } });
-    expect((await approve(other.id)).amount).toBe('0');
+    expect(other).toMatchObject({ breakdown: { capped_by: ['exclusivity'] } });
+    expect(other.amount).toEqual(cny('0'));
+    expect((await approve(other.id)).amount).toEqual(cny('0'));
     expect(await balance('incentive_expense:art8')).toBe(150_000_000n);
     // The firm sees its awards; the bank does not.
     expect(expectStatus(await get(firm.key, '/awards'), 200).data).toHaveLength(3);
@@ -189,7 +192,7 @@ describe('applications and 从高不重复', () => {
       });
     expect((await fee(weak.key, 'R-weak')).body.details).toEqual({ rule: 'rating_at_least' });
     // BBB, and a pool loan: half the fee.
-    expect(expectStatus(await fee(firm.key, 'R-firm'), 201).amount).toBe('1000000');
+    expect(expectStatus(await fee(firm.key, 'R-firm'), 201).amount).toEqual(cny('1000000'));
     expect((await fee(t.treasury, 'R-bank', t.bankId)).body.details).toEqual({ rule: 'beneficiary' });
     // A round's references are the round's: nobody can take one ahead of it.
     expect((await fee(firm.key, 'round:art3_innovation:2028')).body.details).toEqual({ field: 'reference' });
@@ -287,9 +290,12 @@ describe("a crash after an award's posting committed and before the request did"
       'round 2026',
     ).finally(() => tx.rollback());
 
-    expect(
-      expectStatus(await api.call('GET', `/v1/pools/${u.poolId}/awards/${award.id}`, { key: u.treasury }), 200),
-    ).toMatchObject({ status: 'approved', amount: '1000000' });
+    const approved = expectStatus(
+      await api.call('GET', `/v1/pools/${u.poolId}/awards/${award.id}`, { key: u.treasury }),
+      200,
+    );
+    expect(approved).toMatchObject({ status: 'approved' });
+    expect(approved.amount).toEqual(cny('1000000'));
     const retry = await api.call('POST', `/v1/pools/${u.poolId}/awards/${award.id}/approve`, {
       key: u.treasury,
       idem: 'approve-award',

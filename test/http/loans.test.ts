@@ -9,6 +9,8 @@ let agreementId: string;
 let borrower: string;
 
 const terms = termsWith({ suspension_loss_bp: 1000, filing_window_days: 180 });
+/** A money figure as responses carry it. */
+const cny = (amount: string) => ({ amount, currency: 'CNY' });
 
 async function enterprise(profile: Record<string, unknown>): Promise<string> {
   const code = newCreditCode();
@@ -58,7 +60,8 @@ const enrol = (body: unknown, key = t.bank) => api.call('POST', `/v1/pools/${t.p
 describe('loan enrolment', () => {
   it('enrols an eligible loan under the terms in force on its disbursement date', async () => {
     const l = expectStatus(await enrol(loan()), 201);
-    expect(l).toMatchObject({ principal: '10000', terms_version: 1, state: 'active', bank_id: t.bankId });
+    expect(l).toMatchObject({ terms_version: 1, state: 'active', bank_id: t.bankId });
+    expect(l.principal).toEqual(cny('10000'));
     expect((await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.bank })).status).toBe(200);
   });
 
@@ -174,10 +177,9 @@ describe('loan enrolment', () => {
         },
       });
     const before = await exposure();
-    expect(expectStatus(await report('2026-04-01', '40000', 0), 201)).toMatchObject({
-      state: 'active',
-      outstanding: '40000',
-    });
+    const april = expectStatus(await report('2026-04-01', '40000', 0), 201);
+    expect(april).toMatchObject({ state: 'active' });
+    expect(april.outstanding).toEqual(cny('40000'));
     expect(await exposure()).toBe(before - 10_000n);
     expect(expectStatus(await report('2026-05-01', '40000', 35), 201).state).toBe('overdue');
     expect((await report('2026-05-01', '39000', 0)).status).toBe(409);
@@ -228,7 +230,7 @@ describe('loan enrolment', () => {
       ),
     );
     const after = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans/${l.id}`, { key: t.bank }), 200);
-    expect(before - (await exposure())).toBe(6000n - BigInt(after.outstanding));
+    expect(before - (await exposure())).toBe(6000n - BigInt(after.outstanding.amount));
   });
 
   it('governs a loan by the terms in force when it was disbursed, whatever terms come later (invariant 9)', async () => {

@@ -14,6 +14,9 @@ const upload = (body: string) =>
     headers: { 'content-type': 'text/csv' },
   });
 const SAMPLE = readFileSync('samples/bank-statement.csv', 'utf8');
+/** A money figure as responses carry it. */
+type Money = { amount: string; currency: string };
+const cny = (amount: string): Money => ({ amount, currency: 'CNY' });
 
 beforeAll(async () => {
   api = await apiFixture();
@@ -41,32 +44,36 @@ describe('bank statement and reconciliation', () => {
     expect(expectStatus(await upload(SAMPLE), 200)).toEqual({ lines: 3, new_lines: 3, matched: 2 });
     expect(expectStatus(await upload(SAMPLE), 200)).toEqual({ lines: 3, new_lines: 0, matched: 0 });
     const unmatched = expectStatus(await get('/bank-statements/lines?unmatched=true'), 200).data;
-    expect(unmatched.map((l: { reference: string; amount: string }) => [l.reference, l.amount])).toEqual([
-      ['BOC2026032500101', '-1500'],
+    expect(unmatched.map((l: { reference: string; amount: Money }) => [l.reference, l.amount])).toEqual([
+      ['BOC2026032500101', cny('-1500')],
     ]);
   });
 
   it('explains the difference between the statement and the ledger to the fen', async () => {
     const r = expectStatus(await get('/reconciliation?as_of=2026-04-30', t.auditor), 200);
     // Statement 10,012,330.67; ledger 10,000,000.00 + 12,345.67 − 1,000,000.00 returned (not yet on the statement).
-    expect(r).toMatchObject({
-      statement_balance: '1001233067',
-      ledger_cash: '901234567',
-      difference: '99998500',
-      explained: '99998500',
-      opening_balance: '0',
-      reconciled: false,
+    expect(r).toMatchObject({ reconciled: false });
+    expect({
+      statement_balance: r.statement_balance,
+      ledger_cash: r.ledger_cash,
+      difference: r.difference,
+      explained: r.explained,
+      opening_balance: r.opening_balance,
+    }).toEqual({
+      statement_balance: cny('1001233067'),
+      ledger_cash: cny('901234567'),
+      difference: cny('99998500'),
+      explained: cny('99998500'),
+      opening_balance: cny('0'),
     });
     expect(r.unmatched_lines.map((l: { memo: string }) => l.memo)).toEqual(['手续费']);
     expect(
-      r.unmatched_postings.map((p: { amount: string; effective_date: string }) => [p.amount, p.effective_date]),
-    ).toEqual([['-100000000', '2026-04-02']]);
+      r.unmatched_postings.map((p: { amount: Money; effective_date: string }) => [p.amount, p.effective_date]),
+    ).toEqual([[cny('-100000000'), '2026-04-02']]);
     // Before the return, only the bank's fee stands between them.
-    expect(expectStatus(await get('/reconciliation?as_of=2026-03-31'), 200)).toMatchObject({
-      difference: '-1500',
-      explained: '-1500',
-      unmatched_postings: [],
-    });
+    const march = expectStatus(await get('/reconciliation?as_of=2026-03-31'), 200);
+    expect(march).toMatchObject({ unmatched_postings: [] });
+    expect([march.difference, march.explained]).toEqual([cny('-1500'), cny('-1500')]);
     const csv = await get('/reconciliation?as_of=2026-04-30&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(csv.text).toMatch(/^item,date,reference,amount_fen,detail\n/);
@@ -134,9 +141,9 @@ describe('bank statement and reconciliation', () => {
   it('closes a month: postings dated into it are refused, and a later check proves it unchanged until someone tampers with it', async () => {
     const close = expectStatus(await post('/periods/2026-03/close', {}), 200);
     expect(close).toMatchObject({ month: '2026-03', through: '2026-03-31' });
-    expect(close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash')).toMatchObject({
-      debit: '1001234567',
-    });
+    const cash = close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash');
+    expect(cash).toBeDefined();
+    expect(cash.debit).toEqual(cny('1001234567'));
     expect(expectStatus(await post('/periods/2026-03/close', {}), 200).chain_hash).toBe(close.chain_hash);
     const late = await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-03-30' });
     expect([late.status, late.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);

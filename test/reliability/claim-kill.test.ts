@@ -17,6 +17,8 @@ import { startServer } from '../support/server.js';
 const ROUNDS = 4;
 const LOANS = 40;
 const SHARE = 2_500_000n; // 25 % of the 10,000,000-fen loss, the terms' pool share
+/** A money figure as responses carry it. */
+type Money = { amount: string; currency: string };
 
 let db: TestDatabase;
 let admin: string;
@@ -153,10 +155,10 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
       server = await startServer(db, port);
 
       // Right after the restart, every reservation belongs to an approved claim.
-      const approvedNow = (await get(treasury, `${p}/claims?status=approved&limit=1000`)).data as { amount: string }[];
+      const approvedNow = (await get(treasury, `${p}/claims?status=approved&limit=1000`)).data as { amount: Money }[];
       const position = await get(treasury, `${p}/position`);
-      expect(BigInt(position.reserved), `round ${round}: reserved without an approved claim`).toBe(
-        approvedNow.reduce((s, c) => s + BigInt(c.amount), 0n),
+      expect(BigInt(position.reserved.amount), `round ${round}: reserved without an approved claim`).toBe(
+        approvedNow.reduce((s, c) => s + BigInt(c.amount.amount), 0n),
       );
 
       // The insurer's claims approved (or refused: the share is taken), then the bank's retried.
@@ -183,13 +185,13 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
         id: string;
         loan_id: string;
         status: string;
-        amount: string;
+        amount: Money;
         steps?: unknown;
       }[];
       for (const c of claims) {
         const granted = all
           .filter((x) => x.loan_id === c.loan && x.status === 'approved')
-          .reduce((s, x) => s + BigInt(x.amount), 0n);
+          .reduce((s, x) => s + BigInt(x.amount.amount), 0n);
         expect(granted, `round ${round}: loan ${c.loan}`).toBeLessThanOrEqual(SHARE);
       }
       for (const id of acknowledged) {
@@ -198,8 +200,8 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
         expect(claim.steps.filter((s: { status: string }) => s.status === 'approved')).toHaveLength(1);
       }
       const finalPosition = await get(treasury, `${p}/position`);
-      const approved = all.filter((x) => x.status === 'approved').reduce((s, x) => s + BigInt(x.amount), 0n);
-      expect(BigInt(finalPosition.reserved)).toBe(approved);
+      const approved = all.filter((x) => x.status === 'approved').reduce((s, x) => s + BigInt(x.amount.amount), 0n);
+      expect(BigInt(finalPosition.reserved.amount)).toBe(approved);
       expect(approved).toBe(SHARE * BigInt(LOANS));
     }
   } finally {

@@ -13,7 +13,7 @@ import {
 } from '../../pool/agreements.js';
 import { todayInChina } from '../../pool/days.js';
 import { routeGroup } from '../route-group.js';
-import { Day, Fen, Id, PoolParam, text } from '../wire.js';
+import { cny, Day, FenIn, Id, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Bp = z.number().int().min(0).max(10_000);
@@ -24,14 +24,14 @@ const TermsIn = z
     bank_share_bp: Bp,
     bonus_bp: z.partialRecord(z.enum(BONUS_KEYS), Bp).default({}),
     public_ceiling_bp: Bp,
-    per_loan_cap: Fen,
-    per_enterprise_year_cap: Fen,
-    per_bank_year_cap: Fen,
-    credit_line: Fen,
+    per_loan_cap: FenIn,
+    per_enterprise_year_cap: FenIn,
+    per_bank_year_cap: FenIn,
+    credit_line: FenIn,
     overdue_days: z.number().int().min(1).max(3650).default(90),
     filing_window_days: z.number().int().min(1).max(3650),
     eligible_kinds: z.array(z.enum(LOAN_KINDS)).min(1),
-    max_principal: Fen,
+    max_principal: FenIn,
     max_term_months: z.number().int().min(1).max(600),
     suspension_loss_bp: Bp,
     covers_interest: z
@@ -49,7 +49,20 @@ const TermsIn = z
   .openapi('Terms', {
     description: 'Loss shares (pool + insurer + bank = 10000 bp), bonuses by loan kind, caps and limits in fen.',
   });
-const TermsOut = TermsIn.extend({ version: z.number().int(), effective_from: Day }).openapi('TermsVersion');
+// Built from the shape, not by extending TermsIn: a schema extending a named one is documented as allOf
+// with it, which would show the request's forms of money in the response.
+const TermsOut = z
+  .object({
+    ...TermsIn.shape,
+    version: z.number().int(),
+    effective_from: Day,
+    per_loan_cap: Money,
+    per_enterprise_year_cap: Money,
+    per_bank_year_cap: Money,
+    credit_line: Money,
+    max_principal: Money,
+  })
+  .openapi('TermsVersion');
 const AgreementOut = z
   .object({
     id: Id,
@@ -92,14 +105,14 @@ const termsOut = (v: TermsVersion) => ({
   bank_share_bp: v.bankShareBp,
   bonus_bp: v.bonusBp,
   public_ceiling_bp: v.publicCeilingBp,
-  per_loan_cap: v.perLoanCap.toString(),
-  per_enterprise_year_cap: v.perEnterpriseYearCap.toString(),
-  per_bank_year_cap: v.perBankYearCap.toString(),
-  credit_line: v.creditLine.toString(),
+  per_loan_cap: cny(v.perLoanCap),
+  per_enterprise_year_cap: cny(v.perEnterpriseYearCap),
+  per_bank_year_cap: cny(v.perBankYearCap),
+  credit_line: cny(v.creditLine),
   overdue_days: v.overdueDays,
   filing_window_days: v.filingWindowDays,
   eligible_kinds: v.eligibleKinds,
-  max_principal: v.maxPrincipal.toString(),
+  max_principal: cny(v.maxPrincipal),
   max_term_months: v.maxTermMonths,
   suspension_loss_bp: v.suspensionLossBp,
   covers_interest: v.coversInterest,

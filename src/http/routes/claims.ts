@@ -1,8 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { decideClaim, fileClaim, getClaim, listClaims, type Claim, type ClaimAction } from '../../pool/claims.js';
+import {
+  decideClaim,
+  fileClaim,
+  getClaim,
+  listClaims,
+  type Claim,
+  type ClaimAction,
+  type ClaimBreakdown,
+} from '../../pool/claims.js';
 import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recoveries.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Fen, Id, Limit, PoolParam, text } from '../wire.js';
+import { cny, Day, EventDay, FenIn, Id, Limit, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
@@ -15,21 +23,28 @@ const Document = z.object({
 const ClaimBody = z
   .object({
     loan_id: Id,
-    loss_principal: Fen.openapi({
+    loss_principal: FenIn.openapi({
       description: 'Principal lost, in fen (at most what was outstanding when the loan defaulted)',
     }),
-    loss_interest: Fen.default('0').openapi({
+    loss_interest: FenIn.default('0').openapi({
       description:
         'Contract interest lost, in fen (in the loss base where the terms cover interest); at most the overdue interest the bank reported from the month the loan defaulted',
     }),
-    paid_to_bank: Fen.optional().openapi({
+    paid_to_bank: FenIn.optional().openapi({
       description:
         "An insurer's claim: what it paid the bank under the policy (more than 0); the pool never repays it more",
     }),
     documents: z.array(Document).min(1).max(50),
   })
   .openapi('NewClaim');
-const Step = z.object({ step: z.string(), limit: z.string(), amount: z.string(), bit: z.boolean() });
+const Step = z.object({ step: z.string(), limit: Money, amount: Money, bit: z.boolean() });
+const Breakdown = z.object({
+  base: Money,
+  pool_bp: z.number().int(),
+  split: z.object({ pool: Money, insurer: Money, bank: Money }),
+  steps: z.array(Step),
+  capped_by: z.array(z.string()),
+});
 const ClaimOut = z
   .object({
     id: Id,
@@ -37,18 +52,12 @@ const ClaimOut = z
     loan_id: Id,
     claimant_id: Id,
     claimant_kind: z.enum(['bank', 'insurer']),
-    loss_principal: z.string(),
-    loss_interest: z.string(),
-    paid_to_bank: z.string().nullable(),
+    loss_principal: Money,
+    loss_interest: Money,
+    paid_to_bank: Money.nullable(),
     documents: z.array(Document),
-    amount: z.string().openapi({ description: "The pool's share, in fen" }),
-    breakdown: z.object({
-      base: z.string(),
-      pool_bp: z.number().int(),
-      split: z.object({ pool: z.string(), insurer: z.string(), bank: z.string() }),
-      steps: z.array(Step),
-      capped_by: z.array(z.string()),
-    }),
+    amount: Money.openapi({ description: "The pool's share" }),
+    breakdown: Breakdown,
     status: z.enum(STATUSES),
     due_by: Day.nullable(),
     loss_year: z.number().int(),
@@ -62,17 +71,25 @@ const claimOut = (cl: Claim) => ({
   loan_id: cl.loanId.toString(),
   claimant_id: cl.claimantId.toString(),
   claimant_kind: cl.claimantKind,
-  loss_principal: cl.lossPrincipal.toString(),
-  loss_interest: cl.lossInterest.toString(),
-  paid_to_bank: cl.paidToBank?.toString() ?? null,
+  loss_principal: cny(cl.lossPrincipal),
+  loss_interest: cny(cl.lossInterest),
+  paid_to_bank: cl.paidToBank === null ? null : cny(cl.paidToBank),
   documents: cl.documents,
-  amount: cl.amount.toString(),
-  breakdown: cl.breakdown as z.infer<typeof ClaimOut>['breakdown'],
+  amount: cny(cl.amount),
+  breakdown: breakdownOut(cl.breakdown),
   status: cl.status,
   due_by: cl.dueBy,
   loss_year: cl.lossYear,
   created_at: cl.createdAt.toISOString(),
   ...(cl.steps ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString() })) } : {}),
+});
+const fen = (digits: string) => cny(BigInt(digits));
+const breakdownOut = (b: ClaimBreakdown): z.infer<typeof Breakdown> => ({
+  base: fen(b.base),
+  pool_bp: b.pool_bp,
+  split: { pool: fen(b.split.pool), insurer: fen(b.split.insurer), bank: fen(b.split.bank) },
+  steps: b.steps.map((s) => ({ step: s.step, limit: fen(s.limit), amount: fen(s.amount), bit: s.bit })),
+  capped_by: b.capped_by,
 });
 const ClaimParam = PoolParam.extend({ claim_id: Id });
 
@@ -83,11 +100,11 @@ const RecoveryOut = z
     bank_id: Id,
     reference: z.string(),
     recovered_on: Day,
-    gross: z.string(),
-    costs: z.string(),
-    pool_part: z.string(),
-    insurer_part: z.string(),
-    bank_part: z.string(),
+    gross: Money,
+    costs: Money,
+    pool_part: Money,
+    insurer_part: Money,
+    bank_part: Money,
     received_on: Day.nullable(),
   })
   .openapi('Recovery');
@@ -97,11 +114,11 @@ const recoveryOut = (r: Recovery) => ({
   bank_id: r.bankId.toString(),
   reference: r.reference,
   recovered_on: r.recoveredOn,
-  gross: r.gross.toString(),
-  costs: r.costs.toString(),
-  pool_part: r.poolPart.toString(),
-  insurer_part: r.insurerPart.toString(),
-  bank_part: r.bankPart.toString(),
+  gross: cny(r.gross),
+  costs: cny(r.costs),
+  pool_part: cny(r.poolPart),
+  insurer_part: cny(r.insurerPart),
+  bank_part: cny(r.bankPart),
   received_on: r.receivedOn,
 });
 const Reference = text(100);
@@ -232,7 +249,7 @@ export function claimRoutes() {
         params: PoolParam.extend({ loan_id: Id }),
         body: {
           content: json(
-            z.object({ reference: Reference, recovered_on: EventDay, gross: Fen, costs: Fen.default('0') }),
+            z.object({ reference: Reference, recovered_on: EventDay, gross: FenIn, costs: FenIn.default('0') }),
           ),
           required: true,
         },

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   applyForAward,
+  type AwardBreakdown,
   incentiveProgrammes,
   decideAward,
   fundAwardBudget,
@@ -10,9 +11,9 @@ import {
   type Award,
   type AwardAction,
 } from '../../pool/incentives/awards.js';
-import { PROGRAMMES } from '../../pool/incentives/engine.js';
+import { PROGRAMMES, type Programme, type Rule } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
-import { EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
+import { cny, EventDay, FenIn, Id, Limit, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Year = z.number().int().min(2000).max(2200);
@@ -25,11 +26,21 @@ const AwardOut = z
     beneficiary_id: Id,
     item: z.string(),
     year: z.number().int(),
-    basis_amount: z.string(),
+    basis_amount: Money,
     rate_bp: z.number().int().nullable(),
-    amount: z.string().openapi({ description: 'What is (or was) paid, in fen, after every limit' }),
+    amount: Money.openapi({ description: 'What is (or was) paid, after every limit' }),
     breakdown: z
-      .record(z.string(), z.unknown())
+      .object({
+        programme: z.string(),
+        article: z.number().int(),
+        rule: z
+          .record(z.string(), z.unknown())
+          .openapi({ description: "The programme's rule (a fixed amount as Money)" }),
+        gross: Money,
+        rate_bp: z.number().int().nullable(),
+        steps: z.array(z.object({ step: z.string(), limit: Money, amount: Money, bit: z.boolean() })),
+        capped_by: z.array(z.string()),
+      })
       .openapi({ description: 'The rule, the gross award, each limit (years, 从高不重复, cap) and which bit' }),
     status: z.enum(['submitted', 'approved', 'rejected', 'paid']),
     reason: z.string().nullable(),
@@ -43,12 +54,25 @@ const awardOut = (a: Award) => ({
   beneficiary_id: a.beneficiaryId.toString(),
   item: a.item,
   year: a.year,
-  basis_amount: a.basisAmount.toString(),
+  basis_amount: cny(a.basisAmount),
   rate_bp: a.rateBp,
-  amount: a.amount.toString(),
-  breakdown: a.breakdown,
+  amount: cny(a.amount),
+  breakdown: breakdownOut(a.breakdown),
   status: a.status,
   reason: a.reason,
+});
+const fen = (digits: string) => cny(BigInt(digits));
+const ruleOut = (r: Rule) => (r.kind === 'fixed' ? { ...r, amount: fen(r.amount) } : { ...r });
+const breakdownOut = (b: AwardBreakdown) => ({
+  ...b,
+  rule: ruleOut(b.rule),
+  gross: fen(b.gross),
+  steps: b.steps.map((s) => ({ ...s, limit: fen(s.limit), amount: fen(s.amount) })),
+});
+const programmeOut = (p: Programme) => ({
+  ...p,
+  rule: ruleOut(p.rule),
+  cap_per_period: p.cap_per_period === null ? null : fen(p.cap_per_period),
 });
 const ApplicationBody = z
   .object({
@@ -59,7 +83,7 @@ const ApplicationBody = z
       description: "What the award is for: a loan (loan:42), a listing (listing), a year's business (year:2026)",
     }),
     year: Year,
-    basis_amount: Fen.openapi({ description: 'The measured basis in fen (0 for a fixed award)' }),
+    basis_amount: FenIn.openapi({ description: 'The measured basis (0 for a fixed award)' }),
     rate_bp: z
       .number()
       .int()
@@ -92,7 +116,7 @@ export function incentiveRoutes() {
     }),
     (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
-      return c.json({ data: incentiveProgrammes(call.principal, call.poolId).map((p) => ({ ...p })) }, 200);
+      return c.json({ data: incentiveProgrammes(call.principal, call.poolId).map(programmeOut) }, 200);
     },
   );
 
@@ -105,7 +129,10 @@ export function incentiveRoutes() {
         'Fund the award budget (treasury): award budget cash / award budget appropriations, apart from the risk pool',
       request: {
         params: PoolParam,
-        body: { content: json(z.object({ reference: text(100), amount: PositiveFen, on: EventDay })), required: true },
+        body: {
+          content: json(z.object({ reference: text(100), amount: PositiveFenIn, on: EventDay })),
+          required: true,
+        },
       },
       responses: { 201: { description: 'Posted', content: json(z.object({ transaction_id: Id })) }, ...errorResponses },
     }),

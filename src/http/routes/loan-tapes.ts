@@ -11,7 +11,7 @@ import { LOAN_KINDS } from '../../pool/loans.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn, type TapeFormat } from '../tape.js';
-import { PoolParam, text } from '../wire.js';
+import { cny, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
 
@@ -86,7 +86,7 @@ const TapeOut = z
       .int()
       .openapi({ description: 'Rows already recorded with the same content (a tape sent again changes nothing)' }),
     refused: z.number().int(),
-    principal: z.string().openapi({ description: 'Principal enrolled (loan tape) or repaid (report tape), in fen' }),
+    principal: Money.openapi({ description: 'Principal enrolled (loan tape) or repaid (report tape)' }),
     errors: z.array(RowError),
   })
   .openapi('TapeResult');
@@ -97,7 +97,7 @@ const tapeOut = (r: TapeResult) => ({
   accepted: r.accepted,
   unchanged: r.unchanged,
   refused: r.refused,
-  principal: r.principal.toString(),
+  principal: cny(r.principal),
   errors: r.errors,
 });
 

@@ -12,7 +12,7 @@ import {
   type MonthlyReport,
 } from '../../pool/loans.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Fen, Id, Limit, PoolParam, PositiveFen, text } from '../wire.js';
+import { cny, Day, EventDay, FenIn, Id, Limit, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 export const LoanBody = z
@@ -23,13 +23,13 @@ export const LoanBody = z
       description: "The enterprise's 统一社会信用代码; it must be registered in the pool",
     }),
     kind: z.enum(LOAN_KINDS),
-    principal: PositiveFen,
+    principal: PositiveFenIn,
     rate_bp: z.number().int().min(0).max(10_000),
     disbursed_on: EventDay,
     matures_on: Day,
     first_loan: z.boolean().default(false),
     policy_number: text(100).optional(),
-    premium: Fen.optional(),
+    premium: FenIn.optional(),
   })
   .openapi('NewLoan');
 const LoanOut = z
@@ -41,16 +41,16 @@ const LoanOut = z
     reference: z.string(),
     borrower_id: Id,
     kind: z.enum(LOAN_KINDS),
-    principal: z.string(),
+    principal: Money,
     rate_bp: z.number().int(),
     disbursed_on: Day,
     matures_on: Day,
     first_loan: z.boolean(),
     policy_number: z.string().nullable(),
-    premium: z.string().nullable(),
+    premium: Money.nullable(),
     terms_version: z.number().int(),
     state: z.enum(['active', 'overdue', 'defaulted', 'repaid']),
-    outstanding: z.string(),
+    outstanding: Money,
   })
   .openapi('Loan');
 export const ReportBody = z
@@ -59,9 +59,9 @@ export const ReportBody = z
       description: `The first day of the month reported on. ${REPORT_MONTH_RULE}`,
       example: '2026-04-01',
     }),
-    outstanding: Fen,
-    overdue_principal: Fen,
-    overdue_interest: Fen,
+    outstanding: FenIn,
+    overdue_principal: FenIn,
+    overdue_interest: FenIn,
     days_past_due: z.number().int().min(0).max(100_000).openapi({
       description:
         'At most the days from disbursement to the end of the month reported (or today, in the current month); else 422 validation (rule days_since_disbursement, with max)',
@@ -103,16 +103,16 @@ const loanOut = (l: Loan) => ({
   reference: l.reference,
   borrower_id: l.borrowerId.toString(),
   kind: l.kind,
-  principal: l.principal.toString(),
+  principal: cny(l.principal),
   rate_bp: l.rateBp,
   disbursed_on: l.disbursedOn,
   matures_on: l.maturesOn,
   first_loan: l.firstLoan,
   policy_number: l.policyNumber,
-  premium: l.premium?.toString() ?? null,
+  premium: l.premium === null ? null : cny(l.premium),
   terms_version: l.termsVersion,
   state: l.state,
-  outstanding: l.outstanding.toString(),
+  outstanding: cny(l.outstanding),
 });
 
 export function loanRoutes() {

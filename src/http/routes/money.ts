@@ -5,43 +5,59 @@ import {
   receiveAppropriation,
   recordCashEvent,
   type Appropriation,
+  type PoolPosition,
 } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
-import { Day, EventDay, Id, PoolParam, PositiveFen, text } from '../wire.js';
+import { cny, Day, EventDay, Id, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Reference = text(100).openapi({
   description: 'The business reference (a notice number, a bank statement reference): unique forever',
 });
 const AppropriationOut = z
-  .object({ id: Id, reference: z.string(), amount: z.string(), notified_on: Day, received_on: Day.nullable() })
+  .object({ id: Id, reference: z.string(), amount: Money, notified_on: Day, received_on: Day.nullable() })
   .openapi('Appropriation');
 const appropriationOut = (a: Appropriation) => ({
   id: a.id.toString(),
   reference: a.reference,
-  amount: a.amount.toString(),
+  amount: cny(a.amount),
   notified_on: a.notifiedOn,
   received_on: a.receivedOn,
 });
-const CashEventBody = z.object({ reference: Reference, amount: PositiveFen, on: EventDay });
-const CashEventOut = z.object({ transaction_id: Id, reference: z.string(), amount: z.string(), on: Day });
+const CashEventBody = z.object({ reference: Reference, amount: PositiveFenIn, on: EventDay });
+const CashEventOut = z.object({ transaction_id: Id, reference: z.string(), amount: Money, on: Day });
 const PositionOut = z
   .object({
     as_of: Day.nullable(),
-    cash: z.string(),
-    reserved: z.string(),
-    available: z.string(),
-    appropriated: z.string(),
-    appropriations_receivable: z.string(),
-    returned: z.string(),
-    compensation_paid: z.string(),
-    recoveries: z.string(),
-    recoveries_receivable: z.string(),
-    interest: z.string(),
+    cash: Money,
+    reserved: Money,
+    available: Money,
+    appropriated: Money,
+    appropriations_receivable: Money,
+    returned: Money,
+    compensation_paid: Money,
+    recoveries: Money,
+    recoveries_receivable: Money,
+    interest: Money,
   })
   .openapi('PoolPosition', {
-    description: 'Amounts in fen. reserved: held by approved, unpaid claims (current only; 0 as of a past date).',
+    description: 'reserved: held by approved, unpaid claims (current only; 0 as of a past date).',
   });
+
+/** The pool's position on the wire (the position report's row too). */
+export const positionOut = (p: PoolPosition) => ({
+  as_of: p.asOf,
+  cash: cny(p.cash),
+  reserved: cny(p.reserved),
+  available: cny(p.available),
+  appropriated: cny(p.appropriated),
+  appropriations_receivable: cny(p.appropriationsReceivable),
+  returned: cny(p.returned),
+  compensation_paid: cny(p.compensationPaid),
+  recoveries: cny(p.recoveries),
+  recoveries_receivable: cny(p.recoveriesReceivable),
+  interest: cny(p.interest),
+});
 
 export function moneyRoutes() {
   const app = routeGroup();
@@ -55,7 +71,7 @@ export function moneyRoutes() {
       request: {
         params: PoolParam,
         body: {
-          content: json(z.object({ reference: Reference, amount: PositiveFen, notified_on: EventDay })),
+          content: json(z.object({ reference: Reference, amount: PositiveFenIn, notified_on: EventDay })),
           required: true,
         },
       },
@@ -136,7 +152,10 @@ export function moneyRoutes() {
           amount: BigInt(b.amount),
           on: b.on,
         });
-        return c.json({ transaction_id: tx.id.toString(), reference: b.reference, amount: b.amount, on: b.on }, 201);
+        return c.json(
+          { transaction_id: tx.id.toString(), reference: b.reference, amount: cny(BigInt(b.amount)), on: b.on },
+          201,
+        );
       },
     );
   }
@@ -154,22 +173,7 @@ export function moneyRoutes() {
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       const p = await poolPosition(call.ledger, call.principal, call.poolId, c.req.valid('query').as_of);
-      return c.json(
-        {
-          as_of: p.asOf,
-          cash: p.cash.toString(),
-          reserved: p.reserved.toString(),
-          available: p.available.toString(),
-          appropriated: p.appropriated.toString(),
-          appropriations_receivable: p.appropriationsReceivable.toString(),
-          returned: p.returned.toString(),
-          compensation_paid: p.compensationPaid.toString(),
-          recoveries: p.recoveries.toString(),
-          recoveries_receivable: p.recoveriesReceivable.toString(),
-          interest: p.interest.toString(),
-        },
-        200,
-      );
+      return c.json(positionOut(p), 200);
     },
   );
   return app;

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { checkMonth, closeMonth, type PeriodClose } from '../../pool/periods.js';
 import { routeGroup } from '../route-group.js';
-import { Day, PoolParam } from '../wire.js';
+import { cny, Day, Money, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Month = z
@@ -12,7 +12,7 @@ const CloseOut = z
   .object({
     month: Month,
     through: Day,
-    trial_balance: z.array(z.object({ account: z.string(), debit: z.string(), credit: z.string() })),
+    trial_balance: z.array(z.object({ account: z.string(), debit: Money, credit: Money })),
     chain_seq: z.string(),
     chain_hash: z.string(),
     closed_at: z.string(),
@@ -21,7 +21,11 @@ const CloseOut = z
 const closeOut = (p: PeriodClose) => ({
   month: p.month,
   through: p.through,
-  trial_balance: p.trialBalance,
+  trial_balance: p.trialBalance.map((l) => ({
+    account: l.account,
+    debit: cny(BigInt(l.debit)),
+    credit: cny(BigInt(l.credit)),
+  })),
   chain_seq: p.chainSeq.toString(),
   chain_hash: p.chainHash,
   closed_at: p.closedAt.toISOString(),

@@ -4,10 +4,14 @@ import { todayInChina } from '../../pool/days.js';
 import { poolPosition } from '../../pool/treasury.js';
 import { recordsToCsv } from '../csv.js';
 import { routeGroup } from '../route-group.js';
-import { Day, PoolParam } from '../wire.js';
+import { cny, Day, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const REPORTS = ['position', 'agreements', 'claims', 'incentives', 'cash'] as const;
+
+/** A report row's money (bigint fen) as Money in JSON; a CSV cell keeps the fen digits. */
+const moneyAsWire = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? cny(v) : v]));
 
 export function reportRoutes() {
   const app = routeGroup();
@@ -17,7 +21,7 @@ export function reportRoutes() {
       path: '/pools/{pool_id}/reports/{report}',
       tags: ['reports'],
       summary:
-        'Treasury reports as rows (JSON, or CSV with format=csv): position (as_of), agreements (year: exposure against the line, loans by state, loss ratio against the suspension threshold), claims (pipeline by status with ages and overdue steps), incentives (paid by article; year optional), cash (pool cash by day, from/to)',
+        'Treasury reports as rows (JSON with money as Money, or CSV in fen with format=csv): position (as_of), agreements (year: exposure against the line, loans by state, loss ratio against the suspension threshold), claims (pipeline by status with ages and overdue steps), incentives (paid by article; year optional), cash (pool cash by day, from/to)',
       request: {
         params: PoolParam.extend({ report: z.enum(REPORTS) }),
         query: z.object({
@@ -50,10 +54,7 @@ export function reportRoutes() {
           const p = await poolPosition(ledger, principal, poolId, q.as_of);
           rows = [
             Object.fromEntries(
-              Object.entries(p).map(([k, v]) => [
-                k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`),
-                typeof v === 'bigint' ? v.toString() : v,
-              ]),
+              Object.entries(p).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), v]),
             ),
           ];
           break;
@@ -77,7 +78,7 @@ export function reportRoutes() {
           'content-disposition': `attachment; filename="${report}.csv"`,
         });
       }
-      return c.json({ report, rows }, 200);
+      return c.json({ report, rows: rows.map(moneyAsWire) }, 200);
     },
   );
   return app;

@@ -13,7 +13,7 @@ import { toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
-import { Day, Id, Limit, PoolParam, text } from '../wire.js';
+import { cny, Day, Id, Limit, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const LineOut = z
@@ -21,20 +21,20 @@ const LineOut = z
     id: Id,
     booked_on: Day,
     reference: z.string(),
-    amount: z.string(),
+    amount: Money,
     counterparty: z.string(),
-    balance: z.string(),
+    balance: Money,
     memo: z.string(),
     matched_transaction: Id.nullable(),
   })
-  .openapi('StatementLine', { description: 'amount in fen, signed: into the pool account positive' });
+  .openapi('BankStatementLine', { description: 'amount signed: into the pool account positive' });
 const lineOut = (l: StatementLineOut) => ({
   id: l.id.toString(),
   booked_on: l.bookedOn,
   reference: l.bankRef,
-  amount: l.amount.toString(),
+  amount: cny(l.amount),
   counterparty: l.counterparty,
-  balance: l.balance.toString(),
+  balance: cny(l.balance),
   memo: l.memo,
   matched_transaction: l.matchedTx?.toString() ?? null,
 });
@@ -182,7 +182,7 @@ export function statementRoutes() {
     transaction_id: Id,
     external_id: z.string(),
     effective_date: Day,
-    amount: z.string(),
+    amount: Money,
     description: z.string(),
   });
   app.openapi(
@@ -201,11 +201,11 @@ export function statementRoutes() {
               z
                 .object({
                   as_of: Day,
-                  statement_balance: z.string(),
-                  ledger_cash: z.string(),
-                  difference: z.string(),
-                  opening_balance: z.string(),
-                  explained: z.string(),
+                  statement_balance: Money,
+                  ledger_cash: Money,
+                  difference: Money,
+                  opening_balance: Money,
+                  explained: Money,
                   reconciled: z.boolean(),
                   unmatched_lines: z.array(LineOut),
                   unmatched_postings: z.array(Posting),
@@ -226,7 +226,7 @@ export function statementRoutes() {
         transaction_id: p.transactionId.toString(),
         external_id: p.externalId,
         effective_date: p.effectiveDate,
-        amount: p.amount.toString(),
+        amount: cny(p.amount),
         description: p.description,
       }));
       if (format === 'csv') {
@@ -259,11 +259,11 @@ export function statementRoutes() {
       return c.json(
         {
           as_of: r.asOf,
-          statement_balance: r.statementBalance.toString(),
-          ledger_cash: r.ledgerCash.toString(),
-          difference: r.difference.toString(),
-          opening_balance: r.openingBalance.toString(),
-          explained: r.explained.toString(),
+          statement_balance: cny(r.statementBalance),
+          ledger_cash: cny(r.ledgerCash),
+          difference: cny(r.difference),
+          opening_balance: cny(r.openingBalance),
+          explained: cny(r.explained),
           reconciled: r.reconciled,
           unmatched_lines: r.unmatchedLines.map(lineOut),
           unmatched_postings: postings,

@@ -14,7 +14,9 @@ import {
   PROGRAMMES,
   type AwardAsk,
   type AwardHistory,
+  type AwardStep,
   type Programme,
+  type Rule,
 } from './engine.js';
 
 /**
@@ -35,7 +37,7 @@ export interface Award {
   basisAmount: bigint;
   rateBp: number | null;
   amount: bigint;
-  breakdown: Record<string, unknown>;
+  breakdown: AwardBreakdown;
   status: AwardStatus;
   reason: string | null;
 }
@@ -51,7 +53,7 @@ const toAward = (r: Selectable<AwardsTable>): Award => ({
   basisAmount: r.basis_amount,
   rateBp: r.rate_bp,
   amount: r.amount,
-  breakdown: r.breakdown,
+  breakdown: r.breakdown as AwardBreakdown,
   status: r.status,
   reason: r.reason,
 });
@@ -126,7 +128,18 @@ async function factsOf(
   };
 }
 
-const breakdownOf = (p: Programme, out: Extract<ReturnType<typeof computeAward>, { ok: true }>) => ({
+/** How an award's amount was reached, as the award keeps it (amounts in fen, as strings of digits). */
+export type AwardBreakdown = {
+  programme: string;
+  article: number;
+  rule: Rule;
+  gross: string;
+  rate_bp: number | null;
+  steps: AwardStep[];
+  capped_by: string[];
+};
+
+const breakdownOf = (p: Programme, out: Extract<ReturnType<typeof computeAward>, { ok: true }>): AwardBreakdown => ({
   programme: p.code,
   article: p.article,
   rule: p.rule,
