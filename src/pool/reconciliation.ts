@@ -68,6 +68,38 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
 }
 
 /**
+ * A statement continues the one imported before it: its first new line opens (its balance less its amount)
+ * at the balance the last imported line closed at. A statement that skips a period, or is of another
+ * account, is refused naming the gap; the first statement of a pool may open at any balance.
+ */
+async function refuseGap(db: Kysely<Database>, poolId: bigint, first: StatementRow | undefined): Promise<void> {
+  if (!first) return;
+  const last = await db
+    .selectFrom('statement_lines')
+    .select(['bank_ref', 'booked_on', 'balance'])
+    .where('pool_id', '=', poolId)
+    .orderBy('booked_on', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const opening_fen = first.balance - first.amount;
+  if (!last || last.balance === opening_fen) return;
+  throw new DomainError(
+    'refused',
+    'statement-refused',
+    `line ${first.line}: the statement opens at ${opening_fen} fen, but the last line imported (${last.bank_ref}, ` +
+      `booked ${last.booked_on}) closed at ${last.balance} fen, ${opening_fen - last.balance} fen apart: ` +
+      `import the statement in between first`,
+    {
+      line: first.line,
+      opening_balance: opening_fen.toString(),
+      previous_closing_balance: last.balance.toString(),
+      previous_reference: last.bank_ref,
+    },
+  );
+}
+
+/**
  * Imports a statement: new lines only, then matches what it can. The statement (its rows and its digest) is
  * read once treasury is admitted.
  */
@@ -117,6 +149,7 @@ export async function importStatement(
       );
     }
   }
+  await refuseGap(db, poolId, fresh[0]);
   const imported = await db
     .insertInto('statement_imports')
     .values({ pool_id: poolId, sha256, lines: rows.length, new_lines: fresh.length, by_key: principal.keyId })
