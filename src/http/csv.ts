@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { bigintReplacer } from './problem.js';
 
 /**
@@ -34,4 +35,17 @@ export function recordsToCsv(records: readonly Record<string, unknown>[]): strin
     header,
     records.map((r) => header.map((k) => r[k])),
   );
+}
+
+/**
+ * A CSV download: UTF-8 behind a byte-order mark (Excel in a Chinese locale reads a file as UTF-8 only with
+ * one, and shows it garbled without), and a file name that says what and of when, in Chinese with an ASCII
+ * name beside it for clients that cannot take one (RFC 6266, with RFC 8187's `filename*`).
+ * @example csvDownload(c, csv, { zh: '资金池1-银行存款余额调节表-2026-04-30', ascii: 'pool-1-reconciliation-2026-04-30' })
+ */
+export function csvDownload(c: Context, csv: string, name: { zh: string; ascii: string }) {
+  return c.body(`\uFEFF${csv}`, 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${name.ascii}.csv"; filename*=UTF-8''${encodeURIComponent(`${name.zh}.csv`)}`,
+  });
 }

@@ -110,3 +110,23 @@ it('writes text that would be a formula as text, in the reconciliation and the r
   expect(reconciled).toContain('-6');
   expect(cells(report.text)).toEqual(expect.arrayContaining(["'=1+1", "'@agreement"]));
 });
+
+it('writes a download as UTF-8 behind a byte-order mark, under a file name that says what and of when', async () => {
+  for (const [path, zh, ascii] of [
+    ['/reconciliation?as_of=2026-04-30&format=csv', '银行存款余额调节表-2026-04-30', 'reconciliation-2026-04-30'],
+    ['/reports/agreements?format=csv&year=2026', '合作协议风险敞口-2026', 'agreements-2026'],
+    ['/reports/incentives?format=csv', '奖补发放-全部年度', 'incentives-all-years'],
+  ] as const) {
+    const res = await api.app.request(`/v1/pools/${t.poolId}${path}`, {
+      headers: { authorization: `Bearer ${t.treasury}` },
+    });
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // Excel in a Chinese locale takes a file for UTF-8 only behind EF BB BF.
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.slice(3))).not.toMatch(/^\uFEFF/);
+    const disposition = res.headers.get('content-disposition')!;
+    expect(disposition).toContain(`filename="pool-${t.poolId}-${ascii}.csv"`);
+    expect(disposition).toContain(`filename*=UTF-8''${encodeURIComponent(`资金池${t.poolId}-${zh}.csv`)}`);
+  }
+});

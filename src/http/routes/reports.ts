@@ -2,12 +2,21 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { agreementsReport, cashByDay, claimsPipeline, incentivesByArticle } from '../../pool/reports.js';
 import { todayInChina } from '../../pool/days.js';
 import { poolPosition } from '../../pool/treasury.js';
-import { recordsToCsv } from '../csv.js';
+import { csvDownload, recordsToCsv } from '../csv.js';
 import { routeGroup } from '../route-group.js';
 import { cny, Day, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const REPORTS = ['position', 'agreements', 'claims', 'incentives', 'cash'] as const;
+
+/** What each report is called on the file a finance office keeps. */
+const REPORT_NAMES: Record<(typeof REPORTS)[number], string> = {
+  position: '资金池头寸',
+  agreements: '合作协议风险敞口',
+  claims: '代偿申请进度',
+  incentives: '奖补发放',
+  cash: '资金池日余额',
+};
 
 /** A report row's money (bigint fen) as Money in JSON; a CSV cell keeps the fen digits. */
 const moneyAsWire = (row: Record<string, unknown>) =>
@@ -47,7 +56,8 @@ export function reportRoutes() {
       const { pool_id, report } = c.req.valid('param');
       const { db, ledger, principal, poolId } = caller(c, pool_id);
       const q = c.req.valid('query');
-      const year = q.year ?? Number(todayInChina().slice(0, 4));
+      const today = todayInChina();
+      const year = q.year ?? Number(today.slice(0, 4));
       let rows: Record<string, unknown>[];
       switch (report) {
         case 'position': {
@@ -73,9 +83,16 @@ export function reportRoutes() {
           break;
       }
       if (q.format === 'csv') {
-        return c.body(recordsToCsv(rows), 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="${report}.csv"`,
+        const period = {
+          position: q.as_of ?? today,
+          agreements: String(year),
+          claims: today,
+          incentives: q.year === undefined ? null : String(q.year),
+          cash: `${q.from ?? 'start'}_${q.to ?? today}`,
+        }[report];
+        return csvDownload(c, recordsToCsv(rows), {
+          zh: `资金池${pool_id}-${REPORT_NAMES[report]}-${period ?? '全部年度'}`,
+          ascii: `pool-${pool_id}-${report}-${period ?? 'all-years'}`,
         });
       }
       return c.json({ report, rows: rows.map(moneyAsWire) }, 200);

@@ -9,7 +9,7 @@ import {
   type StatementLineOut,
 } from '../../pool/reconciliation.js';
 import { readStatement } from '../../pool/statement-format.js';
-import { toCsv } from '../csv.js';
+import { csvDownload, toCsv } from '../csv.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
@@ -254,7 +254,10 @@ export function statementRoutes() {
             ],
           ],
         );
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8' });
+        return csvDownload(c, csv, {
+          zh: `资金池${c.req.valid('param').pool_id}-银行存款余额调节表-${as_of}`,
+          ascii: `pool-${c.req.valid('param').pool_id}-reconciliation-${as_of}`,
+        });
       }
       return c.json(
         {
