@@ -550,11 +550,24 @@ export async function listLoans(
   db: Kysely<Database>,
   principal: Principal,
   poolId: bigint,
-  options: { after?: bigint; limit: number },
+  options: { after?: bigint; limit: number; reference?: string; borrowerCreditCode?: string },
 ): Promise<Loan[]> {
   admit(principal, 'loans.list', poolId);
   let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
+  // Found by what the bank and the borrower know it by, within what the caller may see.
+  if (options.reference !== undefined) query = query.where('loans.reference', '=', options.reference);
+  if (options.borrowerCreditCode !== undefined) {
+    const code = options.borrowerCreditCode;
+    query = query.where('loans.borrower_id', 'in', (q) =>
+      q
+        .selectFrom('participants')
+        .select('participants.id')
+        .where('participants.pool_id', '=', poolId)
+        .where('participants.kind', '=', 'enterprise')
+        .where('participants.credit_code', '=', code),
+    );
+  }
   return (await query.execute()).map(toLoan);
 }
 

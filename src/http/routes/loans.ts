@@ -164,8 +164,19 @@ export function loanRoutes() {
       method: 'get',
       path: '/pools/{pool_id}/loans',
       tags: ['loans'],
-      summary: 'Loans in id order (a bank its own; an insurer the performance-bond loans of the agreements it insures)',
-      request: { params: PoolParam, query: z.object({ limit: Limit, after: Id.optional() }) },
+      summary:
+        "Loans in id order (a bank its own; an insurer the performance-bond loans of the agreements it insures); found by the bank's reference or the borrower's credit code",
+      request: {
+        params: PoolParam,
+        query: z.object({
+          limit: Limit,
+          after: Id.optional(),
+          reference: text(100).optional().openapi({ description: "The bank's reference of the loan" }),
+          borrower_credit_code: text(50)
+            .optional()
+            .openapi({ description: "The borrower's 统一社会信用代码: its loans under every agreement" }),
+        }),
+      },
       responses: {
         200: {
           description: 'A page',
@@ -176,10 +187,12 @@ export function loanRoutes() {
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
-      const { limit, after } = c.req.valid('query');
+      const { limit, after, reference, borrower_credit_code } = c.req.valid('query');
       const loans = await listLoans(call.db, call.principal, call.poolId, {
         after: after === undefined ? undefined : BigInt(after),
         limit,
+        reference,
+        borrowerCreditCode: borrower_credit_code,
       });
       return c.json(
         { data: loans.map(loanOut), next_cursor: loans.length === limit ? loans.at(-1)!.id.toString() : null },
