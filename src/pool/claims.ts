@@ -510,12 +510,13 @@ export async function listClaims(
   db: Kysely<Database>,
   principal: Principal,
   poolId: bigint,
-  options: { status?: ClaimStatus; overdue?: boolean; after?: bigint; limit: number },
+  options: { status?: ClaimStatus; overdue?: boolean; loanId?: bigint; after?: bigint; limit: number },
 ): Promise<Claim[]> {
   admit(principal, 'claims.list', poolId);
   let query = db.selectFrom('claims').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
   if (!seesWholePool(principal)) query = query.where('claimant_id', '=', principal.participantId ?? -1n);
   if (options.status) query = query.where('status', '=', options.status);
+  if (options.loanId !== undefined) query = query.where('loan_id', '=', options.loanId);
   if (options.overdue) query = query.where('status', 'in', OPEN).where('due_by', '<', todayInChina());
   if (options.after !== undefined) query = query.where('id', '>', options.after);
   return (await query.execute()).map(toClaim);

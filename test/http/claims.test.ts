@@ -9,6 +9,7 @@ import { newCreditCode } from '../support/credit-codes.js';
  * is suspended, a rejection (one of them voiding a reservation), an approval refused for lack of funds;
  * payments; a recovery; interest. At the end the books agree with the story to the fen.
  */
+type Claim = { id: string; loan_id: string; claimant_kind: string };
 let api: ApiFixture;
 let t: Tenant;
 const banks: { id: string; key: string; agreementId: string }[] = [];
@@ -361,6 +362,17 @@ describe("claims, recoveries and the pool's money, over a year", () => {
     const detail = expectStatus(await get(t.insurer, `/claims/${mine[0].id}`), 200);
     expect(detail.steps.map((s: { status: string }) => s.status)).toEqual(['submitted', 'approved', 'paid']);
     expect(expectStatus(await get(t.treasury, '/claims?overdue=true'), 200).data).toEqual([]);
+    // The claims on one loan, found by the loan: treasury sees every claimant's, the insurer its own.
+    const every = expectStatus(await get(t.treasury, '/claims?limit=1000'), 200).data as Claim[];
+    const loanId = mine[0].loan_id as string;
+    const onLoan = expectStatus(await get(t.treasury, `/claims?loan_id=${loanId}`), 200).data as Claim[];
+    expect(onLoan.map((c) => c.id)).toEqual(every.filter((c) => c.loan_id === loanId).map((c) => c.id));
+    expect(onLoan.length).toBeGreaterThan(0);
+    expect(every.some((c) => c.loan_id !== loanId)).toBe(true);
+    const insurersOnLoan = expectStatus(await get(t.insurer, `/claims?loan_id=${loanId}`), 200).data as Claim[];
+    expect(insurersOnLoan.map((c) => c.id)).toEqual(
+      onLoan.filter((c) => c.claimant_kind === 'insurer').map((c) => c.id),
+    );
   });
 
   it('reports agreements, the claims pipeline and the pool cash by day, as JSON and CSV', async () => {

@@ -188,7 +188,7 @@ export function claimRoutes() {
       path: '/pools/{pool_id}/claims',
       tags: ['claims'],
       summary:
-        "Claims in id order (a bank or an insurer its own); overdue=true lists open claims past their step's deadline",
+        "Claims in id order (a bank or an insurer its own); overdue=true lists open claims past their step's deadline; loan_id= the claims on one loan",
       request: {
         params: PoolParam,
         query: z.object({
@@ -196,6 +196,7 @@ export function claimRoutes() {
           after: Id.optional(),
           status: z.enum(STATUSES).optional(),
           overdue: z.enum(['true', 'false']).optional(),
+          loan_id: Id.optional().openapi({ description: "The claims on one loan (its bank's and its insurer's)" }),
         }),
       },
       responses: {
@@ -214,6 +215,7 @@ export function claimRoutes() {
         after: q.after === undefined ? undefined : BigInt(q.after),
         status: q.status,
         overdue: q.overdue === 'true',
+        loanId: q.loan_id === undefined ? undefined : BigInt(q.loan_id),
       });
       return c.json(
         { data: claims.map(claimOut), next_cursor: claims.length === q.limit ? claims.at(-1)!.id.toString() : null },
