@@ -65,6 +65,21 @@ export async function getTransaction(
   return ledger.getTransaction(poolId, id);
 }
 
+/**
+ * The transaction a posting's external id named (a domain posting's `claim:12:reserve`, a journal
+ * entry's id), or none: a request the ledger refused under that id posted nothing.
+ */
+export async function findTransaction(
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  externalId: string,
+): Promise<Transaction | null> {
+  admit(principal, 'transactions.read', poolId);
+  const outcome = await ledger.outcomeOf(poolId, externalId);
+  return outcome?.status === 'posted' ? outcome.transaction : null;
+}
+
 export async function trialBalance(
   ledger: Ledger,
   principal: Principal,

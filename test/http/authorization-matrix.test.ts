@@ -283,6 +283,12 @@ const routes: Route[] = [
     ...treasuryWrite(201),
   },
   { name: 'read transaction', method: 'GET', path: (t, id) => `/v1/pools/${t.poolId}/transactions/${id}`, ...readers },
+  {
+    name: 'find transaction by external id',
+    method: 'GET',
+    path: (t) => `/v1/pools/${t.poolId}/transactions?external_id=matrix`,
+    ...readers,
+  },
   { name: 'trial balance', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/trial-balance`, ...readers },
   { name: 'verify chain', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/verify`, ...readers },
   { name: 'digest', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/chain/digest`, ...readers },

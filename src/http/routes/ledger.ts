@@ -7,6 +7,7 @@ import {
   accountBalance,
   accountStatement,
   chainDigest,
+  findTransaction,
   getTransaction,
   listAccounts,
   trialBalance,
@@ -341,6 +342,29 @@ export function ledgerRoutes() {
         (outcome) => answerOf(c, outcome),
       );
       return c.json(transactionOut(posted(outcome)), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/pools/{pool_id}/transactions',
+      tags: ['ledger'],
+      summary:
+        'The transaction posted under an external id (a business reference such as claim:12:reserve), as a list of none or one',
+      request: {
+        params: PoolParam,
+        query: z.object({ external_id: text(200).openapi({ example: 'claim:12:reserve' }) }),
+      },
+      responses: {
+        200: { description: 'None or one', content: json(z.object({ data: z.array(TransactionOut) })) },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const call = caller(c, c.req.valid('param').pool_id);
+      const tx = await findTransaction(call.ledger, call.principal, call.poolId, c.req.valid('query').external_id);
+      return c.json({ data: tx ? [transactionOut(tx)] : [] }, 200);
     },
   );
 
