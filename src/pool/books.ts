@@ -10,6 +10,7 @@ import type {
   TrialBalance,
   VerifyResult,
 } from '../ledger/index.js';
+import { postedAs } from './post-once.js';
 import { admit, type Principal } from './access.js';
 
 /**
@@ -66,8 +67,9 @@ export async function getTransaction(
 }
 
 /**
- * The transaction a posting's external id named (a domain posting's `claim:12:reserve`, a journal
- * entry's id), or none: a request the ledger refused under that id posted nothing.
+ * The transaction posted under an external id (a domain posting's `claim:12:pay`, a journal entry's id),
+ * or none. A money event refused and taken again later posts under a numbered attempt of its id; the one
+ * that posted is found under the event's own id.
  */
 export async function findTransaction(
   ledger: Ledger,
@@ -76,8 +78,7 @@ export async function findTransaction(
   externalId: string,
 ): Promise<Transaction | null> {
   admit(principal, 'transactions.read', poolId);
-  const outcome = await ledger.outcomeOf(poolId, externalId);
-  return outcome?.status === 'posted' ? outcome.transaction : null;
+  return postedAs(ledger, poolId, externalId);
 }
 
 export async function trialBalance(

@@ -14,14 +14,20 @@ import { appendEvent } from './events.js';
 export interface PeriodClose {
   month: string;
   through: string;
-  trialBalance: { account: string; debit: string; credit: string }[];
+  /** Fen as strings of digits; `currency` is the account's (closes stored before it was kept name none). */
+  trialBalance: { account: string; currency?: string; debit: string; credit: string }[];
   chainSeq: bigint;
   chainHash: string;
   closedAt: Date;
 }
 
 const lines = (tb: TrialBalance) =>
-  tb.lines.map((l) => ({ account: l.account.code, debit: l.debit.toString(), credit: l.credit.toString() }));
+  tb.lines.map((l) => ({
+    account: l.account.code,
+    currency: l.account.currency,
+    debit: l.debit.toString(),
+    credit: l.credit.toString(),
+  }));
 
 export async function closeMonth(
   db: Kysely<Database>,

@@ -69,8 +69,9 @@ export function firstBadBalance(rows: StatementRow[]): { line: number; message: 
 
 /**
  * A statement continues the one imported before it: its first new line opens (its balance less its amount)
- * at the balance the last imported line closed at. A statement that skips a period, or is of another
- * account, is refused naming the gap; the first statement of a pool may open at any balance.
+ * at the balance the last imported line closed at. A statement that skips a period (unless the period's
+ * lines net to zero), or is of another account, is refused naming the gap; the first statement of a pool
+ * may open at any balance.
  */
 async function refuseGap(db: Kysely<Database>, poolId: bigint, first: StatementRow | undefined): Promise<void> {
   if (!first) return;

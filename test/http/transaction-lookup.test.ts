@@ -54,3 +54,18 @@ it('finds the transaction posted under an external id, and none for an id nothin
   expect(await find(t.treasury, 'appropriation:nothing-here:notified')).toEqual([]);
   expectStatus(await get(t.treasury, '/transactions'), 400);
 });
+
+it('finds a money event refused at first and posted when taken again under its own id', async () => {
+  const post = (path: string, body: unknown) =>
+    api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
+  const ret = { reference: 'TL-RET-1', amount: '300', on: '2026-02-01' };
+  // Nothing is available yet: the return is refused, and its id now names a refusal.
+  expectStatus(await post('/returns', ret), 422);
+  expectStatus(await post('/appropriations', { reference: 'TL-2', amount: '1000', notified_on: '2026-01-20' }), 201);
+  expectStatus(await post('/appropriations/TL-2/receipt', { received_on: '2026-01-21' }), 200);
+  const posted = expectStatus(await post('/returns', ret), 201);
+  const tx = expectStatus(await get(t.treasury, `/transactions/${posted.transaction_id}`), 200);
+  const eventId = (tx.external_id as string).replace(/:retry-\d+$/, '');
+  expect(eventId).not.toBe(tx.external_id);
+  expect((await find(t.treasury, eventId)).map((x) => x.id)).toEqual([posted.transaction_id]);
+});

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { checkMonth, closeMonth, type PeriodClose } from '../../pool/periods.js';
 import { routeGroup } from '../route-group.js';
-import { cny, Day, Money, PoolParam } from '../wire.js';
+import { CURRENCY } from '../../pool/money.js';
+import { Day, money, Money, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Month = z
@@ -23,8 +24,9 @@ const closeOut = (p: PeriodClose) => ({
   through: p.through,
   trial_balance: p.trialBalance.map((l) => ({
     account: l.account,
-    debit: cny(BigInt(l.debit)),
-    credit: cny(BigInt(l.credit)),
+    // A close stored before lines kept their currency is of the pool's accounts, which open in CNY.
+    debit: money(BigInt(l.debit), l.currency ?? CURRENCY),
+    credit: money(BigInt(l.credit), l.currency ?? CURRENCY),
   })),
   chain_seq: p.chainSeq.toString(),
   chain_hash: p.chainHash,
