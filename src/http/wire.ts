@@ -80,6 +80,8 @@ export const Cursor = text(500).openapi({ description: 'Opaque: the next_cursor 
 export const money = (amount: bigint, currency: string) => ({ amount: amount.toString(), currency });
 /** A domain amount on the wire: the pool's money is fen of CNY. */
 export const cny = (fen: bigint) => money(fen, CURRENCY);
+/** A domain amount kept as a string of fen digits (a stored breakdown's figures), on the wire. */
+export const cnyOf = (fenDigits: string) => cny(BigInt(fenDigits));
 
 /** Cursors are opaque to clients: base64url of a small JSON value. */
 export function encodeCursor(value: Record<string, string>): string {

@@ -10,7 +10,7 @@ import {
 } from '../../pool/claims.js';
 import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recoveries.js';
 import { routeGroup } from '../route-group.js';
-import { cny, Day, EventDay, FenIn, Id, Limit, Money, PoolParam, text } from '../wire.js';
+import { cny, cnyOf, Day, EventDay, FenIn, Id, Limit, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
@@ -83,12 +83,11 @@ const claimOut = (cl: Claim) => ({
   created_at: cl.createdAt.toISOString(),
   ...(cl.steps ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString() })) } : {}),
 });
-const fen = (digits: string) => cny(BigInt(digits));
 const breakdownOut = (b: ClaimBreakdown): z.infer<typeof Breakdown> => ({
-  base: fen(b.base),
+  base: cnyOf(b.base),
   pool_bp: b.pool_bp,
-  split: { pool: fen(b.split.pool), insurer: fen(b.split.insurer), bank: fen(b.split.bank) },
-  steps: b.steps.map((s) => ({ step: s.step, limit: fen(s.limit), amount: fen(s.amount), bit: s.bit })),
+  split: { pool: cnyOf(b.split.pool), insurer: cnyOf(b.split.insurer), bank: cnyOf(b.split.bank) },
+  steps: b.steps.map((s) => ({ step: s.step, limit: cnyOf(s.limit), amount: cnyOf(s.amount), bit: s.bit })),
   capped_by: b.capped_by,
 });
 const ClaimParam = PoolParam.extend({ claim_id: Id });

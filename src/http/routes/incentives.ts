@@ -13,7 +13,7 @@ import {
 } from '../../pool/incentives/awards.js';
 import { PROGRAMMES, type Programme, type Rule } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
-import { cny, EventDay, FenIn, Id, Limit, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
+import { cny, cnyOf, EventDay, FenIn, Id, Limit, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Year = z.number().int().min(2000).max(2200);
@@ -61,18 +61,17 @@ const awardOut = (a: Award) => ({
   status: a.status,
   reason: a.reason,
 });
-const fen = (digits: string) => cny(BigInt(digits));
-const ruleOut = (r: Rule) => (r.kind === 'fixed' ? { ...r, amount: fen(r.amount) } : { ...r });
+const ruleOut = (r: Rule) => (r.kind === 'fixed' ? { ...r, amount: cnyOf(r.amount) } : { ...r });
 const breakdownOut = (b: AwardBreakdown) => ({
   ...b,
   rule: ruleOut(b.rule),
-  gross: fen(b.gross),
-  steps: b.steps.map((s) => ({ ...s, limit: fen(s.limit), amount: fen(s.amount) })),
+  gross: cnyOf(b.gross),
+  steps: b.steps.map((s) => ({ ...s, limit: cnyOf(s.limit), amount: cnyOf(s.amount) })),
 });
 const programmeOut = (p: Programme) => ({
   ...p,
   rule: ruleOut(p.rule),
-  cap_per_period: p.cap_per_period === null ? null : fen(p.cap_per_period),
+  cap_per_period: p.cap_per_period === null ? null : cnyOf(p.cap_per_period),
 });
 const ApplicationBody = z
   .object({

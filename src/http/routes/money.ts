@@ -8,7 +8,7 @@ import {
   type PoolPosition,
 } from '../../pool/treasury.js';
 import { routeGroup } from '../route-group.js';
-import { cny, Day, EventDay, Id, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
+import { cny, cnyOf, Day, EventDay, Id, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Reference = text(100).openapi({
@@ -44,8 +44,8 @@ const PositionOut = z
     description: 'reserved: held by approved, unpaid claims (current only; 0 as of a past date).',
   });
 
-/** The pool's position on the wire (the position report's row too). */
-export const positionOut = (p: PoolPosition) => ({
+/** The pool's position on the wire. */
+const positionOut = (p: PoolPosition) => ({
   as_of: p.asOf,
   cash: cny(p.cash),
   reserved: cny(p.reserved),
@@ -153,7 +153,7 @@ export function moneyRoutes() {
           on: b.on,
         });
         return c.json(
-          { transaction_id: tx.id.toString(), reference: b.reference, amount: cny(BigInt(b.amount)), on: b.on },
+          { transaction_id: tx.id.toString(), reference: b.reference, amount: cnyOf(b.amount), on: b.on },
           201,
         );
       },
