@@ -76,7 +76,8 @@ export interface Answer {
  * The statement that records many answers at once (in the transaction of their effects); it fails with
  * SQLSTATE PLK01, naming a key, when any lease was lost.
  */
-export function finishManyQuery(answers: readonly Answer[]): { sql: string; parameters: string[] } {
+export function finishManyQuery(batch: readonly Answer[]): { sql: string; parameters: string[] } {
+  const answers = inKeyOrder(batch);
   return {
     sql: 'SELECT idempotency_finish_many($1::int8[], $2::text[], $3::uuid[], $4::int4[], $5::text[])',
     parameters: [
@@ -151,6 +152,8 @@ export class IdempotencyStore {
       return true;
     });
     const lease_ms = Math.max(...unique.map((u) => u.lease_ms));
+    // Rows are inserted, or taken over and so locked, in the order of their keys (ORDER BY below), the order
+    // every batch of claims and of answers locks them in: two batches with keys in common never deadlock.
     // The claims commit without waiting for their WAL to reach the disk (synchronous_commit off for this
     // statement only): a lease lost in a crash answered nobody, and a request's answer, committed durably
     // in a later transaction that updates its claim, flushes the WAL up to it and so the claim with it.
@@ -175,6 +178,7 @@ export class IdempotencyStore {
       ), claimed AS (
         INSERT INTO idempotency_keys AS k (api_key_id, key, fingerprint, lease_token, lease_until)
         SELECT api_key_id, key, decode(fingerprint_hex, 'hex'), lease_token, now() + ${`${lease_ms} milliseconds`}::interval FROM input
+         ORDER BY api_key_id, key COLLATE "C"
         ON CONFLICT (api_key_id, key) DO UPDATE SET lease_token = excluded.lease_token, lease_until = excluded.lease_until
          WHERE k.status IS NULL AND k.lease_until < now() AND k.fingerprint = excluded.fingerprint
         RETURNING k.api_key_id, k.key
@@ -202,8 +206,9 @@ export class IdempotencyStore {
     );
   }
 
-  private async finishAll(items: FinishInput[]): Promise<boolean[]> {
-    // Rows found by an index probe per key, then updated by their ctid: a plan that never scans the table.
+  private async finishAll(batch: FinishInput[]): Promise<boolean[]> {
+    // Rows found by an index probe per key, then updated by their ctid, in the order of their keys.
+    const items = inKeyOrder(batch);
     const rows = await this.sql<{ api_key_id: bigint; key: string }[]>`
       WITH x AS (
         SELECT * FROM unnest(${items.map((i) => i.apiKeyId.toString())}::int8[], ${items.map((i) => i.key)}::text[], ${items.map((i) => i.leaseToken)}::uuid[],
@@ -218,8 +223,19 @@ export class IdempotencyStore {
        WHERE k.ctid = t.row_id AND k.lease_token = t.lease_token
       RETURNING k.api_key_id, k.key`;
     const done = new Set(rows.map((r) => `${r.api_key_id}:${r.key}`));
-    return items.map((i) => done.has(`${i.apiKeyId}:${i.key}`));
+    return batch.map((i) => done.has(`${i.apiKeyId}:${i.key}`));
   }
+}
+
+/**
+ * Keys in the one order every statement locks their rows in: by API key, then by Idempotency-Key (printable
+ * ASCII, so JavaScript's order is PostgreSQL's "C" order). Statements over many keys that lock them in one
+ * order never deadlock on one another.
+ */
+export function inKeyOrder<T extends { apiKeyId: bigint; key: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) =>
+    a.apiKeyId !== b.apiKeyId ? (a.apiKeyId < b.apiKeyId ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
 }
 
 /** Gives the key back after a failure that should not be remembered (a 5xx): a retry runs afresh. */

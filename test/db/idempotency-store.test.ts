@@ -121,3 +121,41 @@ describe('claims', () => {
     }
   });
 });
+
+/**
+ * Batches of claims and of answers running at once lock their keys' rows in one order, so that two of them
+ * holding keys in common never wait on each other: a deadlock was a 500 for a request that only sent a
+ * key another request was sending too.
+ */
+describe('concurrent batches over the same keys', () => {
+  it('never deadlock, in whatever order their requests came', async () => {
+    const stores = [0, 1, 2].map(() => createDb(db.appUrl, { max: 4 }));
+    try {
+      const each = stores.map((s) => new IdempotencyStore(s.sql, s.kysely));
+      const fingerprint = randomBytes(32);
+      const keys = Array.from({ length: 12 }, () => randomUUID());
+      const shuffled = () => [...keys].sort(() => Math.random() - 0.5);
+      // Leases of a millisecond: each claim takes the expired row over, locking it, as a retry does.
+      for (let round = 0; round < 40; round++) {
+        const outcomes = await Promise.allSettled(
+          each.flatMap((store) => shuffled().map((key) => store.claim(apiKeyId, key, fingerprint, 1))),
+        );
+        const failed = outcomes.filter((o) => o.status === 'rejected');
+        expect(failed.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // Answers recorded in batches at once, each batch's keys in its own order.
+      const leases = await Promise.all(keys.map((key) => each[0]!.claim(apiKeyId, `${key}-done`, fingerprint, 30_000)));
+      const answers = leases.map((l, i) => {
+        if (l.kind !== 'acquired') throw new Error(`claim ${l.kind}`);
+        return { apiKeyId, key: `${keys[i]}-done`, leaseToken: l.leaseToken, status: 200, body: '{}' };
+      });
+      const finishing = await Promise.allSettled(
+        answers.map((a, i) => each[i % 3]!.finish(a.apiKeyId, a.key, a.leaseToken, a)),
+      );
+      expect(finishing.filter((o) => o.status === 'rejected')).toEqual([]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  }, 60_000);
+});
