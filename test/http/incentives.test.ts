@@ -179,6 +179,26 @@ describe('applications and 从高不重复', () => {
     expect((await get(t.bank, `/awards/${neeq.id}`)).status).toBe(404);
   });
 
+  it('pays a firm 3,000,000 CNY in all for a NEEQ listing then an IPO, whatever each application calls its item', async () => {
+    // 从高不重复 keys on the enterprise's listing, a fact of the firm, not on the text an applicant writes.
+    const listed = await enterprise('BBB');
+    const enter = (programme: string, item: string) =>
+      post(t.treasury, '/awards', {
+        programme,
+        reference: `${programme}-${listed.id}`,
+        beneficiary_id: listed.id,
+        item,
+        year: 2026,
+        basis_amount: '0',
+      });
+    const neeq = expectStatus(await enter('art8_neeq', 'NEEQ listing 2026'), 201);
+    expectStatus(await post(t.treasury, `/awards/${neeq.id}/approve`, { reason: 'listed' }), 200);
+    const ipo = expectStatus(await enter('art8_ipo', 'IPO on the STAR market'), 201);
+    expect(ipo).toMatchObject({ amount: cny('150000000'), breakdown: { capped_by: ['exclusivity'] } });
+    const approved = expectStatus(await post(t.treasury, `/awards/${ipo.id}/approve`, { reason: 'listed' }), 200);
+    expect(approved.amount).toEqual(cny('150000000'));
+  });
+
   it("refuses an award the programme's rules exclude, naming the rule", async () => {
     const weak = await enterprise('B');
     const fee = (key: string, reference: string, beneficiary?: string) =>

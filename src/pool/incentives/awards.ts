@@ -95,7 +95,9 @@ async function history(
     periodGranted: mine.filter((r) => r.year === year).reduce((s, r) => s + r.amount, 0n),
     beneficiaryYears: [...new Set(mine.filter((r) => r.amount > 0n).map((r) => r.year))],
     itemYears: [...new Set(mine.filter((r) => r.item === item && r.amount > 0n).map((r) => r.year))],
-    groupGranted: rows.filter((r) => group.includes(r.programme) && r.item === item).reduce((s, r) => s + r.amount, 0n),
+    groupGranted: rows
+      .filter((r) => group.includes(r.programme) && (p.exclusive_per === 'beneficiary' || r.item === item))
+      .reduce((s, r) => s + r.amount, 0n),
   };
 }
 

@@ -37,6 +37,12 @@ export interface Programme {
   eligibility: Eligibility;
   /** 从高不重复: awards of one group on the same item keep only the highest. */
   exclusivity_group: string | null;
+  /**
+   * What the group's awards are exclusive on: the item (a loan, a year's business), or the beneficiary
+   * itself, when the fact is one per beneficiary whatever an application calls it (an enterprise's listing:
+   * 四板, NEEQ and IPO are steps of one listing, however each application names its item). Default: item.
+   */
+  exclusive_per?: 'item' | 'beneficiary';
 }
 
 export const PROGRAMMES: readonly Programme[] = seed.programmes as Programme[];
@@ -69,7 +75,7 @@ export interface AwardHistory {
   beneficiaryYears: number[];
   /** Years in which this programme granted something on this item. */
   itemYears: number[];
-  /** Granted to this beneficiary on this item across the programme's exclusivity group. */
+  /** Granted to this beneficiary across the programme's exclusivity group: on this item, or on any (`exclusive_per`). */
   groupGranted: bigint;
 }
 
