@@ -64,13 +64,23 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
   const treasury = (
     await api.call('POST', adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id, label: 'demo treasury' })
   ).key as string;
+  // Money decisions are four-eyes: one person of the finance office proposes (经办), another confirms (复核).
+  const reviewer = (
+    await api.call('POST', adminKey, '/v1/keys', { role: 'treasury', pool_id: pool.id, label: 'demo reviewer 复核' })
+  ).key as string;
   const T = (
     path: string,
     body?: unknown,
     method: 'GET' | 'POST' = body === undefined ? 'GET' : 'POST',
     type?: string,
   ) => api.call(method, treasury, P + path, body, type);
-  step(`pool ${pool.id} created, with its treasury key`);
+  /** A money decision: proposed by the treasury key, confirmed by the reviewer with the same request. */
+  const decide = async (path: string, body: Json) => {
+    const proposal = await T(path, body);
+    if (proposal.status !== 'pending') return proposal;
+    return api.call('POST', reviewer, P + path, body);
+  };
+  step(`pool ${pool.id} created, with two treasury keys: one proposes money decisions, the other confirms them`);
 
   const participant = async (kind: string, name: string, enterprise?: Json) =>
     T('/participants', { kind, name, credit_code: creditCode(), ...(enterprise ? { enterprise } : {}) });
@@ -211,7 +221,7 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
     `claims filed: the insurer's performance-bond claim (${yuan(claimI.amount)}), 大连银行 (${yuan(claimA.amount)}), 招商银行 (${yuan(claimB.amount)})`,
   );
 
-  const act = (id: string, action: string, reason: string) => T(`/claims/${id}/${action}`, { reason });
+  const act = (id: string, action: string, reason: string) => decide(`/claims/${id}/${action}`, { reason });
   await act(claimI.id, 'approve', '风险补偿委员会 2026-08 审议通过');
   await act(claimA.id, 'approve', '风险补偿委员会 2026-08 审议通过');
   await T(`/agreements/${agreementB.id}/suspension`, { suspended: true, reason: '贷后管理检查 post-lending review' });
@@ -237,8 +247,8 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
 
   const round = (await T('/award-rounds', { programme: 'art3_innovation', year: 2026 })).data as Json[];
   for (const award of round.filter((a) => fenOf(a.amount) > 0n)) {
-    await T(`/awards/${award.id}/approve`, { reason: 'Art. 3 round 2026' });
-    await T(`/awards/${award.id}/pay`, { reason: '奖补资金支付' });
+    await decide(`/awards/${award.id}/approve`, { reason: 'Art. 3 round 2026' });
+    await decide(`/awards/${award.id}/pay`, { reason: '奖补资金支付' });
   }
   step(`Art. 3 innovation award round 2026: ${round.map((a) => `${yuan(a.amount)}`).join(', ')} CNY to the banks`);
 
@@ -301,7 +311,8 @@ export async function runDemo(base: string, adminKey: string): Promise<{ ok: boo
     `Reconciliation at ${today}: statement ${yuan(rec.statement_balance)} vs ledger ${yuan(rec.ledger_cash)}, difference ${yuan(rec.difference)} — ${explained ? `difference explained by ${rec.unmatched_lines.length} unmatched statement line(s) and ${rec.unmatched_postings.length} unmatched posting(s)` : 'NOT EXPLAINED'}`,
   );
   console.log(`\nLook next: ${base}/docs (the API), ${base}/dashboard (pool ${pool.id}; the treasury key below)`);
-  console.log(`  treasury key: ${treasury}\n`);
+  console.log(`  treasury key: ${treasury}`);
+  console.log(`  reviewer key (confirms the treasury key's money decisions): ${reviewer}\n`);
   return { ok: balanced && verify.ok && explained };
 }
 

@@ -138,6 +138,8 @@ export interface PoolsTable {
   id: Generated<bigint>;
   name: string;
   currency: Generated<string>;
+  /** Money decisions are proposed by one person and confirmed by another (0021). */
+  four_eyes: Generated<boolean>;
   created_at: Timestamp;
 }
 
@@ -164,6 +166,8 @@ export interface ApiKeysTable {
   label: Generated<string>;
   created_at: Timestamp;
   revoked_at: ColumnType<Date | null, never, Date | string | null>;
+  /** The person the key acts for, for four-eyes: the treasury key that issued it (null: itself). */
+  acts_for: ColumnType<bigint | null, bigint | string | null | undefined, never>;
 }
 
 export interface IdempotencyKeysTable {
@@ -401,7 +405,34 @@ export interface PeriodClosesTable {
   created_at: Timestamp;
 }
 
+export type ProposalDecision =
+  | 'claim.approve'
+  | 'claim.pay'
+  | 'award.approve'
+  | 'award.pay'
+  | 'transaction.reverse'
+  | 'period.close'
+  | 'statement.match';
+export type ProposalStatus = 'pending' | 'confirmed' | 'withdrawn';
+
+export interface ProposalsTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  decision: ProposalDecision;
+  subject: string;
+  body: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
+  reason: string;
+  proposed_by: Int8;
+  proposer: Int8;
+  request_id: Generated<string>;
+  status: Generated<ProposalStatus>;
+  decided_by: Int8 | null;
+  decided_at: Date | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  proposals: ProposalsTable;
   schema_migrations: SchemaMigrationsTable;
   ledger_requests: LedgerRequestsTable;
   ledger_closes: LedgerClosesTable;

@@ -14,6 +14,7 @@ import { claimRoutes } from './routes/claims.js';
 import { incentiveRoutes } from './routes/incentives.js';
 import { statementRoutes } from './routes/statements.js';
 import { periodRoutes } from './routes/periods.js';
+import { proposalRoutes } from './routes/proposals.js';
 import { reportRoutes } from './routes/reports.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
 import { moneyRoutes } from './routes/money.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', incentiveRoutes());
   app.route('/v1', statementRoutes());
   app.route('/v1', periodRoutes());
+  app.route('/v1', proposalRoutes());
   app.route('/v1', reportRoutes());
   app.route('/v1', eventRoutes());
 

@@ -39,6 +39,7 @@ export const PROBLEM_TYPES = {
     status: 422,
     title: 'The date is outside the window the API takes for it; details name the field, the rule and the window',
   },
+  'four-eyes': { status: 403, title: 'Another person of the treasury must confirm this decision' },
   'statement-refused': { status: 422, title: 'The bank statement does not add up; nothing was imported' },
   'tape-refused': { status: 422, title: 'The tape has rows that are not valid; nothing was written' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },

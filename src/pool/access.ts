@@ -15,6 +15,10 @@ export interface Principal {
    * is retried after its answer was lost, and told apart from another request asking for the same step.
    */
   requestKey?: string;
+  /** The request id of the write being made, for the records that say who did what from which request. */
+  requestId?: string;
+  /** The person the key acts for (four-eyes): the treasury key it was issued by; absent, the key itself. */
+  actsFor?: bigint | null;
 }
 
 /**
@@ -118,6 +122,8 @@ export const ACCESS = {
   'statements.match': TREASURY,
   'statements.unmatch': TREASURY,
   'statements.reconcile': READERS,
+  'proposals.read': READERS,
+  'pools.settings': ['admin'],
 } as const satisfies Record<string, readonly ApiRole[]>;
 
 export type Operation = keyof typeof ACCESS;

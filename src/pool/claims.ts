@@ -36,7 +36,8 @@ export interface Claim {
   dueBy: string | null;
   lossYear: number;
   createdAt: Date;
-  steps?: { status: string; reason: string; at: Date }[];
+  /** Who took each step: the key's id (the proposer of a four-eyes decision is on its proposal). */
+  steps?: { status: string; reason: string; at: Date; by: string | null }[];
 }
 
 const OPEN: ClaimStatus[] = ['submitted', 'deferred', 'approved'];
@@ -323,18 +324,8 @@ export async function decideClaim(
   // One decision at a time per pool: the yearly caps and the available balance are read, then used. The
   // claim's row is not locked here: the step that moves money updates it from the ledger's connection.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`claims:${poolId}`}, 0))`.execute(db);
-  const row = await db
-    .selectFrom('claims')
-    .selectAll()
-    .where('pool_id', '=', poolId)
-    .where('id', '=', claimId)
-    .executeTakeFirst();
-  if (!row) throw notFound(`claim ${claimId}`);
-  if (row.status === DONE[action] && (await tookStep(db, principal, row))) return toClaim(row);
-  if (!FROM[action].includes(row.status))
-    throw new DomainError('conflict', 'conflict', `the claim is ${row.status}; it cannot be ${DONE[action]}`, {
-      status: row.status,
-    });
+  const { row, answered } = await claimForStep(db, principal, poolId, claimId, action);
+  if (answered) return answered;
   const loan = await loanFacts(db, poolId, row.loan_id);
   const agreement = await agreementSeenBy(db, principal, poolId, loan.agreement_id);
   const terms = termsOf(agreement, loan.terms_version);
@@ -441,6 +432,44 @@ export async function decideClaim(
   }
 }
 
+/**
+ * Whether a step can be taken on the claim now, before it is proposed under four-eyes: refuses as the step
+ * would (404, or 409 for a claim in another state); answers the claim when this very request took the step
+ * already (a retry after its answer was lost).
+ */
+export async function claimStepPossible(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  claimId: bigint,
+  action: ClaimAction,
+): Promise<Claim | undefined> {
+  admit(principal, 'claims.decide', poolId);
+  return (await claimForStep(db, principal, poolId, claimId, action)).answered;
+}
+
+async function claimForStep(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  claimId: bigint,
+  action: ClaimAction,
+): Promise<{ row: Selectable<ClaimsTable>; answered?: Claim }> {
+  const row = await db
+    .selectFrom('claims')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', claimId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`claim ${claimId}`);
+  if (row.status === DONE[action] && (await tookStep(db, principal, row))) return { row, answered: toClaim(row) };
+  if (!FROM[action].includes(row.status))
+    throw new DomainError('conflict', 'conflict', `the claim is ${row.status}; it cannot be ${DONE[action]}`, {
+      status: row.status,
+    });
+  return { row };
+}
+
 /** What a reservation holds back of the pool's cash. */
 const reservedBy = (reservation: Transaction) =>
   -reservation.entries.filter((e) => e.account === 'pool_cash').reduce((s, e) => s + e.amount, 0n);
@@ -497,12 +526,20 @@ export async function getClaim(
     throw notFound(`claim ${claimId}`);
   const steps = await db
     .selectFrom('claim_steps')
-    .select(['status', 'reason', 'created_at'])
+    .select(['status', 'reason', 'created_at', 'by_key'])
     .where('pool_id', '=', poolId)
     .where('claim_id', '=', claimId)
     .orderBy('id')
     .execute();
-  return { ...toClaim(row), steps: steps.map((s) => ({ status: s.status, reason: s.reason, at: s.created_at })) };
+  return {
+    ...toClaim(row),
+    steps: steps.map((s) => ({
+      status: s.status,
+      reason: s.reason,
+      at: s.created_at,
+      by: s.by_key?.toString() ?? null,
+    })),
+  };
 }
 
 /** Claims in id order, a keyset page at a time; `overdue` lists open claims past their step's deadline. */

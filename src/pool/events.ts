@@ -10,6 +10,7 @@ import { admit, seesWholePool, type Principal } from './access.js';
  */
 export const EVENT_TYPES = [
   'pool.created',
+  'pool.settings',
   'participant.created',
   'key.issued',
   'key.revoked',
@@ -41,6 +42,9 @@ export const EVENT_TYPES = [
   'appropriation.received',
   'statement.imported',
   'period.closed',
+  'proposal.created',
+  'proposal.confirmed',
+  'proposal.withdrawn',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -59,8 +59,17 @@ export async function reverseTransaction(
   request: ReverseRequest & { transaction: { id: bigint } },
   options?: PostOptions,
 ): Promise<PostingOutcome> {
+  await reversible(ledger, principal, request);
+  return ledger.post(request, options);
+}
+
+/** Whether the transaction can be reversed on that day (before it is, or is proposed under four-eyes). */
+export async function reversible(
+  ledger: Ledger,
+  principal: Principal,
+  request: { poolId: bigint; effectiveDate: string; transaction: { id: bigint } },
+): Promise<void> {
   admit(principal, 'transactions.reverse', request.poolId);
   const original = await ledger.getTransaction(request.poolId, request.transaction.id);
   checkReversalDay('effective_date', request.effectiveDate, original.effectiveDate);
-  return ledger.post(request, options);
 }

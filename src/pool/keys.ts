@@ -111,6 +111,8 @@ export async function issueKey(
         pool_id: spec.poolId,
         participant_id: participantId,
         label: spec.label ?? '',
+        // A treasury key issued by a treasury key acts for the same person (four-eyes).
+        acts_for: issuer.role === 'treasury' && spec.role === 'treasury' ? (issuer.actsFor ?? issuer.keyId) : null,
       })
       .onConflict((oc) => oc.column('prefix').doNothing())
       .returning(['id', 'created_at', 'label'])
@@ -237,7 +239,7 @@ export async function authenticate(
   if (!m) return null;
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'prefix', 'secret_hash', 'role', 'pool_id', 'participant_id', 'revoked_at'])
+    .select(['id', 'prefix', 'secret_hash', 'role', 'pool_id', 'participant_id', 'revoked_at', 'acts_for'])
     .where('prefix', '=', m[1]!)
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return null;
@@ -249,6 +251,7 @@ export async function authenticate(
     role: row.role,
     poolId: row.pool_id,
     participantId: row.participant_id,
+    actsFor: row.acts_for,
   };
   cache?.put(presented, principal);
   return principal;

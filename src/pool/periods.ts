@@ -36,29 +36,9 @@ export async function closeMonth(
   poolId: bigint,
   month: string,
 ): Promise<PeriodClose> {
-  admit(principal, 'periods.close', poolId);
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
+  const stored = await closeable(db, ledger, principal, poolId, month);
+  if (stored) return stored;
   const through = lastDayOfMonth(month);
-  if (through >= todayInChina()) throw invalidField('month', `${month} has not ended yet`);
-  // Closes of a pool run one at a time, until this request commits: one close at once records a month, and
-  // those that waited for it find its record and answer it.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`period-close:${poolId}`}, 0))`.execute(db);
-  const stored = await db
-    .selectFrom('period_closes')
-    .selectAll()
-    .where('pool_id', '=', poolId)
-    .where('through', '=', through)
-    .executeTakeFirst();
-  if (stored) return toClose(month, stored);
-  const closed = await ledger.closedThrough(poolId);
-  if (closed !== null && closed > through)
-    throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
-  // Months close in order, each with its record: after the first close, the next is the month that follows.
-  // Books closed through this very month without its record (the request that closed them failed before
-  // it committed) are finished by closing the month again.
-  const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
-  if (next !== through)
-    throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
   // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
   await ledger.closeThrough(poolId, through);
   await ledger.seal(poolId);
@@ -83,6 +63,44 @@ export async function closeMonth(
     data: { through, chain_seq: row.chain_seq.toString() },
   });
   return toClose(month, row);
+}
+
+/**
+ * Whether the month can close now (before it is closed, or proposed for closing under four-eyes): refuses
+ * a month that has not ended, or one out of order; answers the month's close when it is closed already.
+ * Takes the pool's close lock, held until the request commits.
+ */
+export async function closeable(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  month: string,
+): Promise<PeriodClose | undefined> {
+  admit(principal, 'periods.close', poolId);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
+  const through = lastDayOfMonth(month);
+  if (through >= todayInChina()) throw invalidField('month', `${month} has not ended yet`);
+  // Closes of a pool run one at a time, until this request commits: one close at once records a month, and
+  // those that waited for it find its record and answer it.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`period-close:${poolId}`}, 0))`.execute(db);
+  const stored = await db
+    .selectFrom('period_closes')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('through', '=', through)
+    .executeTakeFirst();
+  if (stored) return toClose(month, stored);
+  const closed = await ledger.closedThrough(poolId);
+  if (closed !== null && closed > through)
+    throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
+  // Months close in order, each with its record: after the first close, the next is the month that follows.
+  // Books closed through this very month without its record (the request that closed them failed before
+  // it committed) are finished by closing the month again.
+  const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
+  if (next !== through)
+    throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
+  return undefined;
 }
 
 const toClose = (

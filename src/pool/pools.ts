@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, ParticipantKind, ParticipantsTable } from '../db/schema.js';
+import type { Database, ParticipantKind, ParticipantsTable, PoolsTable } from '../db/schema.js';
 import { creditCodeProblem } from './credit-code.js';
 import type { Ledger } from '../ledger/index.js';
 import { admit, seesWholePool, type Principal } from './access.js';
@@ -11,6 +11,8 @@ export interface Pool {
   id: bigint;
   name: string;
   currency: string;
+  /** Money decisions are proposed by one person and confirmed by another (src/pool/four-eyes.ts). */
+  fourEyes: boolean;
   createdAt: Date;
 }
 
@@ -53,14 +55,46 @@ export async function createPool(
   const row = await db
     .insertInto('pools')
     .values({ name: spec.name, currency: spec.currency ?? 'CNY' })
-    .returning(['id', 'name', 'currency', 'created_at'])
+    .returningAll()
     .executeTakeFirstOrThrow();
   await appendEvent(db, { poolId: row.id, type: 'pool.created', subject: `pool/${row.id}`, data: { name: row.name } });
   // The books live outside this transaction; opening them (and the chart's accounts) is idempotent, so a
   // retry completes it. The chart opens with the pool so that its codes are the domain's from the start.
   await ledger.openBook(row.id);
   await ensureAccounts(ledger, row.id);
-  return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
+  return toPool(row);
+}
+
+const toPool = (row: Selectable<PoolsTable>): Pool => ({
+  id: row.id,
+  name: row.name,
+  currency: row.currency.trim(),
+  fourEyes: row.four_eyes,
+  createdAt: row.created_at,
+});
+
+/** Sets the pool's four-eyes rule (admin): off, one person of the treasury takes money decisions alone. */
+export async function setFourEyes(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  fourEyes: boolean,
+): Promise<Pool> {
+  admit(principal, 'pools.settings', poolId);
+  const row = await db
+    .updateTable('pools')
+    .set({ four_eyes: fourEyes })
+    .where('id', '=', poolId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw notFound(`pool ${poolId}`);
+  await appendEvent(db, {
+    poolId,
+    type: 'pool.settings',
+    subject: `pool/${poolId}`,
+    data: { four_eyes: fourEyes },
+  });
+  return toPool(row);
 }
 
 export async function getPool(db: Kysely<Database>, principal: Principal, poolId: bigint): Promise<Pool> {
@@ -71,7 +105,7 @@ export async function getPool(db: Kysely<Database>, principal: Principal, poolId
 async function poolOf(db: Kysely<Database>, poolId: bigint): Promise<Pool> {
   const row = await db.selectFrom('pools').selectAll().where('id', '=', poolId).executeTakeFirst();
   if (!row) throw notFound(`pool ${poolId}`);
-  return { id: row.id, name: row.name, currency: row.currency.trim(), createdAt: row.created_at };
+  return toPool(row);
 }
 
 /** Every organisation carries a valid credit code; an enterprise also its zone, certificate and rating. */

@@ -270,6 +270,23 @@ export async function matchLine(
   txId: bigint,
   reason: string,
 ): Promise<StatementLineOut> {
+  const line = await matchable(db, ledger, principal, poolId, lineId, txId);
+  await recordMatch(db, poolId, lineId, txId, principal.keyId, reason);
+  return { ...toLine(line), matchedTx: txId };
+}
+
+/**
+ * Whether the line can be matched to the transaction by hand now (before it is, or is proposed under
+ * four-eyes): refuses as the match would. Takes the pool's statement lock; answers the line.
+ */
+export async function matchable(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  lineId: bigint,
+  txId: bigint,
+) {
   admit(principal, 'statements.match', poolId);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
   const line = await db
@@ -306,8 +323,7 @@ export async function matchLine(
     .executeTakeFirst();
   if (other)
     throw new DomainError('conflict', 'conflict', `transaction ${txId} is matched to statement line ${other.id}`);
-  await recordMatch(db, poolId, lineId, txId, principal.keyId, reason);
-  return { ...toLine(line), matchedTx: txId };
+  return line;
 }
 
 /** Treasury undoes a match, saying why. */

@@ -565,14 +565,18 @@ it('takes a decision sent several times at once once, and never answers 5xx', as
       // A pool of its own for each run: months close in order, the first one anywhere.
       const pool = expectStatus(await api.call('POST', '/v1/pools', { body: { name: `close ${++run}` } }), 201)
         .id as string;
-      const treasury = expectStatus(
-        await api.call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool } }),
-        201,
-      ).key as string;
-      const idems = [0, 1, 2].map((k) => keyOf(run, k));
-      const answers = await Promise.all(
-        keys.map((k) => api.call('POST', `/v1/pools/${pool}/periods/2026-03/close`, { key: treasury, idem: idems[k] })),
+      const [treasury, checker] = await Promise.all(
+        [1, 2].map(
+          async () =>
+            expectStatus(await api.call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool } }), 201)
+              .key as string,
+        ),
       );
+      // Under four-eyes (a new pool's rule): one person proposes the close, another confirms it many times at once.
+      const close = `/v1/pools/${pool}/periods/2026-03/close`;
+      expectStatus(await api.call('POST', close, { key: treasury }), 202);
+      const idems = [0, 1, 2].map((k) => keyOf(run, k));
+      const answers = await Promise.all(keys.map((k) => api.call('POST', close, { key: checker, idem: idems[k] })));
       for (const a of answers) {
         expect(a.status, a.text).toBeLessThan(500);
         expect([200, 409], a.text).toContain(a.status);

@@ -52,6 +52,8 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
       const pool = ok(await post(admin, '/v1/pools', { name: `kill ${round}` }));
       const p = `/v1/pools/${pool.id}`;
       const treasury = ok(await post(admin, '/v1/keys', { role: 'treasury', pool_id: pool.id })).key;
+      // Approvals are four-eyes (a new pool's rule): the treasury key reviews, the checker approves.
+      const checker = ok(await post(admin, '/v1/keys', { role: 'treasury', pool_id: pool.id })).key;
       const bank = ok(
         await post(treasury, `${p}/participants`, { kind: 'bank', name: 'Bank', credit_code: newCreditCode() }),
       );
@@ -135,10 +137,11 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
         claims.push({ loan: loan.id, bank: b.id, insurer: n.id });
       }
 
-      // The bank's claims approved by many callers at once; the server dies in the middle.
+      // The bank's claims reviewed, then approved by many callers at once; the server dies in the middle.
+      for (const c of claims) ok(await post(treasury, `${p}/claims/${c.bank}/approve`, { reason: 'ok' }), 202);
       const acknowledged = new Set<string>();
       const approve = (claim: string) =>
-        post(treasury, `${p}/claims/${claim}/approve`, { reason: 'ok' }, `approve-${pool.id}-${claim}`);
+        post(checker, `${p}/claims/${claim}/approve`, { reason: 'ok' }, `approve-${pool.id}-${claim}`);
       const inFlight = claims.map(async (c) => {
         try {
           const r = await approve(c.bank);
@@ -163,7 +166,8 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
 
       // The insurer's claims approved (or refused: the share is taken), then the bank's retried.
       for (const c of claims) {
-        const r = await post(treasury, `${p}/claims/${c.insurer}/approve`, { reason: 'ok' });
+        ok(await post(treasury, `${p}/claims/${c.insurer}/approve`, { reason: 'ok' }), 202);
+        const r = await post(checker, `${p}/claims/${c.insurer}/approve`, { reason: 'ok' });
         expect([200, 422], JSON.stringify(r.body)).toContain(r.status);
       }
       for (const c of claims) {

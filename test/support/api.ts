@@ -26,8 +26,12 @@ export interface ApiFixture {
     path: string,
     options?: { key?: string | null; body?: unknown; idem?: string | null; headers?: Record<string, string> },
   ): Promise<Reply>;
-  /** A pool with a treasury key, a bank, an insurer and their keys. */
-  tenant(name?: string): Promise<Tenant>;
+  /**
+   * A pool with a treasury key, a second treasury person's key (`checker`), a bank, an insurer and their
+   * keys. Its money decisions are one person's unless `fourEyes` (the product's default, which
+   * four-eyes.test.ts and the tests of the console hold to): tests of the other rules take them with one key.
+   */
+  tenant(name?: string, options?: { fourEyes?: boolean }): Promise<Tenant>;
   /**
    * Reads the caller's event feed from the start until an event matches, waiting (bounded) for the feed's
    * horizon: transactions in flight anywhere in the cluster hold newer events back a moment.
@@ -47,6 +51,8 @@ export interface ApiFixture {
 export interface Tenant {
   poolId: string;
   treasury: string;
+  /** Another person of the treasury (a key the admin issued): confirms what `treasury` proposes. */
+  checker: string;
   auditor: string;
   bankId: string;
   bank: string;
@@ -96,13 +102,24 @@ export async function apiFixture(options: { lease_ms?: number; writer?: WriterOp
   };
 
   let n = 0;
-  const tenant: ApiFixture['tenant'] = async (name = `pool ${++n} ${randomUUID().slice(0, 6)}`) => {
+  const tenant: ApiFixture['tenant'] = async (name = `pool ${++n} ${randomUUID().slice(0, 6)}`, options = {}) => {
     const pool = expectStatus(await call('POST', '/v1/pools', { body: { name } }), 201, 'create pool');
-    const treasury = expectStatus(
-      await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id } }),
-      201,
-      'treasury key',
-    ).key;
+    if (!options.fourEyes)
+      expectStatus(
+        await call('POST', `/v1/pools/${pool.id}/settings`, { body: { four_eyes: false } }),
+        200,
+        'one person decides',
+      );
+    const [treasury, checker] = (await Promise.all(
+      ['treasury', 'checker'].map(
+        async (label) =>
+          expectStatus(
+            await call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: pool.id, label } }),
+            201,
+            `${label} key`,
+          ).key as string,
+      ),
+    )) as [string, string];
     const auditor = expectStatus(
       await call('POST', '/v1/keys', { body: { role: 'auditor', pool_id: pool.id } }),
       201,
@@ -143,6 +160,7 @@ export async function apiFixture(options: { lease_ms?: number; writer?: WriterOp
     return {
       poolId: pool.id,
       treasury,
+      checker,
       auditor,
       bankId: bank.id,
       bank: bankKey,

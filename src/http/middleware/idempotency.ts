@@ -35,7 +35,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
       detail: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
       errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }],
     });
-  const principal = { ...c.get('principal'), requestKey: key };
+  const principal = { ...c.get('principal'), requestKey: key, requestId: c.get('requestId') as string | undefined };
   c.set('principal', principal);
 
   const url = new URL(c.req.url);
@@ -84,8 +84,10 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   }
   const status = c.res.status;
   if (c.get('recorded') && status < 500) {
-    // The answer was recorded in the transaction of the handler's posting, which has committed.
-    await tx.rollback();
+    // The answer was recorded in the transaction of the handler's posting, which has committed; what the
+    // handler wrote besides (a proposal's confirmation) commits after it. Lost in a crash in between, the
+    // proposal stays open while the decision it proposed stands: confirming it again is refused.
+    await tx.commit();
     return;
   }
   // Read the answer once and send it as read (cloning a web stream costs more than the request itself).

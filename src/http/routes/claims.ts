@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { underFourEyes } from '../../pool/four-eyes.js';
 import {
+  claimStepPossible,
   decideClaim,
   fileClaim,
   getClaim,
@@ -12,9 +14,10 @@ import { receiveRecovery, reportRecovery, type Recovery } from '../../pool/recov
 import { routeGroup } from '../route-group.js';
 import { cny, cnyOf, Day, EventDay, FenIn, Id, Limit, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
+import { answerDecision, proposedResponse } from './proposals.js';
 
 const STATUSES = ['submitted', 'approved', 'deferred', 'rejected', 'paid', 'closed'] as const;
-const ACTIONS = ['approve', 'defer', 'reject', 'pay', 'close'] as const;
+const ACTIONS = ['approve', 'defer', 'reject', 'pay', 'close'] as const satisfies readonly ClaimAction[];
 
 const Document = z.object({
   name: text(200),
@@ -62,7 +65,19 @@ const ClaimOut = z
     due_by: Day.nullable(),
     loss_year: z.number().int(),
     created_at: z.string(),
-    steps: z.array(z.object({ status: z.string(), reason: z.string(), at: z.string() })).optional(),
+    steps: z
+      .array(
+        z.object({
+          status: z.string(),
+          reason: z.string(),
+          at: z.string(),
+          by: z
+            .string()
+            .nullable()
+            .openapi({ description: 'The key that took the step (under four-eyes: who confirmed it)' }),
+        }),
+      )
+      .optional(),
   })
   .openapi('Claim');
 const claimOut = (cl: Claim) => ({
@@ -81,7 +96,9 @@ const claimOut = (cl: Claim) => ({
   due_by: cl.dueBy,
   loss_year: cl.lossYear,
   created_at: cl.createdAt.toISOString(),
-  ...(cl.steps ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString() })) } : {}),
+  ...(cl.steps
+    ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString(), by: s.by })) }
+    : {}),
 });
 const breakdownOut = (b: ClaimBreakdown): z.infer<typeof Breakdown> => ({
   base: cnyOf(b.base),
@@ -163,21 +180,29 @@ export function claimRoutes() {
         params: ClaimParam.extend({ action: z.enum(ACTIONS) }),
         body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true },
       },
-      responses: { 200: { description: 'The claim after the step', content: json(ClaimOut) }, ...errorResponses },
+      responses: {
+        200: { description: 'The claim after the step', content: json(ClaimOut) },
+        ...proposedResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, claim_id, action } = c.req.valid('param');
       const call = caller(c, pool_id);
-      const claim = await decideClaim(
+      const { reason } = c.req.valid('json');
+      const id = BigInt(claim_id);
+      const step = () => decideClaim(call.db, call.ledger, call.principal, call.poolId, id, action, reason);
+      const answer = (claim: Claim) => c.json(claimOut(claim), 200);
+      // Approval (复审/审批, after another's 初审) and payment are money decisions; the other steps are one person's.
+      if (action !== 'approve' && action !== 'pay') return answer(await step());
+      const outcome = await underFourEyes(
         call.db,
-        call.ledger,
         call.principal,
         call.poolId,
-        BigInt(claim_id),
-        action as ClaimAction,
-        c.req.valid('json').reason,
+        { decision: `claim.${action}`, subject: `claim/${claim_id}`, body: {}, reason },
+        { check: () => claimStepPossible(call.db, call.principal, call.poolId, id, action), act: step },
       );
-      return c.json(claimOut(claim), 200);
+      return answerDecision(c, outcome, answer);
     },
   );
 

@@ -3,6 +3,7 @@ import {
   applyForAward,
   type AwardBreakdown,
   incentiveProgrammes,
+  awardStepPossible,
   decideAward,
   fundAwardBudget,
   getAward,
@@ -14,7 +15,9 @@ import {
 import { PROGRAMMES, type Programme, type Rule } from '../../pool/incentives/engine.js';
 import { routeGroup } from '../route-group.js';
 import { cny, cnyOf, EventDay, FenIn, Id, Limit, Money, PoolParam, PositiveFenIn, text } from '../wire.js';
+import { underFourEyes } from '../../pool/four-eyes.js';
 import { caller, errorResponses, json } from './common.js';
+import { answerDecision, proposedResponse } from './proposals.js';
 
 const Year = z.number().int().min(2000).max(2200);
 const AwardOut = z
@@ -209,24 +212,34 @@ export function incentiveRoutes() {
       summary:
         "Treasury's step on an award, with a reason: approve (recomputed; books the expense), reject, pay (from the award budget)",
       request: {
-        params: PoolParam.extend({ award_id: Id, action: z.enum(['approve', 'reject', 'pay']) }),
+        params: PoolParam.extend({
+          award_id: Id,
+          action: z.enum(['approve', 'reject', 'pay'] as const satisfies readonly AwardAction[]),
+        }),
         body: { content: json(z.object({ reason: text(1000, { multiline: true }) })), required: true },
       },
-      responses: { 200: { description: 'The award after the step', content: json(AwardOut) }, ...errorResponses },
+      responses: {
+        200: { description: 'The award after the step', content: json(AwardOut) },
+        ...proposedResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, award_id, action } = c.req.valid('param');
       const call = caller(c, pool_id);
-      const award = await decideAward(
+      const { reason } = c.req.valid('json');
+      const id = BigInt(award_id);
+      const step = () => decideAward(call.db, call.ledger, call.principal, call.poolId, id, action, reason);
+      const answer = (award: Award) => c.json(awardOut(award), 200);
+      if (action === 'reject') return answer(await step());
+      const outcome = await underFourEyes(
         call.db,
-        call.ledger,
         call.principal,
         call.poolId,
-        BigInt(award_id),
-        action as AwardAction,
-        c.req.valid('json').reason,
+        { decision: `award.${action}`, subject: `award/${award_id}`, body: {}, reason },
+        { check: () => awardStepPossible(call.db, call.principal, call.poolId, id, action), act: step },
       );
-      return c.json(awardOut(award), 200);
+      return answerDecision(c, outcome, answer);
     },
   );
 

@@ -14,7 +14,8 @@ import {
   verifyChain,
 } from '../../pool/books.js';
 import { REVERSAL_DATE_RULE } from '../../pool/business-dates.js';
-import { openAccount, postJournalEntry, reverseTransaction } from '../../pool/journal.js';
+import { underFourEyes } from '../../pool/four-eyes.js';
+import { openAccount, postJournalEntry, reverseTransaction, reversible } from '../../pool/journal.js';
 import type { AppEnv } from '../env.js';
 import { ProblemError, problemParts } from '../problem.js';
 import { routeGroup } from '../route-group.js';
@@ -32,6 +33,7 @@ import {
   text,
 } from '../wire.js';
 import { caller, errorResponses, json, type Answer } from './common.js';
+import { answerDecision, proposedResponse } from './proposals.js';
 
 const AccountType = z.enum(['asset', 'liability', 'net_assets', 'income', 'expense']);
 const Code = z
@@ -397,30 +399,44 @@ export function ledgerRoutes() {
         params: PoolParam.extend({ transaction_id: Id }),
         body: { content: json(ReversalBody), required: true },
       },
-      responses: { 201: { description: 'The reversal', content: json(TransactionOut) }, ...errorResponses },
+      responses: {
+        201: { description: 'The reversal', content: json(TransactionOut) },
+        ...proposedResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, transaction_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      const outcome = await call.postAndRecord(
-        (options) =>
-          reverseTransaction(
-            call.ledger,
-            call.principal,
-            {
-              type: 'reverse',
-              poolId: call.poolId,
-              externalId: postingId(call.principal),
-              effectiveDate: b.effective_date,
-              description: b.description ?? `reversal of transaction ${transaction_id}`,
-              transaction: { id: BigInt(transaction_id) },
-            },
-            options,
-          ),
-        (outcome) => answerOf(c, outcome),
+      const request = {
+        type: 'reverse' as const,
+        poolId: call.poolId,
+        externalId: postingId(call.principal),
+        effectiveDate: b.effective_date,
+        description: b.description ?? `reversal of transaction ${transaction_id}`,
+        transaction: { id: BigInt(transaction_id) },
+      };
+      const outcome = await underFourEyes(
+        call.db,
+        call.principal,
+        call.poolId,
+        {
+          decision: 'transaction.reverse',
+          subject: `transaction/${transaction_id}`,
+          body: { effective_date: b.effective_date, description: request.description },
+          reason: request.description,
+        },
+        {
+          check: async () => void (await reversible(call.ledger, call.principal, request)),
+          act: () =>
+            call.postAndRecord(
+              (options) => reverseTransaction(call.ledger, call.principal, request, options),
+              (outcome) => answerOf(c, outcome),
+            ),
+        },
       );
-      return c.json(transactionOut(posted(outcome)), 201);
+      return answerDecision(c, outcome, (reversal) => c.json(transactionOut(posted(reversal)), 201));
     },
   );
 

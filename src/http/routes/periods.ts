@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkMonth, closeMonth, type PeriodClose } from '../../pool/periods.js';
+import { underFourEyes } from '../../pool/four-eyes.js';
+import { checkMonth, closeable, closeMonth, type PeriodClose } from '../../pool/periods.js';
 import { routeGroup } from '../route-group.js';
 import { CURRENCY } from '../../pool/money.js';
 import { Day, money, Money, PoolParam } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
+import { answerDecision, proposedResponse } from './proposals.js';
 
 const Month = z
   .string()
@@ -46,13 +48,24 @@ export function periodRoutes() {
       request: { params: MonthParam, body: { content: json(z.object({}).passthrough()), required: false } },
       responses: {
         200: { description: 'Closed (closing again answers the same close)', content: json(CloseOut) },
+        ...proposedResponse,
         ...errorResponses,
       },
     }),
     async (c) => {
       const { pool_id, month } = c.req.valid('param');
       const call = caller(c, pool_id);
-      return c.json(closeOut(await closeMonth(call.db, call.ledger, call.principal, call.poolId, month)), 200);
+      const outcome = await underFourEyes(
+        call.db,
+        call.principal,
+        call.poolId,
+        { decision: 'period.close', subject: `period/${month}`, body: {}, reason: `close ${month}` },
+        {
+          check: () => closeable(call.db, call.ledger, call.principal, call.poolId, month),
+          act: () => closeMonth(call.db, call.ledger, call.principal, call.poolId, month),
+        },
+      );
+      return answerDecision(c, outcome, (close) => c.json(closeOut(close), 200));
     },
   );
   app.openapi(

@@ -6,6 +6,7 @@ import {
   getParticipant,
   getPool,
   listParticipants,
+  setFourEyes,
   type Participant,
   type Pool,
 } from '../../pool/pools.js';
@@ -22,7 +23,17 @@ const PoolBody = z
       .default('CNY'),
   })
   .openapi('NewPool');
-const PoolOut = z.object({ id: Id, name: z.string(), currency: z.string(), created_at: z.string() }).openapi('Pool');
+const PoolOut = z
+  .object({
+    id: Id,
+    name: z.string(),
+    currency: z.string(),
+    four_eyes: z.boolean().openapi({
+      description: 'Money decisions are proposed by one person of the treasury and confirmed by another (default true)',
+    }),
+    created_at: z.string(),
+  })
+  .openapi('Pool');
 const Kind = z.enum(['treasury', 'bank', 'insurer', 'guarantor', 'enterprise', 'vc', 'auditor']);
 const Rating = z.enum(CREDIT_RATINGS);
 const Enterprise = z
@@ -63,6 +74,7 @@ const poolOut = (p: Pool) => ({
   id: p.id.toString(),
   name: p.name,
   currency: p.currency,
+  four_eyes: p.fourEyes,
   created_at: p.createdAt.toISOString(),
 });
 const participantOut = (p: Participant) => ({
@@ -111,6 +123,27 @@ export function poolRoutes() {
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
       return c.json(poolOut(await getPool(call.db, call.principal, call.poolId)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/pools/{pool_id}/settings',
+      tags: ['pools'],
+      summary: "The pool's rules (admin): four_eyes, whether money decisions need a second person of the treasury",
+      request: {
+        params: PoolParam,
+        body: { content: json(z.object({ four_eyes: z.boolean() }).openapi('PoolSettings')), required: true },
+      },
+      responses: { 200: { description: 'The pool', content: json(PoolOut) }, ...errorResponses },
+    }),
+    async (c) => {
+      const call = caller(c, c.req.valid('param').pool_id);
+      return c.json(
+        poolOut(await setFourEyes(call.db, call.principal, call.poolId, c.req.valid('json').four_eyes)),
+        200,
+      );
     },
   );
 

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   importStatement,
   listLines,
+  matchable,
   matchLine,
   reconcile,
   unmatchLine,
@@ -14,7 +15,9 @@ import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
 import { mediaTypeOf } from '../tape.js';
 import { cny, Day, Id, Limit, Money, PoolParam, text } from '../wire.js';
+import { underFourEyes } from '../../pool/four-eyes.js';
 import { caller, errorResponses, json } from './common.js';
+import { answerDecision, proposedResponse } from './proposals.js';
 
 const LineOut = z
   .object({
@@ -133,26 +136,33 @@ export function statementRoutes() {
           required: true,
         },
       },
-      responses: { 200: { description: 'Matched', content: json(LineOut) }, ...errorResponses },
+      responses: {
+        200: { description: 'Matched', content: json(LineOut) },
+        ...proposedResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { pool_id, line_id } = c.req.valid('param');
       const call = caller(c, pool_id);
       const b = c.req.valid('json');
-      return c.json(
-        lineOut(
-          await matchLine(
-            call.db,
-            call.ledger,
-            call.principal,
-            call.poolId,
-            BigInt(line_id),
-            BigInt(b.transaction_id),
-            b.reason,
-          ),
-        ),
-        200,
+      const [line, tx] = [BigInt(line_id), BigInt(b.transaction_id)];
+      const outcome = await underFourEyes(
+        call.db,
+        call.principal,
+        call.poolId,
+        {
+          decision: 'statement.match',
+          subject: `statement_line/${line_id}`,
+          body: { transaction_id: b.transaction_id },
+          reason: b.reason,
+        },
+        {
+          check: async () => void (await matchable(call.db, call.ledger, call.principal, call.poolId, line, tx)),
+          act: () => matchLine(call.db, call.ledger, call.principal, call.poolId, line, tx, b.reason),
+        },
       );
+      return answerDecision(c, outcome, (matched) => c.json(lineOut(matched), 200));
     },
   );
 

@@ -426,6 +426,45 @@ interface AwardStepRecord {
 const awardSteps = recordedBy<AwardStepRecord>('award_record_steps');
 
 /**
+ * Whether a step can be taken on the award now, before it is proposed under four-eyes: refuses as the step
+ * would; answers the award when this very request took the step already.
+ */
+export async function awardStepPossible(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  awardId: bigint,
+  action: AwardAction,
+): Promise<Award | undefined> {
+  admit(principal, 'awards.decide', poolId);
+  return (await awardForStep(db, principal, poolId, awardId, action)).answered;
+}
+
+async function awardForStep(
+  db: Kysely<Database>,
+  principal: Principal,
+  poolId: bigint,
+  awardId: bigint,
+  action: AwardAction,
+): Promise<{ row: Selectable<AwardsTable>; answered?: Award }> {
+  const row = await db
+    .selectFrom('awards')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', awardId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`award ${awardId}`);
+  const retried =
+    principal.requestKey !== undefined &&
+    row.decided_by_key === principal.keyId &&
+    row.request_key === principal.requestKey;
+  if (row.status === AWARD_DONE[action] && retried) return { row, answered: toAward(row) };
+  if (!AWARD_FROM[action].includes(row.status))
+    throw new DomainError('conflict', 'conflict', `the award is ${row.status}; it cannot be ${AWARD_DONE[action]}`);
+  return { row };
+}
+
+/**
  * Treasury's step on an award, with a reason. Approval recomputes it against what was granted since. A step
  * that moves money is recorded in the ledger transaction that posts it, so an award booked by an approval
  * always reads approved (and counts against 从高不重复 and the caps of the next award).
@@ -443,20 +482,8 @@ export async function decideAward(
   // One decision at a time per pool; the award's row is updated by the step, from the ledger's connection
   // when the step moves money, so it is not locked here.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`awards:${poolId}`}, 0))`.execute(db);
-  const row = await db
-    .selectFrom('awards')
-    .selectAll()
-    .where('pool_id', '=', poolId)
-    .where('id', '=', awardId)
-    .executeTakeFirst();
-  if (!row) throw notFound(`award ${awardId}`);
-  const retried =
-    principal.requestKey !== undefined &&
-    row.decided_by_key === principal.keyId &&
-    row.request_key === principal.requestKey;
-  if (row.status === AWARD_DONE[action] && retried) return toAward(row);
-  if (!AWARD_FROM[action].includes(row.status))
-    throw new DomainError('conflict', 'conflict', `the award is ${row.status}; it cannot be ${AWARD_DONE[action]}`);
+  const { row, answered } = await awardForStep(db, principal, poolId, awardId, action);
+  if (answered) return answered;
   const p = programmeOr404(row.programme);
   const today = todayInChina();
   const parties = { beneficiaryId: row.beneficiary_id, article: row.article };

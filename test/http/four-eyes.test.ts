@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { registerEnterprise, signAgreement } from '../support/domain.js';
+
+/**
+ * Four-eyes on money, the default of every pool: a money decision is proposed by one person of the treasury
+ * and carried out when another confirms it; the same person never does both, not through a second key of
+ * their own; confirmations sent at once carry it out once.
+ */
+let api: ApiFixture;
+let t: Tenant;
+let agreement: string;
+let enterprise: string;
+
+const post = (key: string, path: string, body: unknown = {}) =>
+  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
+const get = (key: string, path: string) => api.call('GET', `/v1/pools/${t.poolId}${path}`, { key });
+/** Another person of the treasury, issued by the admin. */
+const person = async (label: string) =>
+  expectStatus(await api.call('POST', '/v1/keys', { body: { role: 'treasury', pool_id: t.poolId, label } }), 201)
+    .key as string;
+
+let n = 0;
+async function defaultedClaim(): Promise<string> {
+  const loan = expectStatus(
+    await post(t.bank, '/loans', {
+      agreement_id: agreement,
+      reference: `FE-${++n}`,
+      borrower_credit_code: enterprise,
+      kind: 'credit',
+      principal: '100000',
+      rate_bp: 400,
+      disbursed_on: '2026-02-01',
+      matures_on: '2027-02-01',
+    }),
+    201,
+  );
+  expectStatus(
+    await post(t.bank, `/loans/${loan.id}/reports`, {
+      month: '2026-06-01',
+      outstanding: '100000',
+      overdue_principal: '100000',
+      overdue_interest: '0',
+      days_past_due: 95,
+      classification: 'substandard',
+    }),
+    201,
+  );
+  return expectStatus(
+    await post(t.bank, '/claims', {
+      loan_id: loan.id,
+      loss_principal: '100000',
+      documents: [{ name: '申请书.pdf', sha256: 'a'.repeat(64) }],
+    }),
+    201,
+  ).id as string;
+}
+
+beforeAll(async () => {
+  api = await apiFixture();
+  t = await api.tenant(undefined, { fourEyes: true });
+  // Funding is not a decision under four-eyes: the money comes in as the treasury notifies and receives it.
+  expectStatus(
+    await post(t.treasury, '/appropriations', { reference: 'F', amount: '10000000', notified_on: '2026-01-02' }),
+    201,
+  );
+  expectStatus(await post(t.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
+  agreement = await signAgreement(api, t, {
+    terms: {
+      credit_line: '100000000000',
+      max_principal: '100000000',
+      suspension_loss_bp: 10000,
+      per_loan_cap: '100000000000',
+      per_enterprise_year_cap: '100000000000',
+      per_bank_year_cap: '100000000000',
+    },
+  });
+  enterprise = await registerEnterprise(api, t);
+});
+afterAll(() => api.close());
+
+describe('a claim under four-eyes', () => {
+  it('is reviewed by one person, approved by another, proposed for payment and paid by another', async () => {
+    const claim = await defaultedClaim();
+    const review = await post(t.treasury, `/claims/${claim}/approve`, { reason: '初审：材料齐全' });
+    expect(review.status, review.text).toBe(202);
+    expect(review.body).toMatchObject({
+      decision: 'claim.approve',
+      subject: `claim/${claim}`,
+      status: 'pending',
+      reason: '初审：材料齐全',
+      confirm_with: { method: 'POST', path: `/v1/pools/${t.poolId}/claims/${claim}/approve` },
+    });
+    expect(review.headers.get('location')).toBe(`/v1/pools/${t.poolId}/proposals/${review.body.id}`);
+    // Proposed, not decided: nothing is reserved yet.
+    expect(expectStatus(await get(t.treasury, `/claims/${claim}`), 200).status).toBe('submitted');
+
+    // The proposer cannot confirm, with the same key or with one it issued itself.
+    const again = await post(t.treasury, `/claims/${claim}/approve`, { reason: '复审' });
+    expect(again.status, again.text).toBe(403);
+    expect(again.body.type).toMatch(/\/four-eyes$/);
+    const second = expectStatus(
+      await api.call('POST', '/v1/keys', { key: t.treasury, body: { role: 'treasury', pool_id: t.poolId } }),
+      201,
+    ).key as string;
+    const viaSecond = await post(second, `/claims/${claim}/approve`, { reason: '复审' });
+    expect(viaSecond.status, viaSecond.text).toBe(403);
+    expect(viaSecond.body.type).toMatch(/\/four-eyes$/);
+
+    // Another person approves (复审/审批): the amount is reserved.
+    const approved = expectStatus(await post(t.checker, `/claims/${claim}/approve`, { reason: '审批通过' }), 200);
+    expect(approved.status).toBe('approved');
+
+    // Payment: proposed by the checker this time, confirmed by the first person.
+    expect((await post(t.checker, `/claims/${claim}/pay`, { reason: '支付' })).status).toBe(202);
+    expect((await post(t.checker, `/claims/${claim}/pay`, { reason: '支付' })).status).toBe(403);
+    const paid = expectStatus(await post(t.treasury, `/claims/${claim}/pay`, { reason: '复核支付' }), 200);
+    expect(paid.status).toBe('paid');
+
+    const steps = expectStatus(await get(t.auditor, `/claims/${claim}`), 200).steps;
+    expect(steps.map((s: { status: string }) => s.status)).toEqual(['submitted', 'approved', 'paid']);
+    const proposals = expectStatus(await get(t.auditor, `/proposals?subject=claim/${claim}`), 200).data;
+    expect(proposals.map((p: { decision: string; status: string }) => [p.decision, p.status])).toEqual([
+      ['claim.approve', 'confirmed'],
+      ['claim.pay', 'confirmed'],
+    ]);
+    expect(proposals[0].proposed_by).not.toBe(proposals[0].decided_by);
+    expect(expectStatus(await get(t.treasury, '/position'), 200)).toMatchObject({
+      compensation_paid: { amount: expect.any(String), currency: 'CNY' },
+    });
+  });
+
+  it('pays once when several other people confirm the payment at once', async () => {
+    const claim = await defaultedClaim();
+    expect((await post(t.treasury, `/claims/${claim}/approve`, { reason: '初审' })).status).toBe(202);
+    expectStatus(await post(t.checker, `/claims/${claim}/approve`, { reason: '审批' }), 200);
+    expect((await post(t.treasury, `/claims/${claim}/pay`, { reason: '支付' })).status).toBe(202);
+    const others = await Promise.all([1, 2, 3].map((i) => person(`reviewer ${i}`)));
+    const answers = await Promise.all(
+      [...others, ...others, t.checker].map((key) => post(key, `/claims/${claim}/pay`, { reason: '复核' })),
+    );
+    for (const a of answers) expect([200, 409], a.text).toContain(a.status);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    const [row] = await api.db.owner<[{ n: bigint }]>`
+      SELECT count(*) AS n FROM transactions t JOIN ledger_requests r ON r.pool_id = t.pool_id AND r.transaction_id = t.id
+       WHERE t.pool_id = ${t.poolId} AND r.external_id LIKE ${`claim:${claim}:pay%`}`;
+    expect(row.n).toBe(1n);
+    expect(expectStatus(await get(t.treasury, `/claims/${claim}`), 200).status).toBe('paid');
+  });
+
+  it('refuses to propose a decision that cannot be taken, and lets the proposer withdraw', async () => {
+    const claim = await defaultedClaim();
+    // Payment of a claim not approved is refused before anything is proposed.
+    expect((await post(t.treasury, `/claims/${claim}/pay`, { reason: 'too soon' })).status).toBe(409);
+    expect(expectStatus(await get(t.treasury, `/proposals?subject=claim/${claim}`), 200).data).toEqual([]);
+    const proposed = await post(t.treasury, `/claims/${claim}/approve`, { reason: 'a slip' });
+    expect(proposed.status).toBe(202);
+    const withdrawn = expectStatus(await post(t.treasury, `/proposals/${proposed.body.id}/withdraw`), 200);
+    expect(withdrawn.status).toBe('withdrawn');
+    // Withdrawn, it is gone from the inbox; a new proposal can be made.
+    const inbox = expectStatus(await get(t.treasury, '/proposals?status=pending'), 200).data;
+    expect(inbox.map((p: { id: string }) => p.id)).not.toContain(proposed.body.id);
+    expect((await post(t.treasury, `/claims/${claim}/approve`, { reason: '初审' })).status).toBe(202);
+    // Banks and insurers see no proposals.
+    expect((await get(t.bank, '/proposals')).status).toBe(403);
+  });
+});
+
+describe('the other money decisions under four-eyes', () => {
+  it('closes a month and reverses a transaction only when a second person confirms, as proposed', async () => {
+    const proposed = await post(t.treasury, '/periods/2026-01/close');
+    expect(proposed.status, proposed.text).toBe(202);
+    expect((await get(t.auditor, '/periods/2026-01')).status).toBe(404);
+    const closed = expectStatus(await post(t.checker, '/periods/2026-01/close'), 200);
+    expect(closed.month).toBe('2026-01');
+    // Closing again answers the close, without a proposal.
+    expect((await post(t.treasury, '/periods/2026-01/close')).status).toBe(200);
+
+    // A manual entry to reverse (a journal posting is the treasury's own record, not a decision under four-eyes).
+    const id = expectStatus(
+      await post(t.treasury, '/transactions', {
+        effective_date: '2026-02-01',
+        entries: [
+          { account: 'appropriation_receivable', debit: '7' },
+          { account: 'fund_capital', credit: '7' },
+        ],
+      }),
+      201,
+    ).id as string;
+    const body = { effective_date: '2026-02-02', description: '冲正：重复入账' };
+    expect((await post(t.treasury, `/transactions/${id}/reversal`, body)).status).toBe(202);
+    // Confirmed as proposed only: another date is another decision.
+    const other = await post(t.checker, `/transactions/${id}/reversal`, { ...body, effective_date: '2026-02-03' });
+    expect(other.status, other.text).toBe(409);
+    const reversed = await post(t.checker, `/transactions/${id}/reversal`, body);
+    expect(reversed.status, reversed.text).toBe(201);
+  });
+
+  it('is off where the admin turns it off: one person then decides', async () => {
+    const solo = await api.tenant(undefined, { fourEyes: true });
+    const pool = expectStatus(
+      await api.call('POST', `/v1/pools/${solo.poolId}/settings`, { body: { four_eyes: false } }),
+      200,
+    );
+    expect(pool.four_eyes).toBe(false);
+    // Only the admin sets it: a treasury cannot turn its own four-eyes off.
+    const self = await api.call('POST', `/v1/pools/${solo.poolId}/settings`, {
+      key: solo.treasury,
+      body: { four_eyes: false },
+    });
+    expect(self.status).toBe(403);
+    expect(
+      (await api.call('POST', `/v1/pools/${solo.poolId}/periods/2026-01/close`, { key: solo.treasury })).status,
+    ).toBe(200);
+  });
+});
