@@ -16,6 +16,7 @@ import { createApp } from './http/app.js';
 import { createLedger, type Ledger } from './ledger/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { bootstrapAdmin } from './pool/keys.js';
+import { bootstrapAdminPerson } from './pool/people.js';
 
 const SEAL_EVERY_MS = 500;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
@@ -78,6 +79,13 @@ async function main(config: Config, logger: Logger, running: Running): Promise<v
   } else if (admin) {
     // Printed once, on the first start against an empty database; only its hash is stored.
     process.stdout.write(`\nFirst admin API key (shown once, keep it safe):\n\n  ${admin.key}\n\n`);
+  }
+  const person = await bootstrapAdminPerson(db.kysely);
+  if (person) {
+    // Printed once too: the first sign-in sets a password of the admin's own.
+    process.stdout.write(
+      `Sign in to the console at http://${config.HOST}:${config.PORT}/ as ${person.login}, with the one-time password\n\n  ${person.password}\n\n(you set your own password at the first sign-in)\n\n`,
+    );
   }
 
   const app = createApp({

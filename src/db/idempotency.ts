@@ -50,26 +50,67 @@ export async function claimKey(
   return { kind: 'in-flight' };
 }
 
-/** The statement that records the response; it fails with SQLSTATE PLK01 when the lease was lost. */
+/**
+ * The audit log's line for a write: what was asked (method, path), in which pool (0: the platform's own),
+ * from which request. Who and the answer's status come with the answer it is recorded with.
+ */
+export interface AuditEntry {
+  poolId: bigint;
+  method: string;
+  path: string;
+  requestId: string;
+}
+
+/**
+ * The statement that records the response, and its audit line; it fails with SQLSTATE PLK01 when the lease
+ * was lost.
+ */
 export function finishQuery(
   db: Kysely<Database>,
   apiKeyId: bigint,
   key: string,
   leaseToken: string,
   response: { status: number; body: string },
+  audit: AuditEntry,
 ): CompiledQuery {
-  return sql`SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(
+  return sql`
+    WITH audited AS (
+      INSERT INTO audit_log (pool_id, key_id, method, path, status, request_id)
+      VALUES (${audit.poolId.toString()}, ${apiKeyId.toString()}, ${audit.method}, ${audit.path}, ${response.status}, ${audit.requestId})
+    )
+    SELECT idempotency_finish(${apiKeyId.toString()}, ${key}, ${leaseToken}, ${response.status}, ${response.body})`.compile(
     db,
   );
 }
 
-/** A request's answer, to record with its effect. */
+/** Writes an audit line on its own, for an answer recorded outside the request's transaction. */
+export async function auditAnswer(
+  db: Kysely<Database>,
+  apiKeyId: bigint,
+  status: number,
+  audit: AuditEntry,
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      pool_id: audit.poolId,
+      key_id: apiKeyId,
+      method: audit.method,
+      path: audit.path,
+      status,
+      request_id: audit.requestId,
+    })
+    .execute();
+}
+
+/** A request's answer, to record with its effect, and its audit line. */
 export interface Answer {
   apiKeyId: bigint;
   key: string;
   leaseToken: string;
   status: number;
   body: string;
+  audit?: AuditEntry;
 }
 
 /**
@@ -78,14 +119,24 @@ export interface Answer {
  */
 export function finishManyQuery(batch: readonly Answer[]): { sql: string; parameters: string[] } {
   const answers = inKeyOrder(batch);
+  const audited = answers.filter((a) => a.audit);
   return {
-    sql: 'SELECT idempotency_finish_many($1::int8[], $2::text[], $3::uuid[], $4::int4[], $5::text[])',
+    sql: `WITH finished AS (SELECT idempotency_finish_many($1::int8[], $2::text[], $3::uuid[], $4::int4[], $5::text[])),
+          audited AS (INSERT INTO audit_log (pool_id, key_id, method, path, status, request_id)
+                      SELECT * FROM unnest($6::int8[], $7::int8[], $8::text[], $9::text[], $10::int4[], $11::text[]))
+          SELECT 1 FROM finished`,
     parameters: [
       arrayLiteral(answers.map((a) => a.apiKeyId)),
       arrayLiteral(answers.map((a) => a.key)),
       arrayLiteral(answers.map((a) => a.leaseToken)),
       arrayLiteral(answers.map((a) => BigInt(a.status))),
       arrayLiteral(answers.map((a) => a.body)),
+      arrayLiteral(audited.map((a) => a.audit!.poolId)),
+      arrayLiteral(audited.map((a) => a.apiKeyId)),
+      arrayLiteral(audited.map((a) => a.audit!.method)),
+      arrayLiteral(audited.map((a) => a.audit!.path)),
+      arrayLiteral(audited.map((a) => BigInt(a.status))),
+      arrayLiteral(audited.map((a) => a.audit!.requestId)),
     ],
   };
 }

@@ -431,7 +431,53 @@ export interface ProposalsTable {
   created_at: Timestamp;
 }
 
+export interface UsersTable {
+  id: Generated<bigint>;
+  login: string;
+  name: string;
+  key_id: Int8;
+  password_hash: string | null;
+  must_change: Generated<boolean>;
+  created_by: Int8 | null;
+  created_at: Timestamp;
+  disabled_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface SessionsTable {
+  token_hash: Buffer;
+  user_id: Int8;
+  created_at: Timestamp;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: ColumnType<Date, Date | string, never>;
+  ended_at: ColumnType<Date | null, never, Date | string | null>;
+  address: Generated<string>;
+  user_agent: Generated<string>;
+}
+
+export interface LoginAttemptsTable {
+  id: Generated<bigint>;
+  login: string;
+  address: string;
+  ok: boolean;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  pool_id: Int8;
+  id: Generated<bigint>;
+  key_id: Int8;
+  method: string;
+  path: string;
+  status: number;
+  request_id: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
+  audit_log: AuditLogTable;
   proposals: ProposalsTable;
   schema_migrations: SchemaMigrationsTable;
   ledger_requests: LedgerRequestsTable;

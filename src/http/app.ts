@@ -14,6 +14,8 @@ import { claimRoutes } from './routes/claims.js';
 import { incentiveRoutes } from './routes/incentives.js';
 import { statementRoutes } from './routes/statements.js';
 import { periodRoutes } from './routes/periods.js';
+import { consoleRoutes } from './console/routes.js';
+import { peopleRoutes } from './routes/people.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { reportRoutes } from './routes/reports.js';
 import { loanTapeRoutes } from './routes/loan-tapes.js';
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', statementRoutes());
   app.route('/v1', periodRoutes());
   app.route('/v1', proposalRoutes());
+  app.route('/v1', peopleRoutes());
   app.route('/v1', reportRoutes());
   app.route('/v1', eventRoutes());
 
@@ -94,6 +97,12 @@ export function createApp(deps: AppDeps) {
           'cache-control': 'public, max-age=86400',
         })
       : noDashboard(c),
+  );
+
+  // The console: pages for people, a client of this very API (in-process).
+  app.route(
+    '/',
+    consoleRoutes((request) => Promise.resolve(app.request(request))),
   );
 
   app.notFound((c) => problem(c, 'not-found', { detail: `no route for ${c.req.method} ${c.req.path}` }));

@@ -18,8 +18,11 @@ export interface AppDeps {
   latestMigration: number;
   /** How long an Idempotency-Key stays claimed by a request before a retry may take it over. */
   idempotencyLease_ms?: number;
-  /** The dashboard's page and its charting library, where the entry point can read them (the Node server). */
-  dashboard?: { html: string; chartJs: string };
+  /**
+   * The dashboard's page, its charting library and the console's htmx, where the entry point can read them
+   * (the Node server). Without htmx the console's forms still work, as whole-page posts.
+   */
+  dashboard?: { html: string; chartJs: string; htmx?: string };
 }
 
 /** Read a variable with `c.get(name)`: hono's `c.var` copies every variable into a new object on each access. */

@@ -19,6 +19,8 @@ export interface Principal {
   requestId?: string;
   /** The person the key acts for (four-eyes): the treasury key it was issued by; absent, the key itself. */
   actsFor?: bigint | null;
+  /** The person signed in, where a person (not a system's key) is asking. */
+  person?: { id: bigint; login: string; name: string };
 }
 
 /**
@@ -123,6 +125,10 @@ export const ACCESS = {
   'statements.unmatch': TREASURY,
   'statements.reconcile': READERS,
   'proposals.read': READERS,
+  'people.create': ['admin', 'treasury'],
+  'people.list': ['admin', 'treasury'],
+  'people.disable': ['admin', 'treasury'],
+  'audit.read': READERS,
   'pools.settings': ['admin'],
 } as const satisfies Record<string, readonly ApiRole[]>;
 

@@ -37,7 +37,7 @@ export interface Claim {
   lossYear: number;
   createdAt: Date;
   /** Who took each step: the key's id (the proposer of a four-eyes decision is on its proposal). */
-  steps?: { status: string; reason: string; at: Date; by: string | null }[];
+  steps?: { status: string; reason: string; at: Date; by: string | null; byName: string | null }[];
 }
 
 const OPEN: ClaimStatus[] = ['submitted', 'deferred', 'approved'];
@@ -525,11 +525,12 @@ export async function getClaim(
   if (!row || (!seesWholePool(principal) && principal.participantId !== row.claimant_id))
     throw notFound(`claim ${claimId}`);
   const steps = await db
-    .selectFrom('claim_steps')
-    .select(['status', 'reason', 'created_at', 'by_key'])
-    .where('pool_id', '=', poolId)
-    .where('claim_id', '=', claimId)
-    .orderBy('id')
+    .selectFrom('claim_steps as s')
+    .leftJoin('users as u', 'u.key_id', 's.by_key')
+    .select(['s.status', 's.reason', 's.created_at', 's.by_key', 'u.name'])
+    .where('s.pool_id', '=', poolId)
+    .where('s.claim_id', '=', claimId)
+    .orderBy('s.id')
     .execute();
   return {
     ...toClaim(row),
@@ -538,6 +539,7 @@ export async function getClaim(
       reason: s.reason,
       at: s.created_at,
       by: s.by_key?.toString() ?? null,
+      byName: s.name,
     })),
   };
 }

@@ -22,6 +22,9 @@ export interface Proposal {
   body: Record<string, unknown>;
   reason: string;
   proposedBy: bigint;
+  /** The names of the people behind the keys, where people (not systems' keys) acted. */
+  proposedByName?: string | null;
+  decidedByName?: string | null;
   status: ProposalStatus;
   decidedBy: bigint | null;
   decidedAt: Date | null;
@@ -200,11 +203,23 @@ export async function listProposals(
   options: { status?: ProposalStatus; subject?: string; after?: bigint; limit: number },
 ): Promise<Proposal[]> {
   admit(principal, 'proposals.read', poolId);
-  let query = db.selectFrom('proposals').selectAll().where('pool_id', '=', poolId).orderBy('id').limit(options.limit);
-  if (options.status) query = query.where('status', '=', options.status);
-  if (options.subject) query = query.where('subject', '=', options.subject);
-  if (options.after !== undefined) query = query.where('id', '>', options.after);
-  return (await query.execute()).map(toProposal);
+  let query = db
+    .selectFrom('proposals as p')
+    .leftJoin('users as a', 'a.key_id', 'p.proposed_by')
+    .leftJoin('users as b', 'b.key_id', 'p.decided_by')
+    .selectAll('p')
+    .select(['a.name as proposed_by_name', 'b.name as decided_by_name'])
+    .where('p.pool_id', '=', poolId)
+    .orderBy('p.id')
+    .limit(options.limit);
+  if (options.status) query = query.where('p.status', '=', options.status);
+  if (options.subject) query = query.where('p.subject', '=', options.subject);
+  if (options.after !== undefined) query = query.where('p.id', '>', options.after);
+  return (await query.execute()).map((r) => ({
+    ...toProposal(r),
+    proposedByName: r.proposed_by_name,
+    decidedByName: r.decided_by_name,
+  }));
 }
 
 const toProposal = (r: Selectable<ProposalsTable>): Proposal => ({

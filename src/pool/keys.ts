@@ -50,7 +50,15 @@ const PARTICIPANT_ROLES: readonly ApiRole[] = ['bank', 'insurer', 'guarantor', '
 export async function issueKey(
   db: Kysely<Database>,
   issuer: Principal,
-  spec: { role: ApiRole; poolId: bigint | null; participantId?: bigint | null; label?: string; key?: string },
+  spec: {
+    role: ApiRole;
+    poolId: bigint | null;
+    participantId?: bigint | null;
+    label?: string;
+    key?: string;
+    /** A person's identity key (people.ts): it acts for that person, never for its issuer. */
+    person?: boolean;
+  },
 ): Promise<IssuedKey> {
   admit(issuer, 'keys.issue');
   // Another pool answers as a missing one, before the issuer's finer rules are asked.
@@ -112,7 +120,10 @@ export async function issueKey(
         participant_id: participantId,
         label: spec.label ?? '',
         // A treasury key issued by a treasury key acts for the same person (four-eyes).
-        acts_for: issuer.role === 'treasury' && spec.role === 'treasury' ? (issuer.actsFor ?? issuer.keyId) : null,
+        acts_for:
+          issuer.role === 'treasury' && spec.role === 'treasury' && !spec.person
+            ? (issuer.actsFor ?? issuer.keyId)
+            : null,
       })
       .onConflict((oc) => oc.column('prefix').doNothing())
       .returning(['id', 'created_at', 'label'])

@@ -270,6 +270,28 @@ export async function getLoan(db: Kysely<Database>, principal: Principal, poolId
   return loanSeenBy(db, principal, poolId, id);
 }
 
+/** A loan's monthly reports, oldest first, for those who may read the loan. */
+export async function listLoanReports(db: Kysely<Database>, principal: Principal, poolId: bigint, id: bigint) {
+  admit(principal, 'loans.read', poolId);
+  await loanSeenBy(db, principal, poolId, id);
+  return db
+    .selectFrom('loan_reports')
+    .select([
+      'month',
+      'outstanding',
+      'overdue_principal',
+      'overdue_interest',
+      'days_past_due',
+      'classification',
+      'created_at',
+    ])
+    .where('pool_id', '=', poolId)
+    .where('loan_id', '=', id)
+    .orderBy('month')
+    .orderBy('id')
+    .execute();
+}
+
 /** A loan as getLoan answers it, for an operation already admitted in the pool. */
 export async function loanSeenBy(
   db: Kysely<Database>,
@@ -550,13 +572,14 @@ export async function listLoans(
   db: Kysely<Database>,
   principal: Principal,
   poolId: bigint,
-  options: { after?: bigint; limit: number; reference?: string; borrowerCreditCode?: string },
+  options: { after?: bigint; limit: number; reference?: string; borrowerCreditCode?: string; state?: Loan['state'] },
 ): Promise<Loan[]> {
   admit(principal, 'loans.list', poolId);
   let query = loansSeenBy(db, principal, poolId).orderBy('loans.id').limit(options.limit);
   if (options.after !== undefined) query = query.where('loans.id', '>', options.after);
   // Found by what the bank and the borrower know it by, within what the caller may see.
   if (options.reference !== undefined) query = query.where('loans.reference', '=', options.reference);
+  if (options.state !== undefined) query = query.where('loans.state', '=', options.state);
   if (options.borrowerCreditCode !== undefined) {
     const code = options.borrowerCreditCode;
     query = query.where('loans.borrower_id', 'in', (q) =>

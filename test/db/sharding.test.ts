@@ -6,7 +6,14 @@ import { testDatabase, type TestDatabase } from '../support/db.js';
  * of a table that carries pool_id includes it. The few tables that do not belong to one pool are named here
  * and documented in docs/architecture.md (Beyond one database) as reference tables.
  */
-const REFERENCE_TABLES = new Set(['api_keys', 'idempotency_keys', 'schema_migrations']);
+const REFERENCE_TABLES = new Set([
+  'api_keys',
+  'idempotency_keys',
+  'schema_migrations',
+  'users',
+  'sessions',
+  'login_attempts',
+]);
 
 let db: TestDatabase;
 beforeAll(async () => {

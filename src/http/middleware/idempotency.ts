@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { finishManyQuery, finishQuery, releaseKey, type Answer } from '../../db/idempotency.js';
+import {
+  auditAnswer,
+  finishManyQuery,
+  finishQuery,
+  releaseKey,
+  type Answer,
+  type AuditEntry,
+} from '../../db/idempotency.js';
 import { RequestTransaction } from '../../db/request-transaction.js';
 import { SQLSTATE } from '../../db/sqlstate.js';
 import { sortKeys, type CompanionWriter } from '../../ledger/index.js';
@@ -71,9 +78,16 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   const lease = claim.leaseToken;
   const tx = new RequestTransaction(db.sql);
   c.set('db', tx.kysely);
+  // The audit log's line: who (the key, or the person's), what, in which pool, from which request.
+  const audit: AuditEntry = {
+    poolId: BigInt(/^\/v1\/pools\/(\d{1,18})(\/|$)/.exec(url.pathname)?.[1] ?? principal.poolId ?? 0n),
+    method: c.req.method,
+    path: url.pathname.slice(0, 2000),
+    requestId: (c.get('requestId') as string | undefined) ?? '',
+  };
   c.set('recordAnswer', (answer) => ({
     writer: answers,
-    row: { apiKeyId: principal.keyId, key, leaseToken: lease, ...answer },
+    row: { apiKeyId: principal.keyId, key, leaseToken: lease, ...answer, audit },
   }));
   try {
     await next();
@@ -101,6 +115,7 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
       // A refusal is an answer too: remember it (the handler's own writes were rolled back).
       try {
         await store.finish(principal.keyId, key, lease, { status, body });
+        await auditAnswer(db.kysely, principal.keyId, status, audit);
       } catch (err) {
         if ((err as { code?: string }).code !== SQLSTATE.lease_lost) throw err;
         c.res = leaseLost(c, key);
@@ -110,8 +125,11 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   }
   const stored = { status, body: c.get('replayBody') ?? body };
   try {
-    if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, stored));
-    else await store.finish(principal.keyId, key, lease, stored);
+    if (tx.started) await tx.commitWith(finishQuery(db.kysely, principal.keyId, key, lease, stored, audit));
+    else {
+      await store.finish(principal.keyId, key, lease, stored);
+      await auditAnswer(db.kysely, principal.keyId, status, audit);
+    }
   } catch (err) {
     if ((err as { code?: string }).code !== SQLSTATE.lease_lost) {
       // Nothing was committed with the record (commitWith rolls back on any failure): free the key.

@@ -75,6 +75,7 @@ const ClaimOut = z
             .string()
             .nullable()
             .openapi({ description: 'The key that took the step (under four-eyes: who confirmed it)' }),
+          by_name: z.string().nullable().openapi({ description: "The person's name, when a person took it" }),
         }),
       )
       .optional(),
@@ -97,7 +98,15 @@ const claimOut = (cl: Claim) => ({
   loss_year: cl.lossYear,
   created_at: cl.createdAt.toISOString(),
   ...(cl.steps
-    ? { steps: cl.steps.map((s) => ({ status: s.status, reason: s.reason, at: s.at.toISOString(), by: s.by })) }
+    ? {
+        steps: cl.steps.map((s) => ({
+          status: s.status,
+          reason: s.reason,
+          at: s.at.toISOString(),
+          by: s.by,
+          by_name: s.byName,
+        })),
+      }
     : {}),
 });
 const breakdownOut = (b: ClaimBreakdown): z.infer<typeof Breakdown> => ({

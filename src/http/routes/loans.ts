@@ -4,6 +4,7 @@ import {
   CLASSIFICATIONS,
   enrolLoan,
   getLoan,
+  listLoanReports,
   listLoans,
   LOAN_KINDS,
   reportLoan,
@@ -175,6 +176,7 @@ export function loanRoutes() {
           borrower_credit_code: text(50)
             .optional()
             .openapi({ description: "The borrower's 统一社会信用代码: its loans under every agreement" }),
+          state: z.enum(['active', 'overdue', 'defaulted', 'repaid']).optional(),
         }),
       },
       responses: {
@@ -187,15 +189,66 @@ export function loanRoutes() {
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
-      const { limit, after, reference, borrower_credit_code } = c.req.valid('query');
+      const { limit, after, reference, borrower_credit_code, state } = c.req.valid('query');
       const loans = await listLoans(call.db, call.principal, call.poolId, {
         after: after === undefined ? undefined : BigInt(after),
         limit,
         reference,
+        state,
         borrowerCreditCode: borrower_credit_code,
       });
       return c.json(
         { data: loans.map(loanOut), next_cursor: loans.length === limit ? loans.at(-1)!.id.toString() : null },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/pools/{pool_id}/loans/{loan_id}/reports',
+      tags: ['loans'],
+      summary: "A loan's monthly reports, oldest first (whoever may read the loan)",
+      request: { params: PoolParam.extend({ loan_id: Id }) },
+      responses: {
+        200: {
+          description: 'The reports',
+          content: json(
+            z.object({
+              data: z.array(
+                z.object({
+                  month: Day,
+                  outstanding: Money,
+                  overdue_principal: Money,
+                  overdue_interest: Money,
+                  days_past_due: z.number().int(),
+                  classification: z.string(),
+                  reported_at: z.string(),
+                }),
+              ),
+            }),
+          ),
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { pool_id, loan_id } = c.req.valid('param');
+      const call = caller(c, pool_id);
+      const rows = await listLoanReports(call.db, call.principal, call.poolId, BigInt(loan_id));
+      return c.json(
+        {
+          data: rows.map((r) => ({
+            month: r.month,
+            outstanding: cny(r.outstanding),
+            overdue_principal: cny(r.overdue_principal),
+            overdue_interest: cny(r.overdue_interest),
+            days_past_due: r.days_past_due,
+            classification: r.classification,
+            reported_at: r.created_at.toISOString(),
+          })),
+        },
         200,
       );
     },

@@ -44,7 +44,9 @@ export const ProposalOut = z
     reason: z.string(),
     body: z.record(z.string(), z.string()).openapi({ description: 'What is decided, beyond its subject: as proposed' }),
     proposed_by: z.string().openapi({ description: 'The key that proposed it' }),
+    proposed_by_name: z.string().nullable().openapi({ description: "The proposer's name, when a person proposed it" }),
     decided_by: z.string().nullable().openapi({ description: 'The key that confirmed or withdrew it' }),
+    decided_by_name: z.string().nullable(),
     decided_at: z.string().nullable(),
     created_at: z.string(),
     confirm_with: z.object({ method: z.literal('POST'), path: z.string() }).openapi({
@@ -62,7 +64,9 @@ export function proposalOut(p: Proposal): z.infer<typeof ProposalOut> {
     reason: p.reason,
     body: Object.fromEntries(Object.entries(p.body).map(([k, v]) => [k, String(v)])),
     proposed_by: p.proposedBy.toString(),
+    proposed_by_name: p.proposedByName ?? null,
     decided_by: p.decidedBy?.toString() ?? null,
+    decided_by_name: p.decidedByName ?? null,
     decided_at: p.decidedAt?.toISOString() ?? null,
     created_at: p.createdAt.toISOString(),
     confirm_with: {

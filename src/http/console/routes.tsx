@@ -1,0 +1,1134 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { raw } from 'hono/html';
+import {
+  changePassword,
+  SESSION_MS,
+  sessionPerson,
+  signIn,
+  SignInRefused,
+  signOut,
+  type Person,
+} from '../../pool/people.js';
+import { DomainError } from '../../pool/errors.js';
+import type { AppEnv } from '../env.js';
+import { SESSION_COOKIE } from '../middleware/auth.js';
+import { chinaTime, fenOfYuan, say, statusWord, yuan, type Lang } from './format.js';
+import { homeOf, OnceField, Page, type PageProps } from './layout.js';
+
+/**
+ * The console: pages for the people who run the pool, rendered on the server (hono/jsx), Chinese first.
+ * It is a client of the API, in-process: every read and write goes through the same /v1 route a program
+ * calls, with the person's session, so the rules, four-eyes, idempotency (each form carries its key) and
+ * the audit log are the API's. Forms work as plain posts; htmx, where loaded, adds the tape's progress bar.
+ */
+type Api = (request: Request) => Promise<Response>;
+type Reply = { status: number; body: any };
+type C = Context<AppEnv>;
+
+const LANG_COOKIE = 'pool_lang';
+
+const LENDING = ['treasury', 'auditor', 'bank', 'insurer'];
+/**
+ * Who may open which page, first match wins (the API then shows each role only its own: a bank its loans).
+ * The inbox sends everyone but the treasury to their own first page; setting one's password is everyone's.
+ */
+const PAGE_ROLES: [RegExp, readonly string[]][] = [
+  [/^\/tapes$/, ['bank']],
+  [/^\/loans\/\d+\/claim$/, ['bank', 'insurer']],
+  [/^\/claims\/\d+\/[a-z]+$/, ['treasury']],
+  [/^\/(claims|loans)(\/|$)/, LENDING],
+  [/^\/(journal|audit)$/, ['treasury', 'auditor']],
+  [/^\/people$/, ['treasury', 'admin']],
+];
+const langOf = (c: C): Lang => (getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'zh');
+const isLocal = (c: C) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(c.req.url).hostname);
+
+export function consoleRoutes(api: Api) {
+  const app = new Hono<AppEnv>();
+  // A form posted from another site is refused (hono/csrf: its Origin must be this site's). Mounted at the
+  // root, this middleware sees every request: the API's own are the API's business (see middleware/auth.ts).
+  const sameOrigin = csrf();
+  app.use('*', async (c, next) => (c.req.path.startsWith('/v1/') ? next() : sameOrigin(c, next)));
+
+  /** Calls the API as the signed-in person, from this request. */
+  const call = async (
+    c: C,
+    method: 'GET' | 'POST',
+    path: string,
+    send: { json?: unknown; text?: string; contentType?: string; idem?: string } = {},
+  ): Promise<Reply> => {
+    const url = new URL(c.req.url);
+    const headers = new Headers({ cookie: c.req.header('cookie') ?? '', origin: url.origin });
+    const id = c.get('requestId') as string | undefined;
+    if (id) headers.set('x-request-id', id);
+    let body: string | undefined;
+    if (method === 'POST') {
+      headers.set('idempotency-key', send.idem || crypto.randomUUID());
+      body = send.text ?? JSON.stringify(send.json ?? {});
+      headers.set('content-type', send.contentType ?? 'application/json');
+    }
+    const res = await api(new Request(new URL(path, url.origin), { method, headers, body }));
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  };
+
+  const personOf = async (c: C): Promise<Person | null> => {
+    const token = getCookie(c, SESSION_COOKIE);
+    return token ? sessionPerson(c.get('deps').db.kysely, token) : null;
+  };
+
+  /** A page for a signed-in person; anyone else is sent to sign in. */
+  const page =
+    (render: (c: C, person: Person, lang: Lang) => Promise<Response | PageProps>) =>
+    async (c: C): Promise<Response> => {
+      const person = await personOf(c);
+      if (!person) return c.redirect('/login', 303);
+      if (person.mustChange && c.req.path !== '/password') return c.redirect('/password', 303);
+      const lang = langOf(c);
+      const roles = PAGE_ROLES.find(([path]) => path.test(c.req.path))?.[1];
+      if (roles && !roles.includes(person.role))
+        return c.html(
+          <Page
+            title={say(lang, 'error')}
+            lang={lang}
+            person={person}
+            path={c.req.path}
+            notice={{ kind: 'bad', text: lang === 'zh' ? '此页面不属于您的角色。' : 'This page is not for your role.' }}
+          />,
+          403,
+        );
+      const out = await render(c, person, lang);
+      if (out instanceof Response) return out;
+      // A refused form comes back as the page with the refusal in an alert (200, as a page the person reads).
+      return c.html(<Page {...out} />, 200);
+    };
+
+  const pool = (p: Person) => `/v1/pools/${p.poolId}`;
+  /** What a write answered, as a notice: proposed under four-eyes, done, or refused with the API's words. */
+  const noticeOf = (lang: Lang, r: Reply): NonNullable<PageProps['notice']> =>
+    r.status === 202
+      ? { kind: 'info', text: say(lang, 'proposed') }
+      : r.status < 300
+        ? { kind: 'ok', text: say(lang, 'done') }
+        : String(r.body?.type ?? '').endsWith('/four-eyes')
+          ? { kind: 'bad', text: `${say(lang, 'error')}: ${say(lang, 'fourEyes')}` }
+          : { kind: 'bad', text: `${say(lang, 'error')}: ${r.body?.detail ?? r.body?.title ?? r.status}` };
+
+  app.get('/assets/htmx.min.js', (c) => {
+    const js = c.get('deps').dashboard?.htmx;
+    if (!js) return c.body('', 404);
+    return c.body(js, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=86400',
+    });
+  });
+
+  app.get('/lang', (c) => {
+    const to = c.req.query('to') === 'en' ? 'en' : 'zh';
+    setCookie(c, LANG_COOKIE, to, { path: '/', sameSite: 'Lax', maxAge: 365 * 86400, secure: !isLocal(c) });
+    const back = c.req.query('back') ?? '/';
+    return c.redirect(back.startsWith('/') && !back.startsWith('//') ? back : '/', 303);
+  });
+
+  // Signing in and out.
+  const loginPage = (c: C, notice?: PageProps['notice'], status: 200 | 401 | 429 = 200) => {
+    const lang = langOf(c);
+    return c.html(
+      <Page title={say(lang, 'signIn')} lang={lang} person={null} path="/login" notice={notice ?? null}>
+        <form class="stack" method="post" action="/login">
+          <label>
+            {say(lang, 'login')}
+            <input name="login" autocomplete="username" required autofocus />
+          </label>
+          <label>
+            {say(lang, 'password')}
+            <input name="password" type="password" autocomplete="current-password" required />
+          </label>
+          <button type="submit">{say(lang, 'signIn')}</button>
+        </form>
+      </Page>,
+      status,
+    );
+  };
+  app.get('/login', (c) => loginPage(c));
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const lang = langOf(c);
+    try {
+      const { token, person } = await signIn(c.get('deps').db.kysely, {
+        login: String(form.login ?? ''),
+        password: String(form.password ?? ''),
+        address: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? c.req.header('x-real-ip') ?? 'local',
+        userAgent: c.req.header('user-agent') ?? '',
+      });
+      // A new session id at every sign-in (the old cookie, if any, is replaced).
+      setCookie(c, SESSION_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        secure: !isLocal(c),
+        sameSite: 'Lax',
+        maxAge: SESSION_MS / 1000,
+      });
+      return c.redirect(person.mustChange ? '/password' : homeOf(person), 303);
+    } catch (err) {
+      if (!(err instanceof SignInRefused)) throw err;
+      if (err.reason === 'throttled') {
+        c.header('retry-after', String(err.retryAfterS));
+        return loginPage(
+          c,
+          { kind: 'bad', text: lang === 'zh' ? '登录失败次数过多，请 15 分钟后再试。' : err.message },
+          429,
+        );
+      }
+      return loginPage(c, { kind: 'bad', text: lang === 'zh' ? '账号或密码错误。' : err.message }, 401);
+    }
+  });
+  app.post('/logout', async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await signOut(c.get('deps').db.kysely, token);
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocal(c) });
+    return c.redirect('/login', 303);
+  });
+
+  const passwordForm = (lang: Lang) => (
+    <form class="stack" method="post" action="/password">
+      <label>
+        {say(lang, 'currentPassword')}
+        <input name="current" type="password" autocomplete="current-password" required />
+      </label>
+      <label>
+        {say(lang, 'newPassword')}
+        <input name="next" type="password" autocomplete="new-password" minlength={12} required />
+      </label>
+      <button type="submit">{say(lang, 'setPassword')}</button>
+    </form>
+  );
+  app.get(
+    '/password',
+    page(async (c, person, lang) => ({
+      title: say(lang, 'setPassword'),
+      lang,
+      person,
+      path: '/password',
+      notice: person.mustChange ? { kind: 'info', text: say(lang, 'mustChange') } : null,
+      children: passwordForm(lang),
+    })),
+  );
+  app.post(
+    '/password',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      try {
+        await changePassword(c.get('deps').db.kysely, person, String(form.current ?? ''), String(form.next ?? ''));
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        return {
+          title: say(lang, 'setPassword'),
+          lang,
+          person,
+          path: '/password',
+          notice: { kind: 'bad', text: err.message },
+          children: passwordForm(lang),
+        };
+      }
+      return c.redirect(homeOf(person), 303);
+    }),
+  );
+
+  // The treasury's inbox: decisions waiting for a second person, claims to review and to pay, late first.
+  app.get(
+    '/',
+    page(async (c, person, lang) => {
+      if (person.role !== 'treasury') return c.redirect(homeOf(person), 303);
+      const [proposals, submitted, approved, overdue, position] = await Promise.all([
+        call(c, 'GET', `${pool(person)}/proposals?status=pending&limit=100`),
+        call(c, 'GET', `${pool(person)}/claims?status=submitted&limit=100`),
+        call(c, 'GET', `${pool(person)}/claims?status=approved&limit=100`),
+        call(c, 'GET', `${pool(person)}/claims?overdue=true&limit=100`),
+        call(c, 'GET', `${pool(person)}/position`),
+      ]);
+      const late = new Set<string>((overdue.body.data ?? []).map((x: { id: string }) => x.id));
+      const lateFirst = (rows: ClaimRow[]) => [...rows].sort((a, b) => Number(late.has(b.id)) - Number(late.has(a.id)));
+      return {
+        title: say(lang, 'inbox'),
+        lang,
+        person,
+        path: '/',
+        children: (
+          <>
+            <h2>{say(lang, 'proposals')}</h2>
+            <ProposalTable lang={lang} rows={proposals.body.data ?? []} me={person.keyId.toString()} />
+            <h2>{say(lang, 'toReview')}</h2>
+            <ClaimTable lang={lang} rows={lateFirst(submitted.body.data ?? [])} late={late} />
+            <h2>{say(lang, 'toPay')}</h2>
+            <ClaimTable lang={lang} rows={lateFirst(approved.body.data ?? [])} late={late} />
+            <h2>{say(lang, 'position')}</h2>
+            <PositionTable lang={lang} position={position.body} />
+          </>
+        ),
+      };
+    }),
+  );
+
+  app.get(
+    '/claims',
+    page(async (c, person, lang) => {
+      const status = c.req.query('status');
+      const q = status && /^[a-z]+$/.test(status) ? `&status=${status}` : '';
+      const r = await call(c, 'GET', `${pool(person)}/claims?limit=200${q}`);
+      return {
+        title: say(lang, 'claims'),
+        lang,
+        person,
+        path: '/claims',
+        children: <ClaimTable lang={lang} rows={r.body.data ?? []} late={new Set()} />,
+      };
+    }),
+  );
+
+  const claimPage = async (c: C, person: Person, lang: Lang, id: string, notice?: PageProps['notice']) => {
+    const r = await call(c, 'GET', `${pool(person)}/claims/${id}`);
+    if (r.status !== 200)
+      return c.html(
+        <Page title={say(lang, 'claim')} lang={lang} person={person} path="/claims" notice={noticeOf(lang, r)} />,
+        404,
+      );
+    const claim = r.body as ClaimRow & Record<string, any>;
+    const treasury = person.role === 'treasury';
+    const proposals =
+      treasury || person.role === 'auditor'
+        ? ((await call(c, 'GET', `${pool(person)}/proposals?subject=claim/${id}`)).body.data ?? [])
+        : [];
+    const open = (decision: string) => proposals.find((p: any) => p.decision === decision && p.status === 'pending');
+    // The claim's history in time order: its steps, and the proposals (初审, a payment proposed) between them.
+    const proposalWord = (p: any) =>
+      p.decision === 'claim.approve'
+        ? lang === 'zh'
+          ? '初审'
+          : 'reviewed'
+        : lang === 'zh'
+          ? '提请支付'
+          : 'payment proposed';
+    const history = [
+      ...proposals.map((p: any) => ({
+        what: `${proposalWord(p)}（${statusWord(lang, p.status)}）`,
+        reason: p.reason as string,
+        by: (p.proposed_by_name ?? `key ${p.proposed_by}`) as string,
+        at: p.created_at as string,
+      })),
+      ...(claim.steps ?? []).map((s: any) => ({
+        what: statusWord(lang, s.status),
+        reason: s.reason as string,
+        by: (s.by_name ?? (s.by ? `key ${s.by}` : '—')) as string,
+        at: s.at as string,
+      })),
+    ].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+    const action = (name: 'approve' | 'defer' | 'reject' | 'pay', label: string) => (
+      <form method="post" action={`/claims/${id}/${name}`}>
+        <OnceField />
+        <label>
+          {say(lang, 'reason')}
+          <textarea name="reason" required rows={2} cols={30}></textarea>
+        </label>
+        <button type="submit">{label}</button>
+      </form>
+    );
+    return {
+      title: `${say(lang, 'claim')} #${claim.id}`,
+      lang,
+      person,
+      path: '/claims',
+      notice: notice ?? null,
+      children: (
+        <>
+          <table>
+            <tbody>
+              <tr>
+                <th scope="row">{say(lang, 'status')}</th>
+                <td>{statusWord(lang, claim.status)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'loan')}</th>
+                <td>
+                  <a href={`/loans/${claim.loan_id}`}>#{claim.loan_id}</a>
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'amount')}</th>
+                <td class="num">{yuan(claim.amount)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'lossPrincipal')}</th>
+                <td class="num">{yuan(claim.loss_principal)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'dueBy')}</th>
+                <td>{claim.due_by ?? '—'}</td>
+              </tr>
+            </tbody>
+          </table>
+          <h2>{say(lang, 'breakdown')}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{say(lang, 'rule')}</th>
+                <th class="num">{say(lang, 'limit')}</th>
+                <th class="num">{say(lang, 'amount')}</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {(claim.breakdown?.steps ?? []).map((s: any) => (
+                <tr>
+                  <td>{capWord(lang, s.step)}</td>
+                  <td class="num">{yuan(s.limit)}</td>
+                  <td class="num">{yuan(s.amount)}</td>
+                  <td>{s.bit ? say(lang, 'capped') : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{say(lang, 'steps')}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{say(lang, 'status')}</th>
+                <th>{say(lang, 'reason')}</th>
+                <th>{say(lang, 'by')}</th>
+                <th>{say(lang, 'at')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr>
+                  <td>{h.what}</td>
+                  <td>{h.reason}</td>
+                  <td>{h.by}</td>
+                  <td>{chinaTime(h.at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {treasury && (
+            <div class="actions">
+              {(claim.status === 'submitted' || claim.status === 'deferred') &&
+                action('approve', open('claim.approve') ? say(lang, 'approve') : say(lang, 'review'))}
+              {claim.status === 'submitted' && action('defer', say(lang, 'defer'))}
+              {['submitted', 'deferred', 'approved'].includes(claim.status) && action('reject', say(lang, 'reject'))}
+              {claim.status === 'approved' &&
+                action('pay', open('claim.pay') ? say(lang, 'confirm') : say(lang, 'proposePay'))}
+            </div>
+          )}
+        </>
+      ),
+    } satisfies PageProps;
+  };
+  app.get(
+    '/claims/:id{[0-9]+}',
+    page(async (c, person, lang) => claimPage(c, person, lang, c.req.param('id')!)),
+  );
+  app.post(
+    '/claims/:id{[0-9]+}/:action{approve|defer|reject|pay}',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const id = c.req.param('id')!;
+      const r = await call(c, 'POST', `${pool(person)}/claims/${id}/${c.req.param('action')!}`, {
+        json: { reason: String(form.reason ?? '') },
+        idem: String(form.idem ?? ''),
+      });
+      return claimPage(c, person, lang, id, noticeOf(lang, r));
+    }),
+  );
+
+  app.get(
+    '/loans',
+    page(async (c, person, lang) => {
+      const reference = c.req.query('reference')?.trim();
+      const state = c.req.query('state');
+      const query = new URLSearchParams({ limit: '200' });
+      if (reference) query.set('reference', reference);
+      if (state && ['active', 'overdue', 'defaulted', 'repaid'].includes(state)) query.set('state', state);
+      const r = await call(c, 'GET', `${pool(person)}/loans?${query}`);
+      return {
+        title: say(lang, 'loans'),
+        lang,
+        person,
+        path: '/loans',
+        notice: r.status === 200 ? null : noticeOf(lang, r),
+        children: (
+          <>
+            <form class="inline" method="get" action="/loans" role="search">
+              <label>
+                {say(lang, 'reference')}
+                <input name="reference" value={reference ?? ''} />
+              </label>
+              <label>
+                {say(lang, 'state')}
+                <select name="state">
+                  <option value="">{say(lang, 'all')}</option>
+                  {['active', 'overdue', 'defaulted', 'repaid'].map((s) => (
+                    <option value={s} selected={s === state}>
+                      {statusWord(lang, s)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">{say(lang, 'search')}</button>
+            </form>
+            <table>
+              <thead>
+                <tr>
+                  <th>{say(lang, 'reference')}</th>
+                  <th>{say(lang, 'state')}</th>
+                  <th class="num">{say(lang, 'principal')}</th>
+                  <th class="num">{say(lang, 'outstanding')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(r.body.data ?? []).map((l: any) => (
+                  <tr>
+                    <td>
+                      <a href={`/loans/${l.id}`}>{l.reference}</a>
+                    </td>
+                    <td>{statusWord(lang, l.state)}</td>
+                    <td class="num">{yuan(l.principal)}</td>
+                    <td class="num">{yuan(l.outstanding)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ),
+      };
+    }),
+  );
+
+  const loanPage = async (c: C, person: Person, lang: Lang, id: string, notice?: PageProps['notice']) => {
+    const [loan, reports, claims] = await Promise.all([
+      call(c, 'GET', `${pool(person)}/loans/${id}`),
+      call(c, 'GET', `${pool(person)}/loans/${id}/reports`),
+      call(c, 'GET', `${pool(person)}/claims?loan_id=${id}&limit=50`),
+    ]);
+    if (loan.status !== 200)
+      return c.html(
+        <Page title={say(lang, 'loan')} lang={lang} person={person} path="/loans" notice={noticeOf(lang, loan)} />,
+        404,
+      );
+    const l = loan.body;
+    const claimable = l.state === 'defaulted' && (person.role === 'bank' || person.role === 'insurer');
+    return {
+      title: `${say(lang, 'loan')} ${l.reference}`,
+      lang,
+      person,
+      path: '/loans',
+      notice: notice ?? null,
+      children: (
+        <>
+          <table>
+            <tbody>
+              <tr>
+                <th scope="row">{say(lang, 'state')}</th>
+                <td>{statusWord(lang, l.state)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'principal')}</th>
+                <td class="num">{yuan(l.principal)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{say(lang, 'outstanding')}</th>
+                <td class="num">{yuan(l.outstanding)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{lang === 'zh' ? '放款日 / 到期日' : 'Disbursed / matures'}</th>
+                <td>
+                  {l.disbursed_on} / {l.matures_on}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+          <h2>{say(lang, 'reports')}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{say(lang, 'month')}</th>
+                <th class="num">{say(lang, 'outstanding')}</th>
+                <th class="num">{lang === 'zh' ? '逾期本金（元）' : 'Overdue principal (CNY)'}</th>
+                <th class="num">{lang === 'zh' ? '逾期天数' : 'Days past due'}</th>
+                <th>{lang === 'zh' ? '五级分类' : 'Classification'}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(reports.body.data ?? []).map((r: any) => (
+                <tr>
+                  <td>{r.month.slice(0, 7)}</td>
+                  <td class="num">{yuan(r.outstanding)}</td>
+                  <td class="num">{yuan(r.overdue_principal)}</td>
+                  <td class="num">{r.days_past_due}</td>
+                  <td>{r.classification}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{say(lang, 'claims')}</h2>
+          <ClaimTable lang={lang} rows={claims.body.data ?? []} late={new Set()} />
+          {claimable && (
+            <>
+              <h2>{say(lang, 'fileClaim')}</h2>
+              <form class="stack" method="post" action={`/loans/${id}/claim`} enctype="multipart/form-data">
+                <OnceField />
+                <label>
+                  {say(lang, 'lossPrincipal')}
+                  <input name="loss_principal" inputmode="decimal" required placeholder="100,000.00" />
+                </label>
+                {person.role === 'insurer' && (
+                  <label>
+                    {lang === 'zh' ? '已向银行赔付（元）' : 'Paid to the bank (CNY)'}
+                    <input name="paid_to_bank" inputmode="decimal" required />
+                  </label>
+                )}
+                <label>
+                  {lang === 'zh' ? '申请材料（申请书、诉讼受理通知书等）' : 'Papers (application, court notice …)'}
+                  <input name="documents" type="file" multiple required />
+                </label>
+                <button type="submit">{say(lang, 'fileClaim')}</button>
+              </form>
+            </>
+          )}
+        </>
+      ),
+    } satisfies PageProps;
+  };
+  app.get(
+    '/loans/:id{[0-9]+}',
+    page(async (c, person, lang) => loanPage(c, person, lang, c.req.param('id')!)),
+  );
+  app.post(
+    '/loans/:id{[0-9]+}/claim',
+    page(async (c, person, lang) => {
+      const id = c.req.param('id')!;
+      const form = await c.req.parseBody({ all: true });
+      const bad = (text: string) => loanPage(c, person, lang, id, { kind: 'bad', text });
+      const loss = fenOfYuan(String(form.loss_principal ?? ''));
+      if (loss === null)
+        return bad(
+          lang === 'zh' ? '本金损失不是有效金额（元，最多两位小数）。' : 'The principal lost is not an amount in yuan.',
+        );
+      const paid = form.paid_to_bank === undefined ? undefined : fenOfYuan(String(form.paid_to_bank));
+      if (paid === null)
+        return bad(lang === 'zh' ? '已赔付金额不是有效金额。' : 'What was paid is not an amount in yuan.');
+      // Each paper is kept by its SHA-256: the claim names the files and proves which ones they were.
+      const files = [form.documents].flat().filter((f): f is File => f instanceof File && f.size > 0);
+      if (files.length === 0) return bad(lang === 'zh' ? '请附上申请材料。' : 'Attach the papers.');
+      const documents = await Promise.all(
+        files.map(async (f) => ({
+          name: f.name.slice(0, 200),
+          sha256: [...new Uint8Array(await crypto.subtle.digest('SHA-256', await f.arrayBuffer()))]
+            .map((b) => b.toString(16).padStart(2, '0'))
+            .join(''),
+        })),
+      );
+      const r = await call(c, 'POST', `${pool(person)}/claims`, {
+        json: { loan_id: id, loss_principal: loss, ...(paid === undefined ? {} : { paid_to_bank: paid }), documents },
+        idem: String(form.idem ?? ''),
+      });
+      if (r.status === 201) return c.redirect(`/claims/${r.body.id}`, 303);
+      return loanPage(c, person, lang, id, noticeOf(lang, r));
+    }),
+  );
+
+  // A bank's loan tape: uploaded whole, with a progress bar; a tape with a bad row is refused and every bad
+  // row named (line, field, rule), so the officer fixes the file and sends it again.
+  const tapeForm = (lang: Lang, sent: boolean) => (
+    <form
+      class="stack"
+      method="post"
+      action="/tapes"
+      enctype="multipart/form-data"
+      hx-post="/tapes"
+      hx-encoding="multipart/form-data"
+      hx-target="#tape"
+      hx-select="#tape"
+      hx-swap="outerHTML"
+    >
+      <OnceField />
+      <label>
+        {say(lang, 'file')}
+        <input name="tape" type="file" accept=".csv,text/csv" required />
+      </label>
+      <progress
+        id="tape-progress"
+        value={sent ? '100' : '0'}
+        max="100"
+        aria-label={lang === 'zh' ? '上传进度' : 'Upload progress'}
+      ></progress>
+      <button type="submit">{say(lang, 'send')}</button>
+      <script>
+        {raw(
+          `document.currentScript.parentElement.addEventListener('htmx:xhr:progress', function (e) { if (e.detail.lengthComputable) document.getElementById('tape-progress').value = e.detail.loaded / e.detail.total * 100; });`,
+        )}
+      </script>
+    </form>
+  );
+  /** The form and the last tape's result: swapped whole, so the next tape is sent under a key of its own. */
+  const tapeSection = (lang: Lang, r: Reply | null) => (
+    <div id="tape">
+      {tapeForm(lang, r !== null)}
+      {tapeResult(lang, r)}
+    </div>
+  );
+  const tapeResult = (lang: Lang, r: Reply | null) => {
+    if (!r) return <div id="tape-result"></div>;
+    const errors: any[] = r.body?.row_errors ?? r.body?.errors ?? [];
+    return (
+      <div id="tape-result">
+        <div class={`notice ${r.status === 200 ? 'ok' : 'bad'}`} role={r.status === 200 ? 'status' : 'alert'}>
+          {r.status === 200
+            ? `${say(lang, 'accepted')}: ${r.body.accepted} / ${r.body.rows} · ${say(lang, 'principal')} ${yuan(r.body.principal)}`
+            : String(r.body?.type ?? '').endsWith('/tape-refused') && lang === 'zh'
+              ? `未能办理：${r.body.rows} 行中有 ${r.body.refused} 行未通过校验，整个台账未写入。请修改下列各行后重新上传。`
+              : `${say(lang, 'error')}: ${r.body?.detail ?? r.status}`}
+        </div>
+        {errors.length > 0 && (
+          <>
+            <h2>{say(lang, 'refusedRows')}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th class="num">{say(lang, 'line')}</th>
+                  <th>{say(lang, 'reference')}</th>
+                  <th>{say(lang, 'field')}</th>
+                  <th>{say(lang, 'rule')}</th>
+                  <th>{say(lang, 'message')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {errors.map((e) => (
+                  <tr>
+                    <td class="num">{e.line}</td>
+                    <td>{e.reference ?? ''}</td>
+                    <td>{e.field ?? ''}</td>
+                    <td>{e.rule ?? ''}</td>
+                    <td>{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </div>
+    );
+  };
+  app.get(
+    '/tapes',
+    page(async (c, person, lang) => ({
+      title: say(lang, 'upload'),
+      lang,
+      person,
+      path: '/tapes',
+      children: tapeSection(lang, null),
+    })),
+  );
+  app.post(
+    '/tapes',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const file = form.tape;
+      const text = file instanceof File ? await file.text() : '';
+      const r = await call(c, 'POST', `${pool(person)}/loan-tapes?mode=all_or_nothing`, {
+        text,
+        contentType: 'text/csv',
+        idem: String(form.idem ?? ''),
+      });
+      return {
+        title: say(lang, 'upload'),
+        lang,
+        person,
+        path: '/tapes',
+        children: tapeSection(lang, r),
+      };
+    }),
+  );
+
+  // The auditor's journal: transactions, the trial balance, and the chain verified on request.
+  app.get(
+    '/journal',
+    page(async (c, person, lang) => {
+      const [txs, trial, verify] = await Promise.all([
+        call(c, 'GET', `${pool(person)}/transactions?limit=50`),
+        call(c, 'GET', `${pool(person)}/trial-balance`),
+        c.req.query('verify') ? call(c, 'GET', `${pool(person)}/chain/verify`) : Promise.resolve(null),
+      ]);
+      return {
+        title: say(lang, 'journal'),
+        lang,
+        person,
+        path: '/journal',
+        notice: verify
+          ? verify.body.ok
+            ? { kind: 'ok', text: `${say(lang, 'chainOk')}: ${verify.body.checked} · ${verify.body.head?.hash ?? ''}` }
+            : {
+                kind: 'bad',
+                text: `${say(lang, 'chainBroken')}: ${verify.body.broken_at ?? ''} ${verify.body.reason ?? verify.body.detail ?? ''}`,
+              }
+          : null,
+        children: (
+          <>
+            <form class="inline" method="get" action="/journal">
+              <input type="hidden" name="verify" value="1" />
+              <button type="submit">{say(lang, 'verify')}</button>
+            </form>
+            <h2>{say(lang, 'trialBalance')}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>{say(lang, 'account')}</th>
+                  <th class="num">{say(lang, 'debit')}</th>
+                  <th class="num">{say(lang, 'credit')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(trial.body.lines ?? []).map((l: any) => (
+                  <tr>
+                    <td>{l.account?.code ?? l.account}</td>
+                    <td class="num">{yuan(l.debit)}</td>
+                    <td class="num">{yuan(l.credit)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <h2>{say(lang, 'transactions')}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>{lang === 'zh' ? '记账日' : 'Date'}</th>
+                  <th>{lang === 'zh' ? '业务编号' : 'External id'}</th>
+                  <th>{lang === 'zh' ? '摘要' : 'Description'}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(txs.body.data ?? []).map((t: any) => (
+                  <tr>
+                    <td>{t.id}</td>
+                    <td>{t.effective_date}</td>
+                    <td>{t.external_id}</td>
+                    <td>{t.description}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ),
+      };
+    }),
+  );
+
+  app.get(
+    '/audit',
+    page(async (c, person, lang) => {
+      const r = await call(c, 'GET', `${pool(person)}/audit?limit=200`);
+      return {
+        title: say(lang, 'audit'),
+        lang,
+        person,
+        path: '/audit',
+        notice: r.status === 200 ? null : noticeOf(lang, r),
+        children: (
+          <table>
+            <thead>
+              <tr>
+                <th>{say(lang, 'at')}</th>
+                <th>{say(lang, 'who')}</th>
+                <th>{say(lang, 'method')}</th>
+                <th>{say(lang, 'path')}</th>
+                <th class="num">{say(lang, 'status')}</th>
+                <th>{say(lang, 'requestId')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(r.body.data ?? []).map((a: any) => (
+                <tr>
+                  <td>{chinaTime(a.at)}</td>
+                  <td>{a.person ? `${a.person.name} (${a.person.login})` : a.key_label || `key ${a.key_id}`}</td>
+                  <td>{a.method}</td>
+                  <td>{a.path}</td>
+                  <td class="num">{a.status}</td>
+                  <td>
+                    <code>{a.request_id}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ),
+      };
+    }),
+  );
+
+  // People: the treasury those of its pool, the admin the platform's.
+  const peoplePage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice'], children?: any) => {
+    const [list, participants] = await Promise.all([
+      call(c, 'GET', '/v1/people?limit=500'),
+      person.poolId
+        ? call(c, 'GET', `${pool(person)}/participants?limit=500`)
+        : Promise.resolve({ status: 200, body: { data: [] } }),
+    ]);
+    const roles =
+      person.role === 'admin'
+        ? ['admin', 'treasury', 'auditor']
+        : ['treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'];
+    return {
+      title: say(lang, 'people'),
+      lang,
+      person,
+      path: '/people',
+      notice: notice ?? null,
+      children: (
+        <>
+          {children}
+          <table>
+            <thead>
+              <tr>
+                <th>{say(lang, 'login')}</th>
+                <th>{say(lang, 'name')}</th>
+                <th>{say(lang, 'role')}</th>
+                <th>{say(lang, 'participant')}</th>
+                <th>{say(lang, 'status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(list.body.data ?? []).map((p: any) => (
+                <tr>
+                  <td>{p.login}</td>
+                  <td>{p.name}</td>
+                  <td>{p.role}</td>
+                  <td>{p.participant_id ?? '—'}</td>
+                  <td>
+                    {p.disabled
+                      ? lang === 'zh'
+                        ? '已停用'
+                        : 'disabled'
+                      : p.must_change_password
+                        ? lang === 'zh'
+                          ? '待设置密码'
+                          : 'password to set'
+                        : lang === 'zh'
+                          ? '正常'
+                          : 'active'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{say(lang, 'create')}</h2>
+          <form class="stack" method="post" action="/people">
+            <OnceField />
+            <label>
+              {say(lang, 'login')}
+              <input name="login" required pattern="[a-z0-9][a-z0-9._@\-]{1,63}" />
+            </label>
+            <label>
+              {say(lang, 'name')}
+              <input name="name" required />
+            </label>
+            <label>
+              {say(lang, 'role')}
+              <select name="role">
+                {roles.map((r) => (
+                  <option value={r}>{r}</option>
+                ))}
+              </select>
+            </label>
+            {person.poolId && (
+              <label>
+                {say(lang, 'participant')}
+                <select name="participant_id">
+                  <option value="">—</option>
+                  {(participants.body.data ?? []).map((p: any) => (
+                    <option value={p.id}>{`${p.name} (${p.kind})`}</option>
+                  ))}
+                </select>
+              </label>
+            )}
+            <button type="submit">{say(lang, 'create')}</button>
+          </form>
+        </>
+      ),
+    } satisfies PageProps;
+  };
+  app.get(
+    '/people',
+    page(async (c, person, lang) => peoplePage(c, person, lang)),
+  );
+  app.post(
+    '/people',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const participant = String(form.participant_id ?? '');
+      const r = await call(c, 'POST', '/v1/people', {
+        json: {
+          login: String(form.login ?? ''),
+          name: String(form.name ?? ''),
+          role: String(form.role ?? ''),
+          ...(person.poolId ? { pool_id: person.poolId.toString() } : {}),
+          ...(participant ? { participant_id: participant } : {}),
+        },
+        idem: String(form.idem ?? ''),
+      });
+      if (r.status !== 201) return peoplePage(c, person, lang, noticeOf(lang, r));
+      return peoplePage(
+        c,
+        person,
+        lang,
+        { kind: 'ok', text: say(lang, 'done') },
+        r.body.one_time_password && (
+          <p class="notice ok">
+            {say(lang, 'oneTimePassword')}:{' '}
+            <strong>
+              <code>{r.body.one_time_password}</code>
+            </strong>{' '}
+            ({r.body.person.login})
+          </p>
+        ),
+      );
+    }),
+  );
+
+  return app;
+}
+
+interface ClaimRow {
+  id: string;
+  loan_id: string;
+  status: string;
+  amount: { amount: string };
+  claimant_kind: string;
+  due_by: string | null;
+}
+
+/** The caps of a claim's amount (claim-amount.ts), as a reviewer reads them. */
+const CAPS: Record<string, [string, string]> = {
+  share: ['资金池分担比例', "the pool's share"],
+  loan_already_granted: ['该笔贷款已获补偿', 'already granted on the loan'],
+  paid_to_bank: ['保险已赔付银行', 'paid by the insurer to the bank'],
+  per_loan_cap: ['单笔贷款上限', 'cap per loan'],
+  enterprise_year_cap: ['企业年度上限', "the enterprise's cap of the year"],
+  bank_year_cap: ['银行年度上限', "the bank's cap of the year"],
+  available: ['资金池可用余额', "the pool's available balance"],
+};
+const capWord = (lang: Lang, step: string) => CAPS[step]?.[lang === 'zh' ? 0 : 1] ?? step;
+
+function ClaimTable(props: { lang: Lang; rows: ClaimRow[]; late: Set<string> }) {
+  const { lang } = props;
+  if (props.rows.length === 0) return <p class="muted">{say(lang, 'none')}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>#</th>
+          <th>{say(lang, 'loan')}</th>
+          <th>{lang === 'zh' ? '申请方' : 'Claimant'}</th>
+          <th>{say(lang, 'status')}</th>
+          <th class="num">{say(lang, 'amount')}</th>
+          <th>{say(lang, 'dueBy')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <td>
+              <a href={`/claims/${r.id}`}>{`#${r.id}`}</a>
+            </td>
+            <td>
+              <a href={`/loans/${r.loan_id}`}>{`#${r.loan_id}`}</a>
+            </td>
+            <td>
+              {r.claimant_kind === 'bank' ? (lang === 'zh' ? '银行' : 'bank') : lang === 'zh' ? '保险' : 'insurer'}
+            </td>
+            <td>{statusWord(lang, r.status)}</td>
+            <td class="num">{yuan(r.amount)}</td>
+            <td>
+              {r.due_by ?? '—'}
+              {props.late.has(r.id) ? ` · ${say(lang, 'overdue')}` : ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ProposalTable(props: { lang: Lang; rows: any[]; me: string }) {
+  const { lang } = props;
+  if (props.rows.length === 0) return <p class="muted">{say(lang, 'none')}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>{lang === 'zh' ? '事项' : 'Decision'}</th>
+          <th>{say(lang, 'reason')}</th>
+          <th>{say(lang, 'proposedBy')}</th>
+          <th>{say(lang, 'at')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((p) => {
+          const [kind, id] = String(p.subject).split('/');
+          const href = kind === 'claim' ? `/claims/${id}` : null;
+          return (
+            <tr>
+              <td>{href ? <a href={href}>{`${p.decision} ${p.subject}`}</a> : `${p.decision} ${p.subject}`}</td>
+              <td>{p.reason}</td>
+              <td>
+                {p.proposed_by === props.me
+                  ? lang === 'zh'
+                    ? '本人（需另一人确认）'
+                    : 'you (another person confirms)'
+                  : (p.proposed_by_name ?? `key ${p.proposed_by}`)}
+              </td>
+              <td>{chinaTime(p.created_at)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** The position's figures (GET /position), named as the finance office names them. */
+const POSITION: Record<string, [string, string]> = {
+  cash: ['资金池现金', 'cash'],
+  reserved: ['已预留（待支付补偿）', 'reserved for approved claims'],
+  available: ['可用余额', 'available'],
+  appropriated: ['财政已拨付', 'appropriated'],
+  appropriations_receivable: ['应收拨款', 'appropriations receivable'],
+  returned: ['已退回财政', 'returned'],
+  compensation_paid: ['已支付补偿', 'compensation paid'],
+  recoveries: ['已收回追偿款', 'recoveries received'],
+  recoveries_receivable: ['应收追偿款', 'recoveries receivable'],
+  interest: ['利息收入', 'interest'],
+};
+
+function PositionTable(props: { lang: Lang; position: Record<string, any> }) {
+  const rows = Object.entries(props.position ?? {}).filter(([, v]) => v && typeof v === 'object' && 'amount' in v);
+  return (
+    <table>
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr>
+            <th scope="row">{POSITION[k]?.[props.lang === 'zh' ? 0 : 1] ?? k}</th>
+            <td class="num">{yuan(v as { amount: string })}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,283 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { ApiRole, Database } from '../db/schema.js';
+import { admit, type Principal } from './access.js';
+import { DomainError, invalidField, notFound } from './errors.js';
+import { issueKey } from './keys.js';
+import { hashPassword, NO_ACCOUNT_HASH, oneTimePassword, passwordProblem, verifyPassword } from './passwords.js';
+
+/**
+ * People at work. A person has an account (a login, a name, a password) and acts through an identity key of
+ * their own: a key row with the person's role, pool and participant, whose secret nobody holds. Everything
+ * the API records of a key (by_key, proposals, the audit log) therefore names the person, and four-eyes
+ * tells two people apart as it tells two keys. The treasury creates the people of its pool, the admin
+ * those of the platform (admins, treasuries, auditors), with the same rules as for keys.
+ *
+ * Sessions: the browser holds a random token in a cookie; the database keeps its SHA-256. A session ends at
+ * sign-out, after IDLE_MS without a request, or SESSION_MS after sign-in. Sign-in is throttled: after
+ * MAX_FAILURES_PER_LOGIN failed attempts on one login, or MAX_FAILURES_PER_ADDRESS from one address, within
+ * THROTTLE_WINDOW_MS, further attempts are refused until the window passes.
+ */
+export const IDLE_MS = 30 * 60_000;
+export const SESSION_MS = 12 * 3600_000;
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+export const MAX_FAILURES_PER_LOGIN = 5;
+export const MAX_FAILURES_PER_ADDRESS = 20;
+
+export interface Person {
+  id: bigint;
+  login: string;
+  name: string;
+  keyId: bigint;
+  role: ApiRole;
+  poolId: bigint | null;
+  participantId: bigint | null;
+  mustChange: boolean;
+  createdAt: Date;
+  disabled: boolean;
+}
+
+const LOGIN = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
+
+const people = (db: Kysely<Database>) =>
+  db
+    .selectFrom('users as u')
+    .innerJoin('api_keys as k', 'k.id', 'u.key_id')
+    .select([
+      'u.id',
+      'u.login',
+      'u.name',
+      'u.key_id',
+      'u.password_hash',
+      'u.must_change',
+      'u.created_at',
+      'u.disabled_at',
+      'k.role',
+      'k.pool_id',
+      'k.participant_id',
+      'k.revoked_at',
+    ]);
+type PersonRow = Awaited<ReturnType<ReturnType<typeof people>['executeTakeFirstOrThrow']>>;
+
+const toPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  login: r.login,
+  name: r.name,
+  keyId: r.key_id,
+  role: r.role,
+  poolId: r.pool_id,
+  participantId: r.participant_id,
+  mustChange: r.must_change,
+  createdAt: r.created_at,
+  disabled: r.disabled_at !== null || r.revoked_at !== null,
+});
+
+/**
+ * Creates a person's account. Without a password, a one-time password is made and returned once; either
+ * way the person sets their own at the first sign-in.
+ */
+export async function createPerson(
+  db: Kysely<Database>,
+  creator: Principal,
+  spec: {
+    login: string;
+    name: string;
+    role: ApiRole;
+    poolId: bigint | null;
+    participantId?: bigint | null;
+    password?: string;
+  },
+): Promise<{ person: Person; oneTimePassword: string | null }> {
+  admit(creator, 'people.create');
+  const login = spec.login.toLowerCase();
+  if (!LOGIN.test(login))
+    throw invalidField('login', 'a login is 2 to 64 of a-z, 0-9 and . _ @ -, starting with a letter or digit');
+  if (spec.password !== undefined) {
+    const problem = passwordProblem(spec.password, { login, name: spec.name });
+    if (problem) throw invalidField('password', problem);
+  }
+  const taken = await db.selectFrom('users').select('id').where('login', '=', login).executeTakeFirst();
+  if (taken) throw new DomainError('conflict', 'conflict', `the login ${login} is taken`, { field: 'login' });
+  // The identity key: issued under the same rules as any key (a treasury, for its own pool), acting for
+  // this person alone.
+  const key = await issueKey(db, creator, {
+    role: spec.role,
+    poolId: spec.poolId,
+    participantId: spec.participantId ?? null,
+    label: `person ${login}`,
+    person: true,
+  });
+  const otp = spec.password === undefined ? oneTimePassword() : null;
+  const inserted = await db
+    .insertInto('users')
+    .values({
+      login,
+      name: spec.name,
+      key_id: key.id,
+      password_hash: await hashPassword(spec.password ?? otp!),
+      must_change: true,
+      created_by: creator.keyId,
+    })
+    .onConflict((oc) => oc.column('login').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw new DomainError('conflict', 'conflict', `the login ${login} is taken`, { field: 'login' });
+  return { person: await personById(db, inserted.id), oneTimePassword: otp };
+}
+
+async function personById(db: Kysely<Database>, id: bigint): Promise<Person> {
+  return toPerson(await people(db).where('u.id', '=', id).executeTakeFirstOrThrow());
+}
+
+/** The people the principal manages: a treasury those of its pool, the admin everyone. */
+export async function listPeople(
+  db: Kysely<Database>,
+  principal: Principal,
+  options: { poolId?: bigint; after?: bigint; limit: number },
+): Promise<Person[]> {
+  admit(principal, 'people.list');
+  let q = people(db).orderBy('u.id').limit(options.limit);
+  const pool = principal.role === 'admin' ? options.poolId : principal.poolId!;
+  if (pool !== undefined) q = q.where('k.pool_id', '=', pool);
+  if (options.after !== undefined) q = q.where('u.id', '>', options.after);
+  return (await q.execute()).map(toPerson);
+}
+
+/** Disables an account (its sessions end): the person can no longer sign in. */
+export async function disablePerson(db: Kysely<Database>, principal: Principal, personId: bigint): Promise<Person> {
+  admit(principal, 'people.disable');
+  const row = await people(db).where('u.id', '=', personId).executeTakeFirst();
+  if (!row || (principal.role !== 'admin' && row.pool_id !== principal.poolId)) throw notFound(`person ${personId}`);
+  await db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', personId).execute();
+  await db.updateTable('sessions').set({ ended_at: new Date() }).where('user_id', '=', personId).execute();
+  return personById(db, personId);
+}
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest();
+
+export class SignInRefused extends Error {
+  constructor(
+    readonly reason: 'credentials' | 'throttled',
+    readonly retryAfterS = 0,
+  ) {
+    super(reason === 'throttled' ? 'too many failed sign-ins; wait and try again' : 'login or password is wrong');
+  }
+}
+
+/**
+ * Signs a person in: a new session (a new token at every sign-in) and its token, to set as a cookie.
+ * Refuses with SignInRefused, saying the same for an unknown login as for a wrong password.
+ */
+export async function signIn(
+  db: Kysely<Database>,
+  attempt: { login: string; password: string; address: string; userAgent: string },
+): Promise<{ token: string; person: Person }> {
+  const login = attempt.login.toLowerCase().slice(0, 200);
+  const address = attempt.address.slice(0, 100);
+  const [failures] = (
+    await sql<{ by_login: number; by_address: number }>`
+      SELECT count(*) FILTER (WHERE login = ${login})::int AS by_login,
+             count(*) FILTER (WHERE address = ${address})::int AS by_address
+        FROM login_attempts
+       WHERE NOT ok AND created_at > now() - ${`${THROTTLE_WINDOW_MS} milliseconds`}::interval
+         AND (login = ${login} OR address = ${address})`.execute(db)
+  ).rows;
+  if (failures!.by_login >= MAX_FAILURES_PER_LOGIN || failures!.by_address >= MAX_FAILURES_PER_ADDRESS)
+    throw new SignInRefused('throttled', THROTTLE_WINDOW_MS / 1000);
+  const row = LOGIN.test(login) ? await people(db).where('u.login', '=', login).executeTakeFirst() : undefined;
+  const ok = await verifyPassword(attempt.password, row?.password_hash ?? NO_ACCOUNT_HASH);
+  const usable = ok && row !== undefined && row.disabled_at === null && row.revoked_at === null;
+  await db.insertInto('login_attempts').values({ login, address, ok: usable }).execute();
+  if (!usable) throw new SignInRefused('credentials');
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: tokenHash(token),
+      user_id: row.id,
+      expires_at: new Date(Date.now() + SESSION_MS),
+      address,
+      user_agent: attempt.userAgent.slice(0, 500),
+    })
+    .execute();
+  return { token, person: toPerson(row) };
+}
+
+/** The person behind a session token, or null for an unknown, ended, idle or expired session. */
+export async function sessionPerson(db: Kysely<Database>, token: string): Promise<Person | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const hash = tokenHash(token);
+  const row = await people(db)
+    .innerJoin('sessions as s', 's.user_id', 'u.id')
+    .select(['s.last_seen_at'])
+    .where('s.token_hash', '=', hash)
+    .where('s.ended_at', 'is', null)
+    .where('s.expires_at', '>', sql<Date>`now()`)
+    .where('s.last_seen_at', '>', sql<Date>`now() - ${`${IDLE_MS} milliseconds`}::interval`)
+    .executeTakeFirst();
+  if (!row || row.disabled_at !== null || row.revoked_at !== null) return null;
+  // Seen again: at most one write a minute per session.
+  if (Date.now() - row.last_seen_at.getTime() > 60_000)
+    await db.updateTable('sessions').set({ last_seen_at: new Date() }).where('token_hash', '=', hash).execute();
+  return toPerson(row);
+}
+
+export async function signOut(db: Kysely<Database>, token: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ ended_at: new Date() })
+    .where('token_hash', '=', tokenHash(token))
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
+/** A person sets their own password: the current one first (the one-time one, at the first sign-in). */
+export async function changePassword(
+  db: Kysely<Database>,
+  person: Person,
+  current: string,
+  next: string,
+): Promise<void> {
+  const row = await people(db).where('u.id', '=', person.id).executeTakeFirstOrThrow();
+  if (!(await verifyPassword(current, row.password_hash ?? NO_ACCOUNT_HASH)))
+    throw invalidField('current_password', 'the current password is wrong');
+  const problem = passwordProblem(next, person);
+  if (problem) throw invalidField('new_password', problem);
+  if (next === current) throw invalidField('new_password', 'choose a password other than the current one');
+  await db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(next), must_change: false })
+    .where('id', '=', person.id)
+    .execute();
+}
+
+/** The principal a person acts as: their identity key's. */
+export const principalOf = (p: Person): Principal => ({
+  keyId: p.keyId,
+  keyPrefix: `person:${p.login}`,
+  role: p.role,
+  poolId: p.poolId,
+  participantId: p.participantId,
+  actsFor: null,
+  person: { id: p.id, login: p.login, name: p.name },
+});
+
+/**
+ * On a database without any person: an admin account `admin` with a one-time password, returned once (the
+ * first start prints it beside the first admin key).
+ */
+export async function bootstrapAdminPerson(db: Kysely<Database>): Promise<{ login: string; password: string } | null> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended('bootstrap-admin-person', 0))`.execute(trx);
+    const any = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
+    if (any) return null;
+    const system: Principal = { keyId: 0n, keyPrefix: 'system', role: 'admin', poolId: null, participantId: null };
+    const { oneTimePassword: password } = await createPerson(trx, system, {
+      login: 'admin',
+      name: 'Administrator',
+      role: 'admin',
+      poolId: null,
+    });
+    return { login: 'admin', password: password! };
+  });
+}

@@ -1,0 +1,338 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
+import { loadDashboardAssets } from '../../src/dashboard-assets.js';
+import { createLogger } from '../../src/logger.js';
+import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
+import { newCreditCode } from '../support/credit-codes.js';
+import { registerEnterprise, signAgreement } from '../support/domain.js';
+import { freePort } from '../../scripts/lib/ports.js';
+
+/**
+ * The console in a real headless Chromium, as the people who use it: a bank officer uploads a tape with a
+ * bad row, sees the row named, fixes it and files a claim; one treasury person reviews it and cannot approve
+ * their own review, a second approves, proposes payment and the first confirms it; the position shows the
+ * payment; an auditor verifies the chain. Around it: nobody sees another bank's loans, each role opens only
+ * its pages, a name holding <script> is text, a form posted from another site is refused. Every page has
+ * no console error and no serious axe-core violation, and its screenshot is kept in test-results/.
+ */
+let api: ApiFixture;
+let t: Tenant;
+let server: ServerType;
+let base: string;
+let browser: Browser;
+let agreement: string;
+let enterprise: string;
+const FIRST = 'initial-Secret-2026';
+const OWN = 'my-Own-Secret-2026x';
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const errors: string[] = [];
+const sessions = new Map<string, { context: BrowserContext; page: Page }>();
+let bankB: string;
+
+const post = (key: string, path: string, body: unknown) =>
+  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
+
+beforeAll(async () => {
+  api = await apiFixture();
+  t = await api.tenant('控制台 Console pool', { fourEyes: true });
+  expectStatus(
+    await post(t.treasury, '/appropriations', { reference: 'F', amount: '10000000', notified_on: '2026-01-02' }),
+    201,
+  );
+  expectStatus(await post(t.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
+  agreement = await signAgreement(api, t, {
+    terms: {
+      credit_line: '100000000000',
+      max_principal: '100000000',
+      suspension_loss_bp: 10000,
+      per_loan_cap: '100000000000',
+      per_enterprise_year_cap: '100000000000',
+      per_bank_year_cap: '100000000000',
+    },
+  });
+  enterprise = await registerEnterprise(api, t);
+  bankB = expectStatus(
+    await post(t.treasury, '/participants', {
+      kind: 'bank',
+      name: '另一家银行 Other Bank',
+      credit_code: newCreditCode(),
+    }),
+    201,
+  ).id;
+  expectStatus(
+    await post(t.treasury, '/participants', {
+      kind: 'insurer',
+      name: '<script>window.__xss=1</script>保险',
+      credit_code: newCreditCode(),
+    }),
+    201,
+  );
+  const person = async (login: string, name: string, role: string, participant?: string) =>
+    expectStatus(
+      await api.call('POST', '/v1/people', {
+        key: t.treasury,
+        body: {
+          login,
+          name,
+          role,
+          pool_id: t.poolId,
+          password: FIRST,
+          ...(participant ? { participant_id: participant } : {}),
+        },
+      }),
+      201,
+    );
+  await person('li.review', '李初审', 'treasury');
+  await person('wang.approve', '王审批', 'treasury');
+  await person('zhao.bank', '赵信贷', 'bank', t.bankId);
+  await person('qian.bank', '钱信贷', 'bank', bankB);
+  await person('sun.audit', '孙审计', 'auditor');
+
+  const app = createApp({
+    db: api.db.app,
+    ledger: api.ledger,
+    logger: createLogger('silent'),
+    latestMigration: 1_000,
+    dashboard: loadDashboardAssets(),
+  });
+  const port = await freePort();
+  server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+  base = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  mkdirSync('test-results', { recursive: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  if (server) await new Promise((r) => server.close(r));
+  await api?.close();
+});
+
+/** A person's browser, signed in (setting their own password at the first sign-in). */
+async function as(login: string): Promise<Page> {
+  const known = sessions.get(login);
+  if (known) return known.page;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('console', (m) => m.type() === 'error' && errors.push(`${login} ${page.url()}: ${m.text()}`));
+  page.on('pageerror', (e) => errors.push(`${login} ${page.url()}: ${e.message}`));
+  await page.goto(`${base}/login`);
+  await page.getByLabel('账号').fill(login);
+  await page.getByLabel('密码').fill(FIRST);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/password$/);
+  await page.getByLabel('当前密码').fill(FIRST);
+  await page.getByLabel(/新密码/).fill(OWN);
+  await page.getByRole('button', { name: '设置密码' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/password'));
+  sessions.set(login, { context, page });
+  return page;
+}
+
+/** The page as it stands: no serious accessibility violation (axe-core), and its screenshot kept. */
+async function looked(page: Page, name: string) {
+  await page.addScriptTag({ path: axePath });
+  const violations: { id: string; impact: string; nodes: unknown[] }[] = await page.evaluate(async () => {
+    const result = await (globalThis as any).axe.run();
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.html) }));
+  });
+  expect(
+    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    `${name}: ${JSON.stringify(violations)}`,
+  ).toEqual([]);
+  await page.screenshot({ path: `test-results/console-${name}.png`, fullPage: true });
+}
+
+const tape = (rows: string[]) =>
+  Buffer.from(
+    [
+      '协议编号,贷款编号,统一社会信用代码,贷款类型,本金（分）,利率（基点）,放款日期,到期日期,首贷,保单号,保费（分）',
+      ...rows,
+    ].join('\n'),
+  );
+let claimId: string;
+let loanId: string;
+
+describe('the console', () => {
+  it('lets a bank officer see a bad row of a tape named, fix it, and file a claim on the defaulted loan', async () => {
+    const page = await as('zhao.bank');
+    expect(new URL(page.url()).pathname).toBe('/loans');
+    await page.goto(`${base}/tapes`);
+    await page.getByLabel('台账文件（CSV）').setInputFiles({
+      name: '台账.csv',
+      mimeType: 'text/csv',
+      buffer: tape([
+        `${agreement},ZH-1,${enterprise},信用,100000,400,2026-02-01,2027-02-01,是,,`,
+        `${agreement},ZH-2,${enterprise},信用,一百元,400,2026-02-01,2027-02-01,否,,`,
+      ]),
+    });
+    await page.getByRole('button', { name: '提交' }).click();
+    const refused = page.locator('#tape-result table');
+    await refused.waitFor();
+    const row = await refused.locator('tbody tr').first().innerText();
+    expect(row).toMatch(/^3\s+ZH-2\s+principal/);
+    await looked(page, 'bank-tape-refused');
+
+    await page.getByLabel('台账文件（CSV）').setInputFiles({
+      name: '台账.csv',
+      mimeType: 'text/csv',
+      buffer: tape([
+        `${agreement},ZH-1,${enterprise},信用,100000,400,2026-02-01,2027-02-01,是,,`,
+        `${agreement},ZH-2,${enterprise},信用,200000,400,2026-02-01,2027-02-01,否,,`,
+      ]),
+    });
+    await page.getByRole('button', { name: '提交' }).click();
+    await page.locator('#tape-result .notice.ok').waitFor();
+    expect(await page.locator('#tape-result').innerText()).toContain('已入库: 2 / 2');
+    expect(await page.locator('#tape-progress').getAttribute('value')).not.toBe('0');
+
+    // The loan defaults (the bank's monthly report, as its system sends it).
+    loanId = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/loans?reference=ZH-1`, { key: t.bank }), 200)
+      .data[0].id;
+    expectStatus(
+      await post(t.bank, `/loans/${loanId}/reports`, {
+        month: '2026-06-01',
+        outstanding: '100000',
+        overdue_principal: '100000',
+        overdue_interest: '0',
+        days_past_due: 95,
+        classification: 'substandard',
+      }),
+      201,
+    );
+    await page.goto(`${base}/loans?state=defaulted`);
+    await looked(page, 'bank-loans');
+    await page.getByRole('link', { name: 'ZH-1' }).click();
+    await page.getByLabel('本金损失（元）').fill('1,000.00');
+    await page
+      .getByLabel(/申请材料/)
+      .setInputFiles({ name: '代偿申请书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 申请书') });
+    await looked(page, 'bank-loan');
+    await page.getByRole('button', { name: '申请代偿' }).click();
+    await page.waitForURL(/\/claims\/\d+$/);
+    claimId = new URL(page.url()).pathname.split('/').at(-1)!;
+    expect(await page.locator('table').first().innerText()).toContain('已提交');
+    await looked(page, 'bank-claim');
+  });
+
+  it('takes a claim through 初审, 审批 and payment by two treasury people, never one alone', async () => {
+    const li = await as('li.review');
+    expect(new URL(li.url()).pathname).toBe('/');
+    expect(await li.locator('main').innerText()).toContain(`#${claimId}`);
+    await looked(li, 'treasury-inbox');
+    await li.goto(`${base}/claims/${claimId}`);
+    await li.getByLabel('理由').first().fill('初审：材料齐全');
+    await li.getByRole('button', { name: '初审通过' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已提议');
+    // The reviewer cannot approve their own review.
+    await li.getByLabel('理由').first().fill('复审');
+    await li.getByRole('button', { name: '审批通过' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('须由另一位财政人员复核确认');
+    await looked(li, 'treasury-claim-own-review');
+
+    const wang = await as('wang.approve');
+    await wang.goto(`${base}/claims/${claimId}`);
+    await wang.getByLabel('理由').first().fill('审批通过');
+    await wang.getByRole('button', { name: '审批通过' }).click();
+    expect(await wang.locator('.notice').innerText()).toContain('已办理');
+    expect(await wang.locator('table').first().innerText()).toContain('已审批');
+    await wang.getByLabel('理由').last().fill('专户支付');
+    await wang.getByRole('button', { name: '提请支付' }).click();
+    expect(await wang.locator('.notice').innerText()).toContain('已提议');
+
+    await li.goto(`${base}/claims/${claimId}`);
+    await li.getByLabel('理由').last().fill('复核无误');
+    await li.getByRole('button', { name: '复核确认' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    expect(await li.locator('table').first().innerText()).toContain('已支付');
+    const steps = await li.locator('table').nth(2).innerText();
+    expect(steps).toContain('初审');
+    expect(steps).toContain('已支付');
+    await looked(li, 'treasury-claim-paid');
+
+    // The position shows the payment.
+    await li.goto(`${base}/`);
+    const position = await li.locator('main table').last().innerText();
+    const paid = expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/claims/${claimId}`, { key: t.auditor }), 200)
+      .amount.amount as string;
+    expect(BigInt(paid)).toBeGreaterThan(0n);
+    expect(position).toMatch(/已支付补偿\s+[\d,.]+/);
+    expect(position).toContain(
+      `${(BigInt(paid) / 100n).toLocaleString('en')}.${(BigInt(paid) % 100n).toString().padStart(2, '0')}`,
+    );
+  });
+
+  it('lets an auditor verify the chain and read who did what', async () => {
+    const sun = await as('sun.audit');
+    await sun.goto(`${base}/journal`);
+    await sun.getByRole('button', { name: '校验哈希链' }).click();
+    expect(await sun.locator('.notice').innerText()).toContain('哈希链完整');
+    await looked(sun, 'auditor-journal');
+    await sun.goto(`${base}/audit`);
+    const log = await sun.locator('main table').innerText();
+    expect(log).toContain('李初审 (li.review)');
+    expect(log).toContain('王审批 (wang.approve)');
+    expect(log).toContain(`/claims/${claimId}/pay`);
+    await looked(sun, 'auditor-audit-log');
+  });
+
+  it("shows nobody another bank's loans, and each role only its pages", async () => {
+    const qian = await as('qian.bank');
+    await qian.goto(`${base}/loans`);
+    expect(await qian.locator('main').innerText()).not.toContain('ZH-1');
+    const status = async (page: Page, path: string) =>
+      (await page.request.get(`${base}${path}`, { maxRedirects: 0 })).status();
+    expect(await status(qian, `/loans/${loanId}`)).toBe(404);
+    expect(await status(qian, `/claims/${claimId}`)).toBe(404);
+
+    const PAGES = ['/', '/claims', '/loans', '/tapes', '/journal', '/audit', '/people'];
+    const expected: Record<string, number[]> = {
+      'li.review': [200, 200, 200, 403, 200, 200, 200],
+      'zhao.bank': [303, 200, 200, 200, 403, 403, 403],
+      'sun.audit': [303, 200, 200, 403, 200, 200, 403],
+    };
+    const seen: Record<string, number[]> = {};
+    for (const login of Object.keys(expected)) {
+      const page = await as(login);
+      seen[login] = [];
+      for (const path of PAGES) seen[login].push(await status(page, path));
+    }
+    const anonymous = await browser.newContext();
+    seen.nobody = [];
+    for (const path of PAGES)
+      seen.nobody.push((await anonymous.request.get(`${base}${path}`, { maxRedirects: 0 })).status());
+    await anonymous.close();
+    expect(seen).toEqual({ ...expected, nobody: PAGES.map(() => 303) });
+  });
+
+  it('renders a name holding <script> as text, and refuses a form posted from another site', async () => {
+    const li = await as('li.review');
+    await li.goto(`${base}/people`);
+    expect(await li.locator('select[name="participant_id"]').innerText()).toContain(
+      '<script>window.__xss=1</script>保险',
+    );
+    expect(await li.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+    await looked(li, 'treasury-people');
+    const forged = await li.request.post(`${base}/claims/${claimId}/reject`, {
+      headers: { origin: 'http://elsewhere.example' },
+      form: { reason: 'forged', idem: 'forged-1' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    const claim = expectStatus(
+      await api.call('GET', `/v1/pools/${t.poolId}/claims/${claimId}`, { key: t.auditor }),
+      200,
+    );
+    expect(claim.status).toBe('paid');
+  });
+
+  it('had no console error on any page', () => {
+    expect(errors).toEqual([]);
+  });
+});
