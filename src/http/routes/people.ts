@@ -13,9 +13,7 @@ const PersonBody = z
     role: Role,
     pool_id: Id.optional(),
     participant_id: Id.optional(),
-    password: z
-      .string()
-      .max(200)
+    password: text(200)
       .optional()
       .openapi({ description: 'Omitted: a one-time password is made and answered once. Changed at first sign-in.' }),
   })
