@@ -268,6 +268,48 @@ describe('the console', () => {
     );
   });
 
+  it('lets the treasury import the statement, reconcile it, close a month by two people and find its reports', async () => {
+    const li = await as('li.review');
+    await li.goto(`${base}/reconciliation?as_of=2026-01-31`);
+    await li.getByLabel('对账单文件（CSV）').setInputFiles({
+      name: '专户对账单.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        [
+          '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要',
+          '2026-01-03,S-1,贷,"100,000.00",财政局,"100,000.00",拨款',
+        ].join('\n'),
+      ),
+    });
+    await li.getByRole('button', { name: '提交' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已导入 1 行');
+    await li.goto(`${base}/reconciliation?as_of=2026-01-31`);
+    const summary = await li.locator('main table').first().innerText();
+    expect(summary).toMatch(/差额（元）\s+0\.00/);
+    await looked(li, 'treasury-reconciliation');
+
+    await li.getByLabel('月份').fill('2026-01');
+    await li.getByRole('button', { name: /月结/ }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已提议');
+    const wang = await as('wang.approve');
+    await wang.goto(`${base}/reconciliation`);
+    await wang.getByLabel('月份').fill('2026-01');
+    await wang.getByRole('button', { name: /月结/ }).click();
+    expect(await wang.locator('.notice').innerText()).toContain('已办理');
+    expect(
+      expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/periods/2026-01`, { key: t.auditor }), 200).unchanged,
+    ).toBe(true);
+
+    await li.goto(`${base}/reports`);
+    const link = li.getByRole('link', { name: '代偿申请进度.csv' });
+    const download = await li.request.get(`${base}${await link.getAttribute('href')}`);
+    expect(download.status()).toBe(200);
+    expect(await download.text()).toContain('\ufeff');
+    await looked(li, 'treasury-reports');
+    await li.goto(`${base}/awards`);
+    await looked(li, 'treasury-awards');
+  });
+
   it('lets an auditor verify the chain and read who did what', async () => {
     const sun = await as('sun.audit');
     await sun.goto(`${base}/journal`);
@@ -291,11 +333,11 @@ describe('the console', () => {
     expect(await status(qian, `/loans/${loanId}`)).toBe(404);
     expect(await status(qian, `/claims/${claimId}`)).toBe(404);
 
-    const PAGES = ['/', '/claims', '/loans', '/tapes', '/journal', '/audit', '/people'];
+    const PAGES = ['/', '/claims', '/loans', '/tapes', '/journal', '/audit', '/people', '/reconciliation', '/awards'];
     const expected: Record<string, number[]> = {
-      'li.review': [200, 200, 200, 403, 200, 200, 200],
-      'zhao.bank': [303, 200, 200, 200, 403, 403, 403],
-      'sun.audit': [303, 200, 200, 403, 200, 200, 403],
+      'li.review': [200, 200, 200, 403, 200, 200, 200, 200, 200],
+      'zhao.bank': [303, 200, 200, 200, 403, 403, 403, 403, 200],
+      'sun.audit': [303, 200, 200, 403, 200, 200, 403, 200, 200],
     };
     const seen: Record<string, number[]> = {};
     for (const login of Object.keys(expected)) {

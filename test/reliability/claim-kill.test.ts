@@ -140,17 +140,23 @@ it("never grants one loan's pool share twice across a SIGKILL during approvals",
       // The bank's claims reviewed, then approved by many callers at once; the server dies in the middle.
       for (const c of claims) ok(await post(treasury, `${p}/claims/${c.bank}/approve`, { reason: 'ok' }), 202);
       const acknowledged = new Set<string>();
+      let firstAnswer: () => void = () => {};
+      const answered = new Promise<void>((r) => (firstAnswer = r));
       const approve = (claim: string) =>
         post(checker, `${p}/claims/${claim}/approve`, { reason: 'ok' }, `approve-${pool.id}-${claim}`);
       const inFlight = claims.map(async (c) => {
         try {
           const r = await approve(c.bank);
           if (r.status === 200) acknowledged.add(c.bank);
+          firstAnswer();
         } catch {
           // no answer: the server died under it
         }
       });
-      await new Promise((r) => setTimeout(r, 160 + Math.random() * 290));
+      // The kill lands among the approvals: after the first is answered (approvals of a pool are taken one at
+      // a time, so on a slow machine a fixed delay found none done), at a random moment of those that follow.
+      await Promise.race([answered, new Promise((r) => setTimeout(r, 5_000))]);
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       server.child.kill('SIGKILL');
       await Promise.all(inFlight);
       await server.exited;

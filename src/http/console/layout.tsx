@@ -8,7 +8,10 @@ const MENU: Record<string, [Word, string][]> = {
   treasury: [
     ['inbox', '/'],
     ['claims', '/claims'],
+    ['awards', '/awards'],
     ['loans', '/loans'],
+    ['reconciliation', '/reconciliation'],
+    ['reports', '/reports'],
     ['journal', '/journal'],
     ['audit', '/audit'],
     ['people', '/people'],
@@ -17,6 +20,7 @@ const MENU: Record<string, [Word, string][]> = {
     ['loans', '/loans'],
     ['upload', '/tapes'],
     ['claims', '/claims'],
+    ['awards', '/awards'],
   ],
   insurer: [
     ['loans', '/loans'],
@@ -25,6 +29,8 @@ const MENU: Record<string, [Word, string][]> = {
   auditor: [
     ['journal', '/journal'],
     ['audit', '/audit'],
+    ['reconciliation', '/reconciliation'],
+    ['reports', '/reports'],
     ['claims', '/claims'],
   ],
   admin: [['people', '/people']],
@@ -73,6 +79,8 @@ export interface PageProps {
   person: Person | null;
   path: string;
   notice?: { kind: 'ok' | 'bad' | 'info'; text: string } | null;
+  /** Whether the host serves htmx (the Node server does): without it, forms post whole pages. */
+  htmx?: boolean;
   children?: Child;
 }
 
@@ -90,7 +98,7 @@ export function Page(props: PageProps) {
           <link rel="icon" href="data:," />
           <title>{`${props.title} · ${say(lang, 'product')}`}</title>
           <style>{raw(STYLE)}</style>
-          <script src="/assets/htmx.min.js" defer></script>
+          {props.htmx && <script src="/assets/htmx.min.js" defer></script>}
         </head>
         <body>
           <a class="skip" href="#main">

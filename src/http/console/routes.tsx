@@ -16,6 +16,7 @@ import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE } from '../middleware/auth.js';
 import { chinaTime, fenOfYuan, say, statusWord, yuan, type Lang } from './format.js';
 import { homeOf, OnceField, Page, type PageProps } from './layout.js';
+import { moneyPages } from './money-pages.js';
 
 /**
  * The console: pages for the people who run the pool, rendered on the server (hono/jsx), Chinese first.
@@ -41,6 +42,10 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/(claims|loans)(\/|$)/, LENDING],
   [/^\/(journal|audit)$/, ['treasury', 'auditor']],
   [/^\/people$/, ['treasury', 'admin']],
+  [/^\/reconciliation\/.+$/, ['treasury']],
+  [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
+  [/^\/awards\/\d+\/[a-z]+$/, ['treasury']],
+  [/^\/awards$/, ['treasury', 'auditor', 'bank', 'insurer']],
 ];
 const langOf = (c: C): Lang => (getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'zh');
 const isLocal = (c: C) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(c.req.url).hostname);
@@ -95,20 +100,21 @@ export function consoleRoutes(api: Api) {
       const lang = langOf(c);
       const roles = PAGE_ROLES.find(([path]) => path.test(c.req.path))?.[1];
       if (roles && !roles.includes(person.role))
-        return c.html(
-          <Page
-            title={say(lang, 'error')}
-            lang={lang}
-            person={person}
-            path={c.req.path}
-            notice={{ kind: 'bad', text: lang === 'zh' ? '此页面不属于您的角色。' : 'This page is not for your role.' }}
-          />,
+        return show(
+          c,
+          {
+            title: say(lang, 'error'),
+            lang,
+            person,
+            path: c.req.path,
+            notice: { kind: 'bad', text: lang === 'zh' ? '此页面不属于您的角色。' : 'This page is not for your role.' },
+          },
           403,
         );
       const out = await render(c, person, lang);
       if (out instanceof Response) return out;
       // A refused form comes back as the page with the refusal in an alert (200, as a page the person reads).
-      return c.html(<Page {...out} />, 200);
+      return show(c, out);
     };
 
   const pool = (p: Person) => `/v1/pools/${p.poolId}`;
@@ -121,6 +127,10 @@ export function consoleRoutes(api: Api) {
         : String(r.body?.type ?? '').endsWith('/four-eyes')
           ? { kind: 'bad', text: `${say(lang, 'error')}: ${say(lang, 'fourEyes')}` }
           : { kind: 'bad', text: `${say(lang, 'error')}: ${r.body?.detail ?? r.body?.title ?? r.status}` };
+
+  /** Answers a page, with htmx where the host serves it. */
+  const show = (c: C, props: PageProps, status: 200 | 401 | 403 | 404 | 429 = 200) =>
+    c.html(<Page {...props} htmx={Boolean(c.get('deps').dashboard?.htmx)} />, status);
 
   app.get('/assets/htmx.min.js', (c) => {
     const js = c.get('deps').dashboard?.htmx;
@@ -141,20 +151,28 @@ export function consoleRoutes(api: Api) {
   // Signing in and out.
   const loginPage = (c: C, notice?: PageProps['notice'], status: 200 | 401 | 429 = 200) => {
     const lang = langOf(c);
-    return c.html(
-      <Page title={say(lang, 'signIn')} lang={lang} person={null} path="/login" notice={notice ?? null}>
-        <form class="stack" method="post" action="/login">
-          <label>
-            {say(lang, 'login')}
-            <input name="login" autocomplete="username" required autofocus />
-          </label>
-          <label>
-            {say(lang, 'password')}
-            <input name="password" type="password" autocomplete="current-password" required />
-          </label>
-          <button type="submit">{say(lang, 'signIn')}</button>
-        </form>
-      </Page>,
+    return show(
+      c,
+      {
+        title: say(lang, 'signIn'),
+        lang,
+        person: null,
+        path: '/login',
+        notice: notice ?? null,
+        children: (
+          <form class="stack" method="post" action="/login">
+            <label>
+              {say(lang, 'login')}
+              <input name="login" autocomplete="username" required autofocus />
+            </label>
+            <label>
+              {say(lang, 'password')}
+              <input name="password" type="password" autocomplete="current-password" required />
+            </label>
+            <button type="submit">{say(lang, 'signIn')}</button>
+          </form>
+        ),
+      },
       status,
     );
   };
@@ -297,10 +315,7 @@ export function consoleRoutes(api: Api) {
   const claimPage = async (c: C, person: Person, lang: Lang, id: string, notice?: PageProps['notice']) => {
     const r = await call(c, 'GET', `${pool(person)}/claims/${id}`);
     if (r.status !== 200)
-      return c.html(
-        <Page title={say(lang, 'claim')} lang={lang} person={person} path="/claims" notice={noticeOf(lang, r)} />,
-        404,
-      );
+      return show(c, { title: say(lang, 'claim'), lang, person, path: '/claims', notice: noticeOf(lang, r) }, 404);
     const claim = r.body as ClaimRow & Record<string, any>;
     const treasury = person.role === 'treasury';
     const proposals =
@@ -518,10 +533,7 @@ export function consoleRoutes(api: Api) {
       call(c, 'GET', `${pool(person)}/claims?loan_id=${id}&limit=50`),
     ]);
     if (loan.status !== 200)
-      return c.html(
-        <Page title={say(lang, 'loan')} lang={lang} person={person} path="/loans" notice={noticeOf(lang, loan)} />,
-        404,
-      );
+      return show(c, { title: say(lang, 'loan'), lang, person, path: '/loans', notice: noticeOf(lang, loan) }, 404);
     const l = loan.body;
     const claimable = l.state === 'defaulted' && (person.role === 'bank' || person.role === 'insurer');
     return {
@@ -554,7 +566,7 @@ export function consoleRoutes(api: Api) {
               </tr>
             </tbody>
           </table>
-          <h2>{say(lang, 'reports')}</h2>
+          <h2>{say(lang, 'monthlyReports')}</h2>
           <table>
             <thead>
               <tr>
@@ -1001,6 +1013,8 @@ export function consoleRoutes(api: Api) {
       );
     }),
   );
+
+  moneyPages(app, { call, page, pool, noticeOf });
 
   return app;
 }
