@@ -4,7 +4,7 @@ import type { Ledger, Transaction } from '../ledger/index.js';
 import { admit, seesWholePool, type Principal } from './access.js';
 import { agreementSeenBy, type Agreement, type TermsVersion } from './agreements.js';
 import { claimAmount, type ClaimAmount, type ClaimStep } from './claim-amount.js';
-import { addDays, addWorkingDays, todayInChina } from './days.js';
+import { addDays, addWorkingDays, lastDayOfMonth, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { loanSeenBy } from './loans.js';
@@ -129,6 +129,19 @@ async function overdueInterestReported(db: Kysely<Database>, poolId: bigint, loa
   return BigInt(row.interest);
 }
 
+/** The day (in China) the bank reported the month in which the loan defaulted: its first report of it. */
+async function defaultReportedOn(db: Kysely<Database>, poolId: bigint, loan: LoanFacts): Promise<string> {
+  const row = await db
+    .selectFrom('loan_reports')
+    .select(sql<string | null>`min((created_at AT TIME ZONE 'Asia/Shanghai')::date)::text`.as('on'))
+    .where('pool_id', '=', poolId)
+    .where('loan_id', '=', loan.id)
+    .where('month', '=', loan.defaulted_month!)
+    .executeTakeFirstOrThrow();
+  // A loan defaults by a report, so there is one; else the month's last day is the earliest it could be.
+  return row.on ?? lastDayOfMonth(loan.defaulted_month!.slice(0, 7));
+}
+
 /** What the pool has granted already: on the loan, to the enterprise and to the bank in the loss year. */
 async function granted(db: Kysely<Database>, poolId: bigint, loan: LoanFacts, year: number, except?: bigint) {
   const rows = await sql<{ on_loan: string; enterprise: string; bank: string }>`
@@ -205,11 +218,14 @@ export async function fileClaim(
   const agreement = await agreementSeenBy(db, principal, poolId, loan.agreement_id);
   const terms = termsOf(agreement, loan.terms_version);
   const today = todayInChina();
-  const closes = addDays(loan.defaulted_month, terms.filingWindowDays);
+  // The window runs from the day the bank reported the default (in China), so the report of a month,
+  // which arrives after that month, leaves the whole window to file in.
+  const reportedOn = await defaultReportedOn(db, poolId, loan);
+  const closes = addDays(reportedOn, terms.filingWindowDays);
   if (today > closes)
     throw refuse(
       'filing_window',
-      `the filing window closed on ${closes} (${terms.filingWindowDays} days after the loan defaulted in ${loan.defaulted_month.slice(0, 7)})`,
+      `the filing window closed on ${closes} (${terms.filingWindowDays} days after the default was reported on ${reportedOn})`,
     );
   if (spec.lossPrincipal > (loan.defaulted_outstanding ?? 0n)) {
     throw invalidField(
