@@ -151,3 +151,22 @@ describe('the API on Workers', () => {
     expect((await call('POST', '/v1/pools', { key: treasury, body: { name: 'x' } })).status).toBe(403);
   });
 });
+
+describe('the console on Workers', () => {
+  it('serves its sign-in page, and refuses a wrong password as the Node server does', async () => {
+    const page = await worker.fetch('http://worker/login');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('登录');
+    // This host serves no htmx: the page does not ask for it.
+    expect(html).not.toContain('htmx.min.js');
+    const wrong = await worker.fetch('http://worker/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://worker' },
+      body: 'login=nobody&password=not-the-password',
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('账号或密码错误');
+  });
+});
