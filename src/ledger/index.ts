@@ -45,6 +45,8 @@ export interface Ledger {
   /** Posts the requests atomically: all of them or, if one is refused, none (each then carries a refusal). */
   postBatch(requests: PostingRequest[], options?: PostOptions): Promise<PostingOutcome[]>;
   getTransaction(poolId: bigint, id: bigint): Promise<Transaction>;
+  /** The book's transactions in id order (the order they were posted), a keyset page at a time. */
+  listTransactions(poolId: bigint, options: { after?: bigint; limit: number }): Promise<Transaction[]>;
   balance(poolId: bigint, code: string, asOf?: Day): Promise<Balance>;
   statement(
     poolId: bigint,
@@ -93,6 +95,15 @@ export function createLedger({ sql, kysely, writer: writerOptions }: LedgerDeps)
       return outcome!;
     },
     postBatch: async (requests, options) => writer.submit(requests, options),
+    async listTransactions(poolId, options) {
+      const ids = await sql<{ id: bigint }[]>`
+        SELECT id FROM transactions WHERE pool_id = ${poolId.toString()}::int8 AND id > ${(options.after ?? 0n).toString()}::int8
+         ORDER BY id LIMIT ${Math.min(options.limit, 1000)}`;
+      return loadTransactions(
+        sql,
+        ids.map((r) => [poolId, r.id]),
+      );
+    },
     async getTransaction(poolId, id) {
       const [tx] = await loadTransactions(sql, [[poolId, id]]);
       if (!tx) throw new LedgerError('transaction_not_found', `transaction ${id} does not exist in pool ${poolId}`);

@@ -81,6 +81,17 @@ export async function findTransaction(
   return postedAs(ledger, poolId, externalId);
 }
 
+/** The journal: the pool's transactions in the order they were posted, a page at a time. */
+export async function listTransactions(
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  options: { after?: bigint; limit: number },
+): Promise<Transaction[]> {
+  admit(principal, 'transactions.read', poolId);
+  return ledger.listTransactions(poolId, options);
+}
+
 export async function trialBalance(
   ledger: Ledger,
   principal: Principal,

@@ -315,7 +315,13 @@ describe('the console', () => {
     await sun.goto(`${base}/journal`);
     await sun.getByRole('button', { name: '校验哈希链' }).click();
     expect(await sun.locator('.notice').innerText()).toContain('哈希链完整');
+    // The journal lists the transactions; an account's statement runs its balance.
+    expect(await sun.locator('main').innerText()).toContain(`claim:${claimId}:pay`);
     await looked(sun, 'auditor-journal');
+    await sun.getByRole('link', { name: 'pool_cash' }).click();
+    await sun.waitForURL(/\/journal\/accounts\/pool_cash$/);
+    expect(await sun.locator('main table').innerText()).toContain(`claim:${claimId}:pay`);
+    await looked(sun, 'auditor-account-statement');
     await sun.goto(`${base}/audit`);
     const log = await sun.locator('main table').innerText();
     expect(log).toContain('李初审 (li.review)');

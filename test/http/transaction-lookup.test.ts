@@ -52,7 +52,12 @@ it('finds the transaction posted under an external id, and none for an id nothin
   expect((await find(t.treasury, notified.external_id)).map((x) => x.id)).toEqual([notified.transaction_id]);
 
   expect(await find(t.treasury, 'appropriation:nothing-here:notified')).toEqual([]);
-  expectStatus(await get(t.treasury, '/transactions'), 400);
+  // Without an external id: the journal, in the order posted, a page at a time; banks do not read it.
+  const first = expectStatus(await get(t.auditor, '/transactions?limit=1'), 200);
+  expect(first.data).toHaveLength(1);
+  const next = expectStatus(await get(t.auditor, `/transactions?limit=1&after=${first.next_cursor}`), 200);
+  expect(BigInt(next.data[0].id)).toBeGreaterThan(BigInt(first.data[0].id));
+  expect((await get(t.bank, '/transactions')).status).toBe(403);
 });
 
 it('finds a money event refused at first and posted when taken again under its own id', async () => {

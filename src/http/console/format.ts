@@ -158,5 +158,8 @@ const STATUS: Record<string, [string, string]> = {
   defaulted: ['已违约', 'defaulted'],
   repaid: ['已结清', 'repaid'],
 };
+/** The words of the page's language, for text said once. */
+export const zhOr = (lang: Lang, chinese: string, english: string): string => (lang === 'zh' ? chinese : english);
+
 /** A status as people read it, in the page's language. */
 export const statusWord = (lang: Lang, status: string): string => STATUS[status]?.[lang === 'zh' ? 0 : 1] ?? status;

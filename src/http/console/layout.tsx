@@ -155,3 +155,44 @@ export function Page(props: PageProps) {
 
 /** A hidden field every form carries: its Idempotency-Key, so a form sent twice is taken once. */
 export const OnceField = () => <input type="hidden" name="idem" value={crypto.randomUUID()} />;
+
+/** A table of facts about one thing: a label and its value a row; amounts align right. */
+export function Facts(props: { rows: [label: string, value: Child, kind?: 'num'][] }) {
+  return (
+    <table>
+      <tbody>
+        {props.rows.map(([label, value, kind]) => (
+          <tr>
+            <th scope="row">{label}</th>
+            <td class={kind}>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A table of records: a header, then a row each; columns marked 'num' (amounts, counts) align right. */
+export function Rows(props: { columns: (string | [label: string, kind: 'num'])[]; rows: Child[][] }) {
+  const kinds = props.columns.map((c) => (typeof c === 'string' ? undefined : c[1]));
+  return (
+    <table>
+      <thead>
+        <tr>
+          {props.columns.map((c, i) => (
+            <th class={kinds[i]}>{typeof c === 'string' ? c : c[0]}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((cells) => (
+          <tr>
+            {cells.map((cell, i) => (
+              <td class={kinds[i]}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

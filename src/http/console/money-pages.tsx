@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
 import type { Person } from '../../pool/people.js';
 import type { AppEnv } from '../env.js';
-import { say, statusWord, yuan, type Lang } from './format.js';
-import { OnceField, type PageProps } from './layout.js';
+import { say, statusWord, yuan, zhOr, type Lang } from './format.js';
+import { Facts, OnceField, Rows, type PageProps } from './layout.js';
 
 /**
  * The treasury's money pages: the pool account's statement imported and reconciled (lines matched and
@@ -36,7 +36,7 @@ const isDay = (s: string | undefined): s is string => s !== undefined && /^\d{4}
 
 export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
   const { call, page, pool, noticeOf } = kit;
-  const zh = (lang: Lang, chinese: string, english: string) => (lang === 'zh' ? chinese : english);
+  const zh = zhOr;
 
   const reconciliationPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => {
     const asOf = isDay(c.req.query('as_of')) ? c.req.query('as_of')! : todayInChina();
@@ -47,6 +47,41 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     const treasury = person.role === 'treasury';
     const r = rec.status === 200 ? rec.body : null;
     const postings: any[] = r?.unmatched_postings ?? [];
+    /** Unmatch a matched line; match an unmatched one to a posting of the same amount. */
+    const lineAction = (l: any) =>
+      l.matched_transaction ? (
+        <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/unmatch`}>
+          <OnceField />
+          <label>
+            {say(lang, 'reason')}
+            <input name="reason" required />
+          </label>
+          <button class="secondary" type="submit">
+            {zh(lang, '取消勾对', 'Unmatch')}
+          </button>
+        </form>
+      ) : (
+        <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/match`}>
+          <OnceField />
+          <label>
+            {zh(lang, '凭证', 'Posting')}
+            <select name="transaction_id" required>
+              {postings
+                .filter((p) => p.amount.amount === l.amount.amount)
+                .map((p) => (
+                  <option
+                    value={p.transaction_id}
+                  >{`#${p.transaction_id} ${p.effective_date} ${p.external_id}`}</option>
+                ))}
+            </select>
+          </label>
+          <label>
+            {say(lang, 'reason')}
+            <input name="reason" required />
+          </label>
+          <button type="submit">{zh(lang, '手工勾对', 'Match')}</button>
+        </form>
+      );
     return {
       title: zh(lang, '专户对账与月结', 'Reconciliation and month close'),
       lang,
@@ -63,88 +98,37 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
             <button type="submit">{say(lang, 'search')}</button>
           </form>
           {r && (
-            <table>
-              <tbody>
-                <tr>
-                  <th scope="row">{zh(lang, '银行对账单余额（元）', 'Statement balance (CNY)')}</th>
-                  <td class="num">{yuan(r.statement_balance)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{zh(lang, '账面现金（元）', 'Ledger cash (CNY)')}</th>
-                  <td class="num">{yuan(r.ledger_cash)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{zh(lang, '差额（元）', 'Difference (CNY)')}</th>
-                  <td class="num">{yuan(r.difference)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{zh(lang, '未达账项可解释', 'Explained by unmatched items')}</th>
-                  <td>{r.reconciled ? zh(lang, '是', 'yes') : zh(lang, '否：请核查', 'no: look into it')}</td>
-                </tr>
-              </tbody>
-            </table>
+            <Facts
+              rows={[
+                [zh(lang, '银行对账单余额（元）', 'Statement balance (CNY)'), yuan(r.statement_balance), 'num'],
+                [zh(lang, '账面现金（元）', 'Ledger cash (CNY)'), yuan(r.ledger_cash), 'num'],
+                [zh(lang, '差额（元）', 'Difference (CNY)'), yuan(r.difference), 'num'],
+                [
+                  zh(lang, '未达账项可解释', 'Explained by unmatched items'),
+                  r.reconciled ? zh(lang, '是', 'yes') : zh(lang, '否：请核查', 'no: look into it'),
+                ],
+              ]}
+            />
           )}
           <h2>{zh(lang, '对账单明细', 'Statement lines')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>{zh(lang, '交易日期', 'Booked on')}</th>
-                <th>{zh(lang, '流水号', 'Reference')}</th>
-                <th>{zh(lang, '对方户名', 'Counterparty')}</th>
-                <th class="num">{say(lang, 'amount')}</th>
-                <th>{zh(lang, '对应凭证', 'Matched to')}</th>
-                {treasury && <th>{say(lang, 'method')}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {(lines.body.data ?? []).map((l: any) => (
-                <tr>
-                  <td>{l.booked_on}</td>
-                  <td>{l.reference}</td>
-                  <td>{l.counterparty}</td>
-                  <td class="num">{yuan(l.amount)}</td>
-                  <td>{l.matched_transaction ? `#${l.matched_transaction}` : zh(lang, '未达', 'unmatched')}</td>
-                  {treasury && (
-                    <td>
-                      {l.matched_transaction ? (
-                        <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/unmatch`}>
-                          <OnceField />
-                          <label>
-                            {say(lang, 'reason')}
-                            <input name="reason" required />
-                          </label>
-                          <button class="secondary" type="submit">
-                            {zh(lang, '取消勾对', 'Unmatch')}
-                          </button>
-                        </form>
-                      ) : (
-                        <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/match`}>
-                          <OnceField />
-                          <label>
-                            {zh(lang, '凭证', 'Posting')}
-                            <select name="transaction_id" required>
-                              {postings
-                                .filter((p) => p.amount.amount === l.amount.amount)
-                                .map((p) => (
-                                  <option
-                                    value={p.transaction_id}
-                                  >{`#${p.transaction_id} ${p.effective_date} ${p.external_id}`}</option>
-                                ))}
-                            </select>
-                          </label>
-                          <label>
-                            {say(lang, 'reason')}
-                            <input name="reason" required />
-                          </label>
-                          <button type="submit">{zh(lang, '手工勾对', 'Match')}</button>
-                        </form>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[
+              zh(lang, '交易日期', 'Booked on'),
+              zh(lang, '流水号', 'Reference'),
+              zh(lang, '对方户名', 'Counterparty'),
+              [say(lang, 'amount'), 'num'],
+              zh(lang, '对应凭证', 'Matched to'),
+              ...(treasury ? [say(lang, 'method')] : []),
+            ]}
+            rows={(lines.body.data ?? []).map((l: any) => [
+              l.booked_on,
+              l.reference,
+              l.counterparty,
+              yuan(l.amount),
+              l.matched_transaction ? `#${l.matched_transaction}` : zh(lang, '未达', 'unmatched'),
+              ...(treasury ? [lineAction(l)] : []),
+            ])}
+          />
           {treasury && (
             <>
               <h2>{zh(lang, '导入专户对账单', 'Import the pool account statement')}</h2>
@@ -233,26 +217,15 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       person,
       path: '/reports',
       children: (
-        <table>
-          <thead>
-            <tr>
-              <th>{zh(lang, '报表', 'Report')}</th>
-              <th>{zh(lang, '下载', 'Download')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {REPORTS.map(([code, chinese, english]) => (
-              <tr>
-                <td>{lang === 'zh' ? chinese : english}</td>
-                <td>
-                  <a href={`${pool(person)}/reports/${code}?format=csv`} download>
-                    {`${chinese}.csv`}
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Rows
+          columns={[zh(lang, '报表', 'Report'), zh(lang, '下载', 'Download')]}
+          rows={REPORTS.map(([code, chinese, english]) => [
+            lang === 'zh' ? chinese : english,
+            <a href={`${pool(person)}/reports/${code}?format=csv`} download>
+              {`${chinese}.csv`}
+            </a>,
+          ])}
+        />
       ),
     })),
   );
@@ -279,39 +252,35 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       path: '/awards',
       notice: notice ?? (r.status === 200 ? null : noticeOf(lang, r)),
       children: (
-        <table>
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>{zh(lang, '项目', 'Programme')}</th>
-              <th>{zh(lang, '年度', 'Year')}</th>
-              <th>{say(lang, 'status')}</th>
-              <th class="num">{say(lang, 'amount')}</th>
-              <th>{say(lang, 'reference')}</th>
-              {treasury && <th>{say(lang, 'method')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {(r.body.data ?? []).map((a: any) => (
-              <tr>
-                <td>{a.id}</td>
-                <td>{a.programme}</td>
-                <td>{a.year}</td>
-                <td>{statusWord(lang, a.status)}</td>
-                <td class="num">{yuan(a.amount)}</td>
-                <td>{a.reference}</td>
-                {treasury && (
-                  <td>
+        <Rows
+          columns={[
+            '#',
+            zh(lang, '项目', 'Programme'),
+            zh(lang, '年度', 'Year'),
+            say(lang, 'status'),
+            [say(lang, 'amount'), 'num'],
+            say(lang, 'reference'),
+            ...(treasury ? [say(lang, 'method')] : []),
+          ]}
+          rows={(r.body.data ?? []).map((a: any) => [
+            a.id,
+            a.programme,
+            a.year,
+            statusWord(lang, a.status),
+            yuan(a.amount),
+            a.reference,
+            ...(treasury
+              ? [
+                  <>
                     {a.status === 'submitted' && decide(a.id, 'approve', say(lang, 'approve'))}
                     {a.status === 'approved' && decide(a.id, 'pay', say(lang, 'pay'))}
                     {(a.status === 'submitted' || a.status === 'approved') &&
                       decide(a.id, 'reject', say(lang, 'reject'))}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                  </>,
+                ]
+              : []),
+          ])}
+        />
       ),
     } satisfies PageProps;
   };

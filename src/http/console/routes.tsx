@@ -14,8 +14,8 @@ import {
 import { DomainError } from '../../pool/errors.js';
 import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE } from '../middleware/auth.js';
-import { chinaTime, fenOfYuan, say, statusWord, yuan, type Lang } from './format.js';
-import { homeOf, OnceField, Page, type PageProps } from './layout.js';
+import { chinaTime, fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
+import { Facts, homeOf, OnceField, Page, Rows, type PageProps } from './layout.js';
 import { moneyPages } from './money-pages.js';
 
 /**
@@ -40,7 +40,7 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/loans\/\d+\/claim$/, ['bank', 'insurer']],
   [/^\/claims\/\d+\/[a-z]+$/, ['treasury']],
   [/^\/(claims|loans)(\/|$)/, LENDING],
-  [/^\/(journal|audit)$/, ['treasury', 'auditor']],
+  [/^\/(journal|audit)(\/|$)/, ['treasury', 'auditor']],
   [/^\/people$/, ['treasury', 'admin']],
   [/^\/reconciliation\/.+$/, ['treasury']],
   [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
@@ -364,74 +364,30 @@ export function consoleRoutes(api: Api) {
       notice: notice ?? null,
       children: (
         <>
-          <table>
-            <tbody>
-              <tr>
-                <th scope="row">{say(lang, 'status')}</th>
-                <td>{statusWord(lang, claim.status)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'loan')}</th>
-                <td>
-                  <a href={`/loans/${claim.loan_id}`}>#{claim.loan_id}</a>
-                </td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'amount')}</th>
-                <td class="num">{yuan(claim.amount)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'lossPrincipal')}</th>
-                <td class="num">{yuan(claim.loss_principal)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'dueBy')}</th>
-                <td>{claim.due_by ?? '—'}</td>
-              </tr>
-            </tbody>
-          </table>
+          <Facts
+            rows={[
+              [say(lang, 'status'), statusWord(lang, claim.status)],
+              [say(lang, 'loan'), <a href={`/loans/${claim.loan_id}`}>#{claim.loan_id}</a>],
+              [say(lang, 'amount'), yuan(claim.amount), 'num'],
+              [say(lang, 'lossPrincipal'), yuan(claim.loss_principal), 'num'],
+              [say(lang, 'dueBy'), claim.due_by ?? '—'],
+            ]}
+          />
           <h2>{say(lang, 'breakdown')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>{say(lang, 'rule')}</th>
-                <th class="num">{say(lang, 'limit')}</th>
-                <th class="num">{say(lang, 'amount')}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {(claim.breakdown?.steps ?? []).map((s: any) => (
-                <tr>
-                  <td>{capWord(lang, s.step)}</td>
-                  <td class="num">{yuan(s.limit)}</td>
-                  <td class="num">{yuan(s.amount)}</td>
-                  <td>{s.bit ? say(lang, 'capped') : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[say(lang, 'rule'), [say(lang, 'limit'), 'num'], [say(lang, 'amount'), 'num'], '']}
+            rows={(claim.breakdown?.steps ?? []).map((s: any) => [
+              capWord(lang, s.step),
+              yuan(s.limit),
+              yuan(s.amount),
+              s.bit ? say(lang, 'capped') : '',
+            ])}
+          />
           <h2>{say(lang, 'steps')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>{say(lang, 'status')}</th>
-                <th>{say(lang, 'reason')}</th>
-                <th>{say(lang, 'by')}</th>
-                <th>{say(lang, 'at')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.map((h) => (
-                <tr>
-                  <td>{h.what}</td>
-                  <td>{h.reason}</td>
-                  <td>{h.by}</td>
-                  <td>{chinaTime(h.at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[say(lang, 'status'), say(lang, 'reason'), say(lang, 'by'), say(lang, 'at')]}
+            rows={history.map((h) => [h.what, h.reason, h.by, chinaTime(h.at)])}
+          />
           {treasury && (
             <div class="actions">
               {(claim.status === 'submitted' || claim.status === 'deferred') &&
@@ -498,28 +454,20 @@ export function consoleRoutes(api: Api) {
               </label>
               <button type="submit">{say(lang, 'search')}</button>
             </form>
-            <table>
-              <thead>
-                <tr>
-                  <th>{say(lang, 'reference')}</th>
-                  <th>{say(lang, 'state')}</th>
-                  <th class="num">{say(lang, 'principal')}</th>
-                  <th class="num">{say(lang, 'outstanding')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(r.body.data ?? []).map((l: any) => (
-                  <tr>
-                    <td>
-                      <a href={`/loans/${l.id}`}>{l.reference}</a>
-                    </td>
-                    <td>{statusWord(lang, l.state)}</td>
-                    <td class="num">{yuan(l.principal)}</td>
-                    <td class="num">{yuan(l.outstanding)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Rows
+              columns={[
+                say(lang, 'reference'),
+                say(lang, 'state'),
+                [say(lang, 'principal'), 'num'],
+                [say(lang, 'outstanding'), 'num'],
+              ]}
+              rows={(r.body.data ?? []).map((l: any) => [
+                <a href={`/loans/${l.id}`}>{l.reference}</a>,
+                statusWord(lang, l.state),
+                yuan(l.principal),
+                yuan(l.outstanding),
+              ])}
+            />
           </>
         ),
       };
@@ -544,51 +492,31 @@ export function consoleRoutes(api: Api) {
       notice: notice ?? null,
       children: (
         <>
-          <table>
-            <tbody>
-              <tr>
-                <th scope="row">{say(lang, 'state')}</th>
-                <td>{statusWord(lang, l.state)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'principal')}</th>
-                <td class="num">{yuan(l.principal)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{say(lang, 'outstanding')}</th>
-                <td class="num">{yuan(l.outstanding)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{lang === 'zh' ? '放款日 / 到期日' : 'Disbursed / matures'}</th>
-                <td>
-                  {l.disbursed_on} / {l.matures_on}
-                </td>
-              </tr>
-            </tbody>
-          </table>
+          <Facts
+            rows={[
+              [say(lang, 'state'), statusWord(lang, l.state)],
+              [say(lang, 'principal'), yuan(l.principal), 'num'],
+              [say(lang, 'outstanding'), yuan(l.outstanding), 'num'],
+              [lang === 'zh' ? '放款日 / 到期日' : 'Disbursed / matures', `${l.disbursed_on} / ${l.matures_on}`],
+            ]}
+          />
           <h2>{say(lang, 'monthlyReports')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>{say(lang, 'month')}</th>
-                <th class="num">{say(lang, 'outstanding')}</th>
-                <th class="num">{lang === 'zh' ? '逾期本金（元）' : 'Overdue principal (CNY)'}</th>
-                <th class="num">{lang === 'zh' ? '逾期天数' : 'Days past due'}</th>
-                <th>{lang === 'zh' ? '五级分类' : 'Classification'}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(reports.body.data ?? []).map((r: any) => (
-                <tr>
-                  <td>{r.month.slice(0, 7)}</td>
-                  <td class="num">{yuan(r.outstanding)}</td>
-                  <td class="num">{yuan(r.overdue_principal)}</td>
-                  <td class="num">{r.days_past_due}</td>
-                  <td>{r.classification}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[
+              say(lang, 'month'),
+              [say(lang, 'outstanding'), 'num'],
+              [lang === 'zh' ? '逾期本金（元）' : 'Overdue principal (CNY)', 'num'],
+              [lang === 'zh' ? '逾期天数' : 'Days past due', 'num'],
+              lang === 'zh' ? '五级分类' : 'Classification',
+            ]}
+            rows={(reports.body.data ?? []).map((r: any) => [
+              r.month.slice(0, 7),
+              yuan(r.outstanding),
+              yuan(r.overdue_principal),
+              r.days_past_due,
+              r.classification,
+            ])}
+          />
           <h2>{say(lang, 'claims')}</h2>
           <ClaimTable lang={lang} rows={claims.body.data ?? []} late={new Set()} />
           {claimable && (
@@ -711,28 +639,16 @@ export function consoleRoutes(api: Api) {
         {errors.length > 0 && (
           <>
             <h2>{say(lang, 'refusedRows')}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th class="num">{say(lang, 'line')}</th>
-                  <th>{say(lang, 'reference')}</th>
-                  <th>{say(lang, 'field')}</th>
-                  <th>{say(lang, 'rule')}</th>
-                  <th>{say(lang, 'message')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {errors.map((e) => (
-                  <tr>
-                    <td class="num">{e.line}</td>
-                    <td>{e.reference ?? ''}</td>
-                    <td>{e.field ?? ''}</td>
-                    <td>{e.rule ?? ''}</td>
-                    <td>{e.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Rows
+              columns={[
+                [say(lang, 'line'), 'num'],
+                say(lang, 'reference'),
+                say(lang, 'field'),
+                say(lang, 'rule'),
+                say(lang, 'message'),
+              ]}
+              rows={errors.map((e) => [e.line, e.reference ?? '', e.field ?? '', e.rule ?? '', e.message])}
+            />
           </>
         )}
       </div>
@@ -773,9 +689,11 @@ export function consoleRoutes(api: Api) {
   app.get(
     '/journal',
     page(async (c, person, lang) => {
+      const asOf = /^\d{4}-\d{2}-\d{2}$/.test(c.req.query('as_of') ?? '') ? c.req.query('as_of')! : undefined;
+      const after = /^\d{1,18}$/.test(c.req.query('after') ?? '') ? c.req.query('after')! : undefined;
       const [txs, trial, verify] = await Promise.all([
-        call(c, 'GET', `${pool(person)}/transactions?limit=50`),
-        call(c, 'GET', `${pool(person)}/trial-balance`),
+        call(c, 'GET', `${pool(person)}/transactions?limit=50${after ? `&after=${after}` : ''}`),
+        call(c, 'GET', `${pool(person)}/trial-balance${asOf ? `?as_of=${asOf}` : ''}`),
         c.req.query('verify') ? call(c, 'GET', `${pool(person)}/chain/verify`) : Promise.resolve(null),
       ]);
       return {
@@ -798,45 +716,82 @@ export function consoleRoutes(api: Api) {
               <button type="submit">{say(lang, 'verify')}</button>
             </form>
             <h2>{say(lang, 'trialBalance')}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th>{say(lang, 'account')}</th>
-                  <th class="num">{say(lang, 'debit')}</th>
-                  <th class="num">{say(lang, 'credit')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(trial.body.lines ?? []).map((l: any) => (
-                  <tr>
-                    <td>{l.account?.code ?? l.account}</td>
-                    <td class="num">{yuan(l.debit)}</td>
-                    <td class="num">{yuan(l.credit)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <form class="inline" method="get" action="/journal">
+              <label>
+                {zhOr(lang, '截至日期', 'As of')}
+                <input type="date" name="as_of" value={asOf ?? ''} />
+              </label>
+              <button type="submit">{say(lang, 'search')}</button>
+            </form>
+            <Rows
+              columns={[say(lang, 'account'), [say(lang, 'debit'), 'num'], [say(lang, 'credit'), 'num']]}
+              rows={(trial.body.lines ?? []).map((l: any) => {
+                const code: string = l.account?.code ?? l.account;
+                return [
+                  <a href={`/journal/accounts/${encodeURIComponent(code)}`}>{code}</a>,
+                  yuan(l.debit),
+                  yuan(l.credit),
+                ];
+              })}
+            />
             <h2>{say(lang, 'transactions')}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>{lang === 'zh' ? '记账日' : 'Date'}</th>
-                  <th>{lang === 'zh' ? '业务编号' : 'External id'}</th>
-                  <th>{lang === 'zh' ? '摘要' : 'Description'}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(txs.body.data ?? []).map((t: any) => (
-                  <tr>
-                    <td>{t.id}</td>
-                    <td>{t.effective_date}</td>
-                    <td>{t.external_id}</td>
-                    <td>{t.description}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Rows
+              columns={[
+                '#',
+                lang === 'zh' ? '记账日' : 'Date',
+                lang === 'zh' ? '业务编号' : 'External id',
+                lang === 'zh' ? '摘要' : 'Description',
+              ]}
+              rows={(txs.body.data ?? []).map((t: any) => [t.id, t.effective_date, t.external_id, t.description])}
+            />
+            {txs.body.next_cursor && (
+              <p>
+                <a href={`/journal?after=${txs.body.next_cursor}`}>{zhOr(lang, '下一页', 'Next page')}</a>
+              </p>
+            )}
+          </>
+        ),
+      };
+    }),
+  );
+
+  // An account's statement: its lines with the running balance, by effective date.
+  app.get(
+    '/journal/accounts/:code{[a-z0-9_:.-]{1,100}}',
+    page(async (c, person, lang) => {
+      const code = c.req.param('code')!;
+      const r = await call(c, 'GET', `${pool(person)}/accounts/${encodeURIComponent(code)}/statement?limit=200`);
+      return {
+        title: `${zhOr(lang, '明细账', 'Account statement')} ${code}`,
+        lang,
+        person,
+        path: '/journal',
+        notice: r.status === 200 ? null : noticeOf(lang, r),
+        children: (
+          <>
+            <p>
+              {zhOr(lang, '期初余额（元）', 'Opening balance (CNY)')}: {yuan(r.body.opening_balance)}
+            </p>
+            <Rows
+              columns={[
+                zhOr(lang, '记账日', 'Date'),
+                '#',
+                zhOr(lang, '业务编号', 'External id'),
+                zhOr(lang, '摘要', 'Description'),
+                [say(lang, 'debit'), 'num'],
+                [say(lang, 'credit'), 'num'],
+                [zhOr(lang, '余额（元）', 'Balance (CNY)'), 'num'],
+              ]}
+              rows={(r.body.data ?? []).map((l: any) => [
+                l.effective_date,
+                l.transaction_id,
+                l.external_id,
+                l.description,
+                l.side === 'debit' ? yuan(l.amount) : '',
+                l.side === 'credit' ? yuan(l.amount) : '',
+                yuan(l.balance),
+              ])}
+            />
           </>
         ),
       };
@@ -854,32 +809,24 @@ export function consoleRoutes(api: Api) {
         path: '/audit',
         notice: r.status === 200 ? null : noticeOf(lang, r),
         children: (
-          <table>
-            <thead>
-              <tr>
-                <th>{say(lang, 'at')}</th>
-                <th>{say(lang, 'who')}</th>
-                <th>{say(lang, 'method')}</th>
-                <th>{say(lang, 'path')}</th>
-                <th class="num">{say(lang, 'status')}</th>
-                <th>{say(lang, 'requestId')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(r.body.data ?? []).map((a: any) => (
-                <tr>
-                  <td>{chinaTime(a.at)}</td>
-                  <td>{a.person ? `${a.person.name} (${a.person.login})` : a.key_label || `key ${a.key_id}`}</td>
-                  <td>{a.method}</td>
-                  <td>{a.path}</td>
-                  <td class="num">{a.status}</td>
-                  <td>
-                    <code>{a.request_id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[
+              say(lang, 'at'),
+              say(lang, 'who'),
+              say(lang, 'method'),
+              say(lang, 'path'),
+              [say(lang, 'status'), 'num'],
+              say(lang, 'requestId'),
+            ]}
+            rows={(r.body.data ?? []).map((a: any) => [
+              chinaTime(a.at),
+              a.person ? `${a.person.name} (${a.person.login})` : a.key_label || `key ${a.key_id}`,
+              a.method,
+              a.path,
+              a.status,
+              <code>{a.request_id}</code>,
+            ])}
+          />
         ),
       };
     }),
@@ -906,40 +853,26 @@ export function consoleRoutes(api: Api) {
       children: (
         <>
           {children}
-          <table>
-            <thead>
-              <tr>
-                <th>{say(lang, 'login')}</th>
-                <th>{say(lang, 'name')}</th>
-                <th>{say(lang, 'role')}</th>
-                <th>{say(lang, 'participant')}</th>
-                <th>{say(lang, 'status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(list.body.data ?? []).map((p: any) => (
-                <tr>
-                  <td>{p.login}</td>
-                  <td>{p.name}</td>
-                  <td>{p.role}</td>
-                  <td>{p.participant_id ?? '—'}</td>
-                  <td>
-                    {p.disabled
-                      ? lang === 'zh'
-                        ? '已停用'
-                        : 'disabled'
-                      : p.must_change_password
-                        ? lang === 'zh'
-                          ? '待设置密码'
-                          : 'password to set'
-                        : lang === 'zh'
-                          ? '正常'
-                          : 'active'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Rows
+            columns={[
+              say(lang, 'login'),
+              say(lang, 'name'),
+              say(lang, 'role'),
+              say(lang, 'participant'),
+              say(lang, 'status'),
+            ]}
+            rows={(list.body.data ?? []).map((p: any) => [
+              p.login,
+              p.name,
+              p.role,
+              p.participant_id ?? '—',
+              p.disabled
+                ? zhOr(lang, '已停用', 'disabled')
+                : p.must_change_password
+                  ? zhOr(lang, '待设置密码', 'password to set')
+                  : zhOr(lang, '正常', 'active'),
+            ])}
+          />
           <h2>{say(lang, 'create')}</h2>
           <form class="stack" method="post" action="/people">
             <OnceField />
@@ -1044,39 +977,24 @@ function ClaimTable(props: { lang: Lang; rows: ClaimRow[]; late: Set<string> }) 
   const { lang } = props;
   if (props.rows.length === 0) return <p class="muted">{say(lang, 'none')}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>#</th>
-          <th>{say(lang, 'loan')}</th>
-          <th>{lang === 'zh' ? '申请方' : 'Claimant'}</th>
-          <th>{say(lang, 'status')}</th>
-          <th class="num">{say(lang, 'amount')}</th>
-          <th>{say(lang, 'dueBy')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((r) => (
-          <tr>
-            <td>
-              <a href={`/claims/${r.id}`}>{`#${r.id}`}</a>
-            </td>
-            <td>
-              <a href={`/loans/${r.loan_id}`}>{`#${r.loan_id}`}</a>
-            </td>
-            <td>
-              {r.claimant_kind === 'bank' ? (lang === 'zh' ? '银行' : 'bank') : lang === 'zh' ? '保险' : 'insurer'}
-            </td>
-            <td>{statusWord(lang, r.status)}</td>
-            <td class="num">{yuan(r.amount)}</td>
-            <td>
-              {r.due_by ?? '—'}
-              {props.late.has(r.id) ? ` · ${say(lang, 'overdue')}` : ''}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Rows
+      columns={[
+        '#',
+        say(lang, 'loan'),
+        zhOr(lang, '申请方', 'Claimant'),
+        say(lang, 'status'),
+        [say(lang, 'amount'), 'num'],
+        say(lang, 'dueBy'),
+      ]}
+      rows={props.rows.map((r) => [
+        <a href={`/claims/${r.id}`}>{`#${r.id}`}</a>,
+        <a href={`/loans/${r.loan_id}`}>{`#${r.loan_id}`}</a>,
+        r.claimant_kind === 'bank' ? zhOr(lang, '银行', 'bank') : zhOr(lang, '保险', 'insurer'),
+        statusWord(lang, r.status),
+        yuan(r.amount),
+        `${r.due_by ?? '—'}${props.late.has(r.id) ? ` · ${say(lang, 'overdue')}` : ''}`,
+      ])}
+    />
   );
 }
 
@@ -1084,36 +1002,21 @@ function ProposalTable(props: { lang: Lang; rows: any[]; me: string }) {
   const { lang } = props;
   if (props.rows.length === 0) return <p class="muted">{say(lang, 'none')}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>{lang === 'zh' ? '事项' : 'Decision'}</th>
-          <th>{say(lang, 'reason')}</th>
-          <th>{say(lang, 'proposedBy')}</th>
-          <th>{say(lang, 'at')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((p) => {
-          const [kind, id] = String(p.subject).split('/');
-          const href = kind === 'claim' ? `/claims/${id}` : null;
-          return (
-            <tr>
-              <td>{href ? <a href={href}>{`${p.decision} ${p.subject}`}</a> : `${p.decision} ${p.subject}`}</td>
-              <td>{p.reason}</td>
-              <td>
-                {p.proposed_by === props.me
-                  ? lang === 'zh'
-                    ? '本人（需另一人确认）'
-                    : 'you (another person confirms)'
-                  : (p.proposed_by_name ?? `key ${p.proposed_by}`)}
-              </td>
-              <td>{chinaTime(p.created_at)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <Rows
+      columns={[zhOr(lang, '事项', 'Decision'), say(lang, 'reason'), say(lang, 'proposedBy'), say(lang, 'at')]}
+      rows={props.rows.map((p) => {
+        const [kind, id] = String(p.subject).split('/');
+        const what = `${p.decision} ${p.subject}`;
+        return [
+          kind === 'claim' ? <a href={`/claims/${id}`}>{what}</a> : what,
+          p.reason,
+          p.proposed_by === props.me
+            ? zhOr(lang, '本人（需另一人确认）', 'you (another person confirms)')
+            : (p.proposed_by_name ?? `key ${p.proposed_by}`),
+          chinaTime(p.created_at),
+        ];
+      })}
+    />
   );
 }
 
@@ -1132,17 +1035,14 @@ const POSITION: Record<string, [string, string]> = {
 };
 
 function PositionTable(props: { lang: Lang; position: Record<string, any> }) {
-  const rows = Object.entries(props.position ?? {}).filter(([, v]) => v && typeof v === 'object' && 'amount' in v);
+  const figures = Object.entries(props.position ?? {}).filter(([, v]) => v && typeof v === 'object' && 'amount' in v);
   return (
-    <table>
-      <tbody>
-        {rows.map(([k, v]) => (
-          <tr>
-            <th scope="row">{POSITION[k]?.[props.lang === 'zh' ? 0 : 1] ?? k}</th>
-            <td class="num">{yuan(v as { amount: string })}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Facts
+      rows={figures.map(([k, v]) => [
+        POSITION[k]?.[props.lang === 'zh' ? 0 : 1] ?? k,
+        yuan(v as { amount: string }),
+        'num',
+      ])}
+    />
   );
 }

@@ -8,6 +8,7 @@ import {
   accountStatement,
   chainDigest,
   findTransaction,
+  listTransactions,
   getTransaction,
   listAccounts,
   trialBalance,
@@ -353,20 +354,41 @@ export function ledgerRoutes() {
       path: '/pools/{pool_id}/transactions',
       tags: ['ledger'],
       summary:
-        'The transaction posted under an external id (a business reference such as claim:12:reserve), as a list of none or one',
+        'The journal: transactions in the order they were posted, a page at a time; with external_id, the one posted under that business reference (claim:12:reserve), as a list of none or one',
       request: {
         params: PoolParam,
-        query: z.object({ external_id: text(200).openapi({ example: 'claim:12:reserve' }) }),
+        query: z.object({
+          external_id: text(200).optional().openapi({ example: 'claim:12:reserve' }),
+          limit: Limit,
+          after: Id.optional(),
+        }),
       },
       responses: {
-        200: { description: 'None or one', content: json(z.object({ data: z.array(TransactionOut) })) },
+        200: {
+          description: 'A page (none or one for an external id)',
+          content: json(z.object({ data: z.array(TransactionOut), next_cursor: z.string().nullable() })),
+        },
         ...errorResponses,
       },
     }),
     async (c) => {
       const call = caller(c, c.req.valid('param').pool_id);
-      const tx = await findTransaction(call.ledger, call.principal, call.poolId, c.req.valid('query').external_id);
-      return c.json({ data: tx ? [transactionOut(tx)] : [] }, 200);
+      const q = c.req.valid('query');
+      if (q.external_id !== undefined) {
+        const tx = await findTransaction(call.ledger, call.principal, call.poolId, q.external_id);
+        return c.json({ data: tx ? [transactionOut(tx)] : [], next_cursor: null }, 200);
+      }
+      const page = await listTransactions(call.ledger, call.principal, call.poolId, {
+        limit: q.limit,
+        after: q.after === undefined ? undefined : BigInt(q.after),
+      });
+      return c.json(
+        {
+          data: page.map(transactionOut),
+          next_cursor: page.length === q.limit ? page.at(-1)!.id.toString() : null,
+        },
+        200,
+      );
     },
   );
 
