@@ -7,6 +7,12 @@ GRANT UPDATE (four_eyes) ON pools TO pool_app;
 -- The person a key acts for. A treasury key issued by a treasury key acts for the person of the key that
 -- issued it: nobody confirms their own proposal through a second key of their own. NULL: the key itself.
 ALTER TABLE api_keys ADD COLUMN acts_for bigint REFERENCES api_keys (id);
+-- Keys issued before this migration do not say who issued them: the treasury keys of a pool then count as
+-- one person (the pool's first treasury key), so none of them confirms another's proposal. The admin
+-- issues a treasury key, or a person, for each person of the treasury.
+UPDATE api_keys k SET acts_for = f.first
+  FROM (SELECT pool_id, min(id) AS first FROM api_keys WHERE role = 'treasury' GROUP BY pool_id) f
+ WHERE k.role = 'treasury' AND k.pool_id = f.pool_id AND k.id <> f.first;
 
 CREATE TABLE proposals (
   pool_id     bigint NOT NULL REFERENCES pools (id),

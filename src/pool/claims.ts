@@ -550,12 +550,13 @@ export async function getClaim(
     .execute();
   return {
     ...toClaim(row),
+    // The claimant sees what was done and why; who in the treasury did it is the treasury's and auditors'.
     steps: steps.map((s) => ({
       status: s.status,
       reason: s.reason,
       at: s.created_at,
-      by: s.by_key?.toString() ?? null,
-      byName: s.name,
+      by: seesWholePool(principal) ? (s.by_key?.toString() ?? null) : null,
+      byName: seesWholePool(principal) ? s.name : null,
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { scrypt as nodeScrypt } from 'node:crypto';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 
 /**
@@ -6,7 +7,23 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
  * parameters are OWASP's third scrypt choice, N=2^15 (32 MiB), r=8, p=3: the Worker's 128 MB isolate holds
  * it, and a check costs about 0.4 s of one core here, which is what slows a guesser down. Stored as
  * `scrypt$N$r$p$<salt>$<hash>` (base64), so the parameters can be raised later and old hashes still check.
+ * scrypt is one function: on Node the same bytes come from node:crypto, off the event loop (libuv's
+ * threads), so sign-ins do not stall every other request; on Workers, from @noble/hashes.
  */
+const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers';
+
+function derive(password: string, salt: Uint8Array, o: { N: number; r: number; p: number; dkLen: number }) {
+  if (onWorkers) return scryptAsync(password, salt, o);
+  return new Promise<Uint8Array>((resolve, reject) =>
+    nodeScrypt(
+      password,
+      salt,
+      o.dkLen,
+      { N: o.N, r: o.r, p: o.p, maxmem: 256 * o.N * o.r + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))),
+    ),
+  );
+}
 const N = 2 ** 15;
 const R = 8;
 const P = 3;
@@ -16,7 +33,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  const hash = await scryptAsync(password.normalize('NFC'), salt, { N, r: R, p: P, dkLen: DK_LEN });
+  const hash = await derive(password.normalize('NFC'), salt, { N, r: R, p: P, dkLen: DK_LEN });
   return `scrypt$${N}$${R}$${P}$${b64(salt)}$${b64(hash)}`;
 }
 
@@ -26,7 +43,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   const salt = Buffer.from(parts[4]!, 'base64');
   const expected = Buffer.from(parts[5]!, 'base64');
-  const got = await scryptAsync(password.normalize('NFC'), salt, { N: n, r, p, dkLen: expected.length });
+  const got = await derive(password.normalize('NFC'), salt, { N: n, r, p, dkLen: expected.length });
   return timingSafeEqual(got, expected);
 }
 

@@ -89,6 +89,14 @@ export async function createPerson(
   },
 ): Promise<{ person: Person; oneTimePassword: string | null }> {
   admit(creator, 'people.create');
+  // A person of the treasury confirms others' money decisions: one the treasury made itself would let it
+  // confirm its own (it knows the one-time password). The admin, who takes no money decision, makes them.
+  if (spec.role === 'treasury' && creator.role !== 'admin')
+    throw new DomainError(
+      'forbidden',
+      'forbidden',
+      "the treasury's people are created by the admin: a treasury could confirm its own proposals through a person it made",
+    );
   const login = spec.login.toLowerCase();
   if (!LOGIN.test(login))
     throw invalidField('login', 'a login is 2 to 64 of a-z, 0-9 and . _ @ -, starting with a letter or digit');
@@ -172,8 +180,10 @@ export async function signIn(
   db: Kysely<Database>,
   attempt: { login: string; password: string; address: string; userAgent: string },
 ): Promise<{ token: string; person: Person }> {
-  const login = attempt.login.toLowerCase().slice(0, 200);
-  const address = attempt.address.slice(0, 100);
+  // Control characters (a NUL would be refused by PostgreSQL) are no part of a login or an address.
+  const clean = (s: string, max: number) => s.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max);
+  const login = clean(attempt.login.toLowerCase(), 200);
+  const address = clean(attempt.address, 100);
   const [failures] = (
     await sql<{ by_login: number; by_address: number }>`
       SELECT count(*) FILTER (WHERE login = ${login})::int AS by_login,
@@ -237,6 +247,7 @@ export async function changePassword(
   person: Person,
   current: string,
   next: string,
+  keepSession?: string,
 ): Promise<void> {
   const row = await people(db).where('u.id', '=', person.id).executeTakeFirstOrThrow();
   if (!(await verifyPassword(current, row.password_hash ?? NO_ACCOUNT_HASH)))
@@ -248,6 +259,14 @@ export async function changePassword(
     .updateTable('users')
     .set({ password_hash: await hashPassword(next), must_change: false })
     .where('id', '=', person.id)
+    .execute();
+  // Whoever signed in with the old password (the creator, with a one-time one) is signed out.
+  await db
+    .updateTable('sessions')
+    .set({ ended_at: new Date() })
+    .where('user_id', '=', person.id)
+    .where('ended_at', 'is', null)
+    .where('token_hash', '!=', keepSession === undefined ? Buffer.alloc(32) : tokenHash(keepSession))
     .execute();
 }
 

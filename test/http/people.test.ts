@@ -27,6 +27,20 @@ const signIn = (login: string, password: string, address = '10.0.0.1') =>
     body: new URLSearchParams({ login, password }).toString(),
   });
 const cookieOf = (res: Response) => /pool_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+const OWN = 'my-Own-Phrase-2026';
+/** The first sign-in: the password given at creation, then one of the person's own. Returns the session. */
+async function firstSignIn(login: string): Promise<string> {
+  const token = cookieOf(await signIn(login, PASSWORD))!;
+  const set = await api.app.request(`${BASE}/password`, {
+    method: 'POST',
+    headers: { cookie: `pool_session=${token}`, origin: BASE, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ current: PASSWORD, next: OWN }).toString(),
+  });
+  expect(set.status).toBe(303);
+  return token;
+}
+const readAs = (token: string) =>
+  api.app.request(`${BASE}/v1/pools/${t.poolId}/trial-balance`, { headers: { cookie: `pool_session=${token}` } });
 
 describe('accounts', () => {
   it('are created by the treasury for its pool and by the admin for the platform, by the rules of keys', async () => {
@@ -42,6 +56,10 @@ describe('accounts', () => {
     expect(officer.body.person).toMatchObject({ login: 'officer.a', role: 'bank', must_change_password: true });
     // A treasury cannot make an admin, nor people of another pool; a bank cannot make anyone.
     expect((await create(t.treasury, { login: 'boss', name: 'x', role: 'admin' })).status).toBe(403);
+    // Nor a person of the treasury: it would confirm its own proposals through them.
+    const colleague = await create(t.treasury, { login: 'colleague', name: 'x', role: 'treasury', pool_id: t.poolId });
+    expect(colleague.status).toBe(403);
+    expect(colleague.text).toContain('created by the admin');
     const other = await api.tenant();
     expect((await create(t.treasury, { login: 'spy', name: 'x', role: 'auditor', pool_id: other.poolId })).status).toBe(
       404,
@@ -96,15 +114,24 @@ describe('sessions', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i); // 127.0.0.1: no TLS in the way of a local start
+    // With the password given at creation, the session does nothing but set one's own.
+    expect((await readAs(cookieOf(first)!)).status).toBe(403);
     const second = await signIn('aud.b', PASSWORD);
     expect(cookieOf(second)).not.toBe(cookieOf(first));
-
-    // The session reads the API as the person; the audit log names them for their writes.
-    const token = cookieOf(second)!;
-    const read = await api.app.request(`${BASE}/v1/pools/${t.poolId}/trial-balance`, {
-      headers: { cookie: `pool_session=${token}` },
+    const set = await api.app.request(`${BASE}/password`, {
+      method: 'POST',
+      headers: {
+        cookie: `pool_session=${cookieOf(second)}`,
+        origin: BASE,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ current: PASSWORD, next: OWN }).toString(),
     });
-    expect(read.status).toBe(200);
+    expect(set.status).toBe(303);
+    // Setting it signed out every other session of the person (the first, here); this one reads the API.
+    expect((await readAs(cookieOf(first)!)).status).toBe(401);
+    const token = cookieOf(second)!;
+    expect((await readAs(token)).status).toBe(200);
 
     await api.app.request(`${BASE}/logout`, {
       method: 'POST',
@@ -118,8 +145,8 @@ describe('sessions', () => {
   });
 
   it('end when idle past the limit', async () => {
-    const res = await signIn('aud.b', PASSWORD);
-    const token = cookieOf(res)!;
+    const token = cookieOf(await signIn('aud.b', OWN))!;
+    expect((await readAs(token)).status).toBe(200);
     await api.db.owner`UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE ended_at IS NULL`;
     const r = await api.app.request(`${BASE}/v1/pools/${t.poolId}/trial-balance`, {
       headers: { cookie: `pool_session=${token}` },
@@ -129,7 +156,7 @@ describe('sessions', () => {
 
   it('take writes with a session only from this site', async () => {
     expectStatus(
-      await create(t.treasury, {
+      await create(api.adminKey, {
         login: 'fin.c',
         name: '财政丙',
         role: 'treasury',
@@ -138,7 +165,7 @@ describe('sessions', () => {
       }),
       201,
     );
-    const token = cookieOf(await signIn('fin.c', PASSWORD))!;
+    const token = await firstSignIn('fin.c');
     const write = (origin: string) =>
       api.app.request(`${BASE}/v1/pools/${t.poolId}/participants`, {
         method: 'POST',
@@ -186,5 +213,41 @@ describe('sessions', () => {
     // An unknown login is answered as a wrong password.
     const unknown = await signIn('nobody.here', PASSWORD, '10.3.0.1');
     expect(unknown.status).toBe(401);
+  });
+});
+
+describe('what a tenant cannot reach through the log or the console', () => {
+  it("keeps a request into another pool out of that pool's audit log", async () => {
+    const other = await api.tenant();
+    const probe = await api.call('POST', `/v1/pools/${other.poolId}/participants`, {
+      key: t.treasury,
+      body: { kind: 'guarantor', name: 'probe', credit_code: '91350100M000100Y43' },
+    });
+    expect(probe.status).toBe(404);
+    const theirs = expectStatus(
+      await api.call('GET', `/v1/pools/${other.poolId}/audit?limit=1000`, { key: other.auditor }),
+      200,
+    ).data;
+    expect(theirs.filter((l: { request_id: string }) => l.request_id === probe.body.request_id)).toEqual([]);
+    const mine = expectStatus(
+      await api.call('GET', `/v1/pools/${t.poolId}/audit?limit=1000`, { key: t.auditor }),
+      200,
+    ).data;
+    expect(mine.filter((l: { request_id: string }) => l.request_id === probe.body.request_id)).toHaveLength(1);
+  });
+
+  it('sends the language switch back to a page of this site only', async () => {
+    for (const back of ['/\\evil.example', '/%09/evil.example', '//evil.example', 'https://evil.example/x']) {
+      const res = await api.app.request(`${BASE}/lang?to=en&back=${encodeURIComponent(back)}`);
+      expect(res.status).toBe(303);
+      const to = new URL(res.headers.get('location')!, BASE);
+      expect(to.origin, back).toBe(BASE);
+    }
+    const ok = await api.app.request(`${BASE}/lang?to=en&back=${encodeURIComponent('/claims?status=paid')}`);
+    expect(ok.headers.get('location')).toBe('/claims?status=paid');
+  });
+
+  it('answers a login holding a NUL as a wrong password, not a 500', async () => {
+    expect((await signIn('ad\u0000min', 'whatever-it-is')).status).toBe(401);
   });
 });

@@ -202,9 +202,10 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     '/reconciliation/close',
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
-      const r = await call(c, 'POST', `${pool(person)}/periods/${String(form.month ?? '')}/close`, {
-        idem: String(form.idem ?? ''),
-      });
+      const month = String(form.month ?? '');
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
+        return reconciliationPage(c, person, lang, { kind: 'bad', text: zh(lang, '请选择月份。', 'Choose a month.') });
+      const r = await call(c, 'POST', `${pool(person)}/periods/${month}/close`, { idem: String(form.idem ?? '') });
       return reconciliationPage(c, person, lang, noticeOf(lang, r));
     }),
   );

@@ -48,6 +48,14 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/awards$/, ['treasury', 'auditor', 'bank', 'insurer']],
 ];
 const langOf = (c: C): Lang => (getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'zh');
+/**
+ * Where a sign-in comes from, for its throttling: Cloudflare's connecting address on Workers (which a
+ * client cannot set there), the socket's on Node; never X-Forwarded-For, which any client writes.
+ */
+const addressOf = (c: C): string =>
+  c.req.header('cf-connecting-ip') ??
+  (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ??
+  'unknown';
 const isLocal = (c: C) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(c.req.url).hostname);
 
 export function consoleRoutes(api: Api) {
@@ -144,8 +152,10 @@ export function consoleRoutes(api: Api) {
   app.get('/lang', (c) => {
     const to = c.req.query('to') === 'en' ? 'en' : 'zh';
     setCookie(c, LANG_COOKIE, to, { path: '/', sameSite: 'Lax', maxAge: 365 * 86400, secure: !isLocal(c) });
-    const back = c.req.query('back') ?? '/';
-    return c.redirect(back.startsWith('/') && !back.startsWith('//') ? back : '/', 303);
+    // Back to a page of this site only: the path as resolved against this site's origin.
+    const here = new URL(c.req.url).origin;
+    const back = new URL(c.req.query('back') ?? '/', here);
+    return c.redirect(back.origin === here ? `${back.pathname}${back.search}` : '/', 303);
   });
 
   // Signing in and out.
@@ -184,7 +194,7 @@ export function consoleRoutes(api: Api) {
       const { token, person } = await signIn(c.get('deps').db.kysely, {
         login: String(form.login ?? ''),
         password: String(form.password ?? ''),
-        address: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? c.req.header('x-real-ip') ?? 'local',
+        address: addressOf(c),
         userAgent: c.req.header('user-agent') ?? '',
       });
       // A new session id at every sign-in (the old cookie, if any, is replaced).
@@ -245,7 +255,13 @@ export function consoleRoutes(api: Api) {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       try {
-        await changePassword(c.get('deps').db.kysely, person, String(form.current ?? ''), String(form.next ?? ''));
+        await changePassword(
+          c.get('deps').db.kysely,
+          person,
+          String(form.current ?? ''),
+          String(form.next ?? ''),
+          getCookie(c, SESSION_COOKIE),
+        );
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         return {
@@ -349,6 +365,8 @@ export function consoleRoutes(api: Api) {
     const action = (name: 'approve' | 'defer' | 'reject' | 'pay', label: string) => (
       <form method="post" action={`/claims/${id}/${name}`}>
         <OnceField />
+        {/* What the person saw: the open proposal the button confirms, or none (the button proposes). */}
+        <input type="hidden" name="seen" value={open(`claim.${name}`)?.id ?? ''} />
         <label>
           {say(lang, 'reason')}
           <textarea name="reason" required rows={2} cols={30}></textarea>
@@ -411,7 +429,23 @@ export function consoleRoutes(api: Api) {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       const id = c.req.param('id')!;
-      const r = await call(c, 'POST', `${pool(person)}/claims/${id}/${c.req.param('action')!}`, {
+      const action = c.req.param('action')!;
+      if (action === 'approve' || action === 'pay') {
+        // Proposing, the person must not confirm a proposal made meanwhile by someone else (nor the
+        // reverse): the button means what the page showed when it was pressed.
+        const now = await call(c, 'GET', `${pool(person)}/proposals?subject=claim/${id}&status=pending`);
+        const open = (now.body.data ?? []).find((p: any) => p.decision === `claim.${action}`)?.id ?? '';
+        if (open !== String(form.seen ?? ''))
+          return claimPage(c, person, lang, id, {
+            kind: 'bad',
+            text: zhOr(
+              lang,
+              '此申请刚刚有了变化（另一位同事提议或撤回了决定），请核对后再操作。',
+              'The claim changed meanwhile (a colleague proposed or withdrew a decision): look again before you act.',
+            ),
+          });
+      }
+      const r = await call(c, 'POST', `${pool(person)}/claims/${id}/${action}`, {
         json: { reason: String(form.reason ?? '') },
         idem: String(form.idem ?? ''),
       });
@@ -843,7 +877,7 @@ export function consoleRoutes(api: Api) {
     const roles =
       person.role === 'admin'
         ? ['admin', 'treasury', 'auditor']
-        : ['treasury', 'auditor', 'bank', 'insurer', 'guarantor', 'enterprise'];
+        : ['auditor', 'bank', 'insurer', 'guarantor', 'enterprise'];
     return {
       title: say(lang, 'people'),
       lang,

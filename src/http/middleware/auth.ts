@@ -23,6 +23,9 @@ export const bearerAuth = createMiddleware<AppEnv>(async function bearerAuth(c, 
     if (person) {
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSite(c.req.raw))
         return problem(c, 'forbidden', { detail: 'a write with a session must come from this site' });
+      // A one-time password opens the door to setting one's own, nothing else.
+      if (person.mustChange)
+        return problem(c, 'forbidden', { detail: 'set a password of your own first (sign in to the console)' });
       c.set('principal', principalOf(person));
       return next();
     }

@@ -80,7 +80,9 @@ export const idempotency = createMiddleware<AppEnv>(async function idempotency(c
   c.set('db', tx.kysely);
   // The audit log's line: who (the key, or the person's), what, in which pool, from which request.
   const audit: AuditEntry = {
-    poolId: BigInt(/^\/v1\/pools\/(\d{1,18})(\/|$)/.exec(url.pathname)?.[1] ?? principal.poolId ?? 0n),
+    // The key's own pool: a request into another pool (answered 404) is the asker's business, not that
+    // pool's. Admin keys belong to none: the pool their path names.
+    poolId: principal.poolId ?? BigInt(/^\/v1\/pools\/(\d{1,18})(\/|$)/.exec(url.pathname)?.[1] ?? 0n),
     method: c.req.method,
     path: url.pathname.slice(0, 2000),
     requestId: (c.get('requestId') as string | undefined) ?? '',
