@@ -269,6 +269,58 @@ describe('the console', () => {
     );
   });
 
+  it('takes a report tape and a recovery from the bank, an appropriation and an award round from the treasury', async () => {
+    const zhao = await as('zhao.bank');
+    await zhao.goto(`${base}/tapes`);
+    await zhao.getByLabel('台账类型').selectOption('reports');
+    await zhao.getByLabel('台账文件（CSV）').setInputFiles({
+      name: '月报.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        [
+          '贷款编号,报告月份,贷款余额（分）,逾期本金（分）,逾期利息（分）,逾期天数,五级分类',
+          'ZH-2,2026-07,200000,0,0,0,正常',
+        ].join('\n'),
+      ),
+    });
+    await zhao.getByRole('button', { name: '提交' }).click();
+    await zhao.locator('#tape-result .notice.ok').waitFor();
+    expect(await zhao.locator('#tape-result').innerText()).toContain('已入库: 1 / 1');
+
+    await zhao.goto(`${base}/loans/${loanId}`);
+    await zhao.getByLabel('编号').fill('R-1');
+    await zhao.getByLabel('收回日期').fill('2026-10-15');
+    await zhao.getByLabel('收回金额（元）').fill('400.00');
+    await zhao.getByRole('button', { name: '提交' }).click();
+    expect(await zhao.locator('.notice').innerText()).toContain('已办理');
+    await looked(zhao, 'bank-recovery');
+
+    const li = await as('li.review');
+    await li.goto(`${base}/loans/${loanId}`);
+    await li.getByLabel('编号').fill('R-1');
+    await li.getByLabel('到账日期').fill('2026-10-20');
+    await li.getByRole('button', { name: '提交' }).click();
+    expect(await li.locator('.notice').innerText()).not.toContain('未能办理');
+
+    await li.goto(`${base}/appropriations`);
+    await li.getByLabel('文号').first().fill('财金〔2026〕8号');
+    await li.getByLabel('金额（元）').fill('50,000.00');
+    await li.getByLabel('通知日期').fill('2026-09-01');
+    await li.getByRole('button', { name: '提交' }).first().click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    await li.getByLabel('文号').last().fill('财金〔2026〕8号');
+    await li.getByLabel('到账日期').fill('2026-09-03');
+    await li.getByRole('button', { name: '提交' }).last().click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    await looked(li, 'treasury-appropriations');
+
+    await li.goto(`${base}/awards`);
+    await li.getByLabel(/年度/).fill('2026');
+    await li.getByRole('button', { name: '计算本年度奖励' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    expect(await li.locator('main table').innerText()).toContain('art3_innovation');
+  });
+
   it('lets the treasury import the statement, reconcile it, close a month by two people and find its reports', async () => {
     const li = await as('li.review');
     await li.goto(`${base}/reconciliation?as_of=2026-01-31`);

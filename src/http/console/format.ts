@@ -68,6 +68,7 @@ const WORDS = {
   audit: ['审计日志', 'Audit log'],
   people: ['人员', 'People'],
   awards: ['奖补', 'Awards'],
+  appropriations: ['财政拨款', 'Appropriations'],
   reconciliation: ['对账月结', 'Reconciliation'],
   reports: ['报表', 'Reports'],
   proposals: ['待复核的决定', 'Decisions waiting for a second person'],

@@ -10,6 +10,7 @@ const MENU: Record<string, [Word, string][]> = {
     ['claims', '/claims'],
     ['awards', '/awards'],
     ['loans', '/loans'],
+    ['appropriations', '/appropriations'],
     ['reconciliation', '/reconciliation'],
     ['reports', '/reports'],
     ['journal', '/journal'],

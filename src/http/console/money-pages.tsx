@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { Person } from '../../pool/people.js';
 import type { AppEnv } from '../env.js';
-import { say, statusWord, yuan, zhOr, type Lang } from './format.js';
+import { fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
 import { Facts, OnceField, Rows, type PageProps } from './layout.js';
 
 /**
@@ -210,6 +210,76 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     }),
   );
 
+  // Money coming into the pool: an appropriation notified (财政拨款通知), then received into the account.
+  const appropriationsPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => ({
+    title: zh(lang, '财政拨款', 'Appropriations'),
+    lang,
+    person,
+    path: '/appropriations',
+    notice: notice ?? null,
+    children: (
+      <>
+        <h2>{zh(lang, '登记拨款通知', 'Record an appropriation notified')}</h2>
+        <form class="stack" method="post" action="/appropriations">
+          <OnceField />
+          <label>
+            {zh(lang, '文号', 'Reference')}
+            <input name="reference" required />
+          </label>
+          <label>
+            {say(lang, 'amount')}
+            <input name="amount" inputmode="decimal" required placeholder="1,000,000.00" />
+          </label>
+          <label>
+            {zh(lang, '通知日期', 'Notified on')}
+            <input type="date" name="on" required />
+          </label>
+          <button type="submit">{say(lang, 'send')}</button>
+        </form>
+        <h2>{zh(lang, '登记到账', 'Record its receipt')}</h2>
+        <form class="stack" method="post" action="/appropriations/receipt">
+          <OnceField />
+          <label>
+            {zh(lang, '文号', 'Reference')}
+            <input name="reference" required />
+          </label>
+          <label>
+            {zh(lang, '到账日期', 'Received on')}
+            <input type="date" name="on" required />
+          </label>
+          <button type="submit">{say(lang, 'send')}</button>
+        </form>
+      </>
+    ),
+  });
+  app.get('/appropriations', page(appropriationsPage));
+  app.post(
+    '/appropriations',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const amount = fenOfYuan(String(form.amount ?? ''));
+      if (amount === null)
+        return appropriationsPage(c, person, lang, { kind: 'bad', text: zh(lang, '金额无效。', 'Not an amount.') });
+      const r = await call(c, 'POST', `${pool(person)}/appropriations`, {
+        json: { reference: String(form.reference ?? ''), amount, notified_on: String(form.on ?? '') },
+        idem: String(form.idem ?? ''),
+      });
+      return appropriationsPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
+  app.post(
+    '/appropriations/receipt',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const reference = encodeURIComponent(String(form.reference ?? ''));
+      const r = await call(c, 'POST', `${pool(person)}/appropriations/${reference}/receipt`, {
+        json: { received_on: String(form.on ?? '') },
+        idem: String(form.idem ?? ''),
+      });
+      return appropriationsPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
+
   app.get(
     '/reports',
     page(async (c, person, lang) => ({
@@ -253,39 +323,62 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       path: '/awards',
       notice: notice ?? (r.status === 200 ? null : noticeOf(lang, r)),
       children: (
-        <Rows
-          columns={[
-            '#',
-            zh(lang, '项目', 'Programme'),
-            zh(lang, '年度', 'Year'),
-            say(lang, 'status'),
-            [say(lang, 'amount'), 'num'],
-            say(lang, 'reference'),
-            ...(treasury ? [say(lang, 'method')] : []),
-          ]}
-          rows={(r.body.data ?? []).map((a: any) => [
-            a.id,
-            a.programme,
-            a.year,
-            statusWord(lang, a.status),
-            yuan(a.amount),
-            a.reference,
-            ...(treasury
-              ? [
-                  <>
-                    {a.status === 'submitted' && decide(a.id, 'approve', say(lang, 'approve'))}
-                    {a.status === 'approved' && decide(a.id, 'pay', say(lang, 'pay'))}
-                    {(a.status === 'submitted' || a.status === 'approved') &&
-                      decide(a.id, 'reject', say(lang, 'reject'))}
-                  </>,
-                ]
-              : []),
-          ])}
-        />
+        <>
+          {treasury && (
+            <form class="inline" method="post" action="/awards/round">
+              <OnceField />
+              <label>
+                {zh(lang, '第三条金融创新奖励：年度', 'Art. 3 innovation round: year')}
+                <input name="year" inputmode="numeric" pattern="[0-9]{4}" required />
+              </label>
+              <button type="submit">{zh(lang, '计算本年度奖励', 'Run the round')}</button>
+            </form>
+          )}
+          <Rows
+            columns={[
+              '#',
+              zh(lang, '项目', 'Programme'),
+              zh(lang, '年度', 'Year'),
+              say(lang, 'status'),
+              [say(lang, 'amount'), 'num'],
+              say(lang, 'reference'),
+              ...(treasury ? [say(lang, 'method')] : []),
+            ]}
+            rows={(r.body.data ?? []).map((a: any) => [
+              a.id,
+              a.programme,
+              a.year,
+              statusWord(lang, a.status),
+              yuan(a.amount),
+              a.reference,
+              ...(treasury
+                ? [
+                    <>
+                      {a.status === 'submitted' && decide(a.id, 'approve', say(lang, 'approve'))}
+                      {a.status === 'approved' && decide(a.id, 'pay', say(lang, 'pay'))}
+                      {(a.status === 'submitted' || a.status === 'approved') &&
+                        decide(a.id, 'reject', say(lang, 'reject'))}
+                    </>,
+                  ]
+                : []),
+            ])}
+          />
+        </>
       ),
     } satisfies PageProps;
   };
   app.get('/awards', page(awardsPage));
+  app.post(
+    '/awards/round',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const r = await call(c, 'POST', `${pool(person)}/award-rounds`, {
+        json: { programme: 'art3_innovation', year: Number(form.year ?? 0) },
+        idem: String(form.idem ?? ''),
+      });
+      return awardsPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
   app.post(
     '/awards/:id{[0-9]+}/:action{approve|pay|reject}',
     page(async (c, person, lang) => {

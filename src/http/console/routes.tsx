@@ -44,7 +44,9 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/people$/, ['treasury', 'admin']],
   [/^\/reconciliation\/.+$/, ['treasury']],
   [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
-  [/^\/awards\/\d+\/[a-z]+$/, ['treasury']],
+  [/^\/awards\/(\d+\/[a-z]+|round)$/, ['treasury']],
+  [/^\/appropriations(\/|$)/, ['treasury']],
+  [/^\/loans\/\d+\/recoveries(\/receipt)?$/, ['bank', 'treasury']],
   [/^\/awards$/, ['treasury', 'auditor', 'bank', 'insurer']],
 ];
 const langOf = (c: C): Lang => (getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'zh');
@@ -517,7 +519,14 @@ export function consoleRoutes(api: Api) {
     if (loan.status !== 200)
       return show(c, { title: say(lang, 'loan'), lang, person, path: '/loans', notice: noticeOf(lang, loan) }, 404);
     const l = loan.body;
-    const claimable = l.state === 'defaulted' && (person.role === 'bank' || person.role === 'insurer');
+    // One claim per loan and claimant: the form is offered until the viewer's own is filed.
+    const claimable =
+      l.state === 'defaulted' &&
+      (person.role === 'bank' || person.role === 'insurer') &&
+      !(claims.body.data ?? []).some((x: ClaimRow) => x.claimant_kind === person.role);
+    // What the bank recovers after a default is shared back: the bank reports it, the treasury receives the
+    // pool's part.
+    const recovering = l.state === 'defaulted' && (person.role === 'bank' || person.role === 'treasury');
     return {
       title: `${say(lang, 'loan')} ${l.reference}`,
       lang,
@@ -548,11 +557,53 @@ export function consoleRoutes(api: Api) {
               yuan(r.outstanding),
               yuan(r.overdue_principal),
               r.days_past_due,
-              r.classification,
+              classificationWord(lang, r.classification),
             ])}
           />
           <h2>{say(lang, 'claims')}</h2>
           <ClaimTable lang={lang} rows={claims.body.data ?? []} late={new Set()} />
+          {recovering && person.role === 'bank' && (
+            <>
+              <h2>{zhOr(lang, '报告追偿收回', 'Report a recovery')}</h2>
+              <form class="stack" method="post" action={`/loans/${id}/recoveries`}>
+                <OnceField />
+                <label>
+                  {say(lang, 'reference')}
+                  <input name="reference" required />
+                </label>
+                <label>
+                  {zhOr(lang, '收回日期', 'Recovered on')}
+                  <input type="date" name="on" required />
+                </label>
+                <label>
+                  {zhOr(lang, '收回金额（元）', 'Recovered (CNY)')}
+                  <input name="gross" inputmode="decimal" required />
+                </label>
+                <label>
+                  {zhOr(lang, '追偿费用（元）', 'Costs of recovery (CNY)')}
+                  <input name="costs" inputmode="decimal" value="0.00" required />
+                </label>
+                <button type="submit">{say(lang, 'send')}</button>
+              </form>
+            </>
+          )}
+          {recovering && person.role === 'treasury' && (
+            <>
+              <h2>{zhOr(lang, '追偿款到账', 'Recovery received')}</h2>
+              <form class="stack" method="post" action={`/loans/${id}/recoveries/receipt`}>
+                <OnceField />
+                <label>
+                  {say(lang, 'reference')}
+                  <input name="reference" required />
+                </label>
+                <label>
+                  {zhOr(lang, '到账日期', 'Received on')}
+                  <input type="date" name="on" required />
+                </label>
+                <button type="submit">{say(lang, 'send')}</button>
+              </form>
+            </>
+          )}
           {claimable && (
             <>
               <h2>{say(lang, 'fileClaim')}</h2>
@@ -583,6 +634,34 @@ export function consoleRoutes(api: Api) {
   app.get(
     '/loans/:id{[0-9]+}',
     page(async (c, person, lang) => loanPage(c, person, lang, c.req.param('id')!)),
+  );
+  app.post(
+    '/loans/:id{[0-9]+}/recoveries',
+    page(async (c, person, lang) => {
+      const id = c.req.param('id')!;
+      const form = await c.req.parseBody();
+      const [gross, costs] = [fenOfYuan(String(form.gross ?? '')), fenOfYuan(String(form.costs ?? ''))];
+      if (gross === null || costs === null)
+        return loanPage(c, person, lang, id, { kind: 'bad', text: zhOr(lang, '金额无效。', 'Not an amount.') });
+      const r = await call(c, 'POST', `${pool(person)}/loans/${id}/recoveries`, {
+        json: { reference: String(form.reference ?? ''), recovered_on: String(form.on ?? ''), gross, costs },
+        idem: String(form.idem ?? ''),
+      });
+      return loanPage(c, person, lang, id, noticeOf(lang, r));
+    }),
+  );
+  app.post(
+    '/loans/:id{[0-9]+}/recoveries/receipt',
+    page(async (c, person, lang) => {
+      const id = c.req.param('id')!;
+      const form = await c.req.parseBody();
+      const reference = encodeURIComponent(String(form.reference ?? ''));
+      const r = await call(c, 'POST', `${pool(person)}/loans/${id}/recoveries/${reference}/receipt`, {
+        json: { received_on: String(form.on ?? '') },
+        idem: String(form.idem ?? ''),
+      });
+      return loanPage(c, person, lang, id, noticeOf(lang, r));
+    }),
   );
   app.post(
     '/loans/:id{[0-9]+}/claim',
@@ -633,6 +712,13 @@ export function consoleRoutes(api: Api) {
       hx-swap="outerHTML"
     >
       <OnceField />
+      <label>
+        {zhOr(lang, '台账类型', 'Kind of tape')}
+        <select name="kind">
+          <option value="loans">{zhOr(lang, '新增贷款台账', 'Loans enrolled')}</option>
+          <option value="reports">{zhOr(lang, '贷款月报台账', 'Monthly reports')}</option>
+        </select>
+      </label>
       <label>
         {say(lang, 'file')}
         <input name="tape" type="file" accept=".csv,text/csv" required />
@@ -704,7 +790,8 @@ export function consoleRoutes(api: Api) {
       const form = await c.req.parseBody();
       const file = form.tape;
       const text = file instanceof File ? await file.text() : '';
-      const r = await call(c, 'POST', `${pool(person)}/loan-tapes?mode=all_or_nothing`, {
+      const route = form.kind === 'reports' ? 'loan-report-tapes' : 'loan-tapes';
+      const r = await call(c, 'POST', `${pool(person)}/${route}?mode=all_or_nothing`, {
         text,
         contentType: 'text/csv',
         idem: String(form.idem ?? ''),
@@ -994,6 +1081,16 @@ interface ClaimRow {
   claimant_kind: string;
   due_by: string | null;
 }
+
+/** The five-level loan classification (五级分类), as the bank's own reports name it. */
+const CLASSES: Record<string, [string, string]> = {
+  normal: ['正常', 'normal'],
+  special_mention: ['关注', 'special mention'],
+  substandard: ['次级', 'substandard'],
+  doubtful: ['可疑', 'doubtful'],
+  loss: ['损失', 'loss'],
+};
+const classificationWord = (lang: Lang, c: string) => CLASSES[c]?.[lang === 'zh' ? 0 : 1] ?? c;
 
 /** The caps of a claim's amount (claim-amount.ts), as a reviewer reads them. */
 const CAPS: Record<string, [string, string]> = {
