@@ -8,7 +8,7 @@ import { loadDashboardAssets } from '../../src/dashboard-assets.js';
 import { createLogger } from '../../src/logger.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
-import { registerEnterprise, signAgreement } from '../support/domain.js';
+import { fundPool, registerEnterprise, ROOMY_TERMS, signAgreement } from '../support/domain.js';
 import { freePort } from '../../scripts/lib/ports.js';
 
 /**
@@ -39,21 +39,8 @@ const post = (key: string, path: string, body: unknown) =>
 beforeAll(async () => {
   api = await apiFixture();
   t = await api.tenant('控制台 Console pool', { fourEyes: true });
-  expectStatus(
-    await post(t.treasury, '/appropriations', { reference: 'F', amount: '10000000', notified_on: '2026-01-02' }),
-    201,
-  );
-  expectStatus(await post(t.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
-  agreement = await signAgreement(api, t, {
-    terms: {
-      credit_line: '100000000000',
-      max_principal: '100000000',
-      suspension_loss_bp: 10000,
-      per_loan_cap: '100000000000',
-      per_enterprise_year_cap: '100000000000',
-      per_bank_year_cap: '100000000000',
-    },
-  });
+  await fundPool(api, t, '10000000');
+  agreement = await signAgreement(api, t, { terms: ROOMY_TERMS });
   enterprise = await registerEnterprise(api, t);
   bankB = expectStatus(
     await post(t.treasury, '/participants', {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
-import { registerEnterprise, signAgreement } from '../support/domain.js';
+import { apiFixture, type ApiFixture, type Tenant } from '../support/api.js';
+import {
+  bankClaim,
+  defaultedLoan,
+  fundPool,
+  registerEnterprise,
+  ROOMY_TERMS,
+  signAgreement,
+} from '../support/domain.js';
 
 /**
  * The filing window runs from the day the bank reported the default, not from the first of the month the
@@ -13,57 +20,18 @@ let agreement: string;
 let enterprise: string;
 let n = 0;
 
-const post = (key: string, path: string, body: unknown) =>
-  api.call('POST', `/v1/pools/${t.poolId}${path}`, { key, body });
-
 beforeAll(async () => {
   api = await apiFixture();
   t = await api.tenant();
-  expectStatus(
-    await post(t.treasury, '/appropriations', { reference: 'F', amount: '10000000', notified_on: '2026-01-02' }),
-    201,
-  );
-  expectStatus(await post(t.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
-  agreement = await signAgreement(api, t, {
-    terms: { filing_window_days: 30, credit_line: '100000000', max_principal: '100000000', suspension_loss_bp: 10000 },
-  });
+  await fundPool(api, t, '10000000');
+  agreement = await signAgreement(api, t, { terms: { ...ROOMY_TERMS, filing_window_days: 30 } });
   enterprise = await registerEnterprise(api, t);
 });
 afterAll(() => api.close());
 
-async function defaulted(month: string): Promise<string> {
-  const loan = expectStatus(
-    await post(t.bank, '/loans', {
-      agreement_id: agreement,
-      reference: `W-${++n}`,
-      borrower_credit_code: enterprise,
-      kind: 'credit',
-      principal: '100000',
-      rate_bp: 400,
-      disbursed_on: '2026-02-01',
-      matures_on: '2027-02-01',
-    }),
-    201,
-  );
-  expectStatus(
-    await post(t.bank, `/loans/${loan.id}/reports`, {
-      month,
-      outstanding: '100000',
-      overdue_principal: '100000',
-      overdue_interest: '0',
-      days_past_due: 95,
-      classification: 'substandard',
-    }),
-    201,
-  );
-  return loan.id;
-}
-const claim = (loanId: string) =>
-  post(t.bank, '/claims', {
-    loan_id: loanId,
-    loss_principal: '100000',
-    documents: [{ name: 'a.pdf', sha256: 'c'.repeat(64) }],
-  });
+const defaulted = (month: string) =>
+  defaultedLoan(api, t, { agreement, borrower: enterprise, reference: `W-${++n}`, month });
+const claim = (loanId: string) => bankClaim(api, t, loanId);
 
 it('is open for 30 days from the day the default was reported, for a default of months ago', async () => {
   const loan = await defaulted('2026-06-01');

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
-import { registerEnterprise, signAgreement } from '../support/domain.js';
+import {
+  bankClaim,
+  defaultedLoan,
+  fundPool,
+  registerEnterprise,
+  ROOMY_TERMS,
+  signAgreement,
+} from '../support/domain.js';
 
 /**
  * Four-eyes on money, the default of every pool: a money decision is proposed by one person of the treasury
@@ -21,60 +28,18 @@ const person = async (label: string) =>
     .key as string;
 
 let n = 0;
-async function defaultedClaim(): Promise<string> {
-  const loan = expectStatus(
-    await post(t.bank, '/loans', {
-      agreement_id: agreement,
-      reference: `FE-${++n}`,
-      borrower_credit_code: enterprise,
-      kind: 'credit',
-      principal: '100000',
-      rate_bp: 400,
-      disbursed_on: '2026-02-01',
-      matures_on: '2027-02-01',
-    }),
-    201,
-  );
+const defaultedClaim = async () =>
   expectStatus(
-    await post(t.bank, `/loans/${loan.id}/reports`, {
-      month: '2026-06-01',
-      outstanding: '100000',
-      overdue_principal: '100000',
-      overdue_interest: '0',
-      days_past_due: 95,
-      classification: 'substandard',
-    }),
-    201,
-  );
-  return expectStatus(
-    await post(t.bank, '/claims', {
-      loan_id: loan.id,
-      loss_principal: '100000',
-      documents: [{ name: '申请书.pdf', sha256: 'a'.repeat(64) }],
-    }),
+    await bankClaim(api, t, await defaultedLoan(api, t, { agreement, borrower: enterprise, reference: `FE-${++n}` })),
     201,
   ).id as string;
-}
 
 beforeAll(async () => {
   api = await apiFixture();
   t = await api.tenant(undefined, { fourEyes: true });
   // Funding is not a decision under four-eyes: the money comes in as the treasury notifies and receives it.
-  expectStatus(
-    await post(t.treasury, '/appropriations', { reference: 'F', amount: '10000000', notified_on: '2026-01-02' }),
-    201,
-  );
-  expectStatus(await post(t.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
-  agreement = await signAgreement(api, t, {
-    terms: {
-      credit_line: '100000000000',
-      max_principal: '100000000',
-      suspension_loss_bp: 10000,
-      per_loan_cap: '100000000000',
-      per_enterprise_year_cap: '100000000000',
-      per_bank_year_cap: '100000000000',
-    },
-  });
+  await fundPool(api, t, '10000000');
+  agreement = await signAgreement(api, t, { terms: ROOMY_TERMS });
   enterprise = await registerEnterprise(api, t);
 });
 afterAll(() => api.close());

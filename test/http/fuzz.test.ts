@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
-import { registerEnterprise, signAgreement } from '../support/domain.js';
+import {
+  bankClaim,
+  defaultedLoan,
+  fundPool,
+  registerEnterprise,
+  ROOMY_TERMS,
+  signAgreement,
+} from '../support/domain.js';
 
 /**
  * Every write route gets arbitrary bodies, headers and ids: it never answers 5xx, every refusal is
@@ -480,57 +487,15 @@ it('takes a decision sent several times at once once, and never answers 5xx', as
   const u = await api.tenant();
   const post = (key: string, path: string, body: unknown, idem?: string) =>
     api.call('POST', `/v1/pools/${u.poolId}${path}`, { key, body, idem });
-  expectStatus(
-    await post(u.treasury, '/appropriations', { reference: 'F', amount: '100000000000', notified_on: '2026-01-02' }),
-    201,
-  );
-  expectStatus(await post(u.treasury, '/appropriations/F/receipt', { received_on: '2026-01-03' }), 200);
-  const agreement = await signAgreement(api, u, {
-    terms: {
-      credit_line: '100000000000',
-      max_principal: '100000000',
-      suspension_loss_bp: 10000,
-      per_loan_cap: '100000000000',
-      per_enterprise_year_cap: '100000000000',
-      per_bank_year_cap: '100000000000',
-    },
-  });
+  await fundPool(api, u, '100000000000');
+  const agreement = await signAgreement(api, u, { terms: ROOMY_TERMS });
   const enterprise = await registerEnterprise(api, u);
   let n = 0;
-  const newClaim = async () => {
-    const loan = expectStatus(
-      await post(u.bank, '/loans', {
-        agreement_id: agreement,
-        reference: `C-${++n}`,
-        borrower_credit_code: enterprise,
-        kind: 'credit',
-        principal: '100000',
-        rate_bp: 400,
-        disbursed_on: '2026-02-01',
-        matures_on: '2027-02-01',
-      }),
-      201,
-    );
+  const newClaim = async () =>
     expectStatus(
-      await post(u.bank, `/loans/${loan.id}/reports`, {
-        month: '2026-06-01',
-        outstanding: '100000',
-        overdue_principal: '100000',
-        overdue_interest: '0',
-        days_past_due: 95,
-        classification: 'substandard',
-      }),
-      201,
-    );
-    return expectStatus(
-      await post(u.bank, '/claims', {
-        loan_id: loan.id,
-        loss_principal: '100000',
-        documents: [{ name: 'n.pdf', sha256: 'e'.repeat(64) }],
-      }),
+      await bankClaim(api, u, await defaultedLoan(api, u, { agreement, borrower: enterprise, reference: `C-${++n}` })),
       201,
     ).id as string;
-  };
   const keyOf = (run: number, k: number) => `dup-${run}-${k}-${Math.random()}`;
   let run = 0;
   await fc.assert(

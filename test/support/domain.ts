@@ -53,3 +53,65 @@ export async function registerEnterprise(
   );
   return code;
 }
+
+/** Terms wide enough that no cap, line or loss rule gets in the way of a test about something else. */
+export const ROOMY_TERMS = {
+  credit_line: '100000000000',
+  max_principal: '100000000',
+  suspension_loss_bp: 10000,
+  per_loan_cap: '100000000000',
+  per_enterprise_year_cap: '100000000000',
+  per_bank_year_cap: '100000000000',
+};
+
+/** The treasury funds the pool: an appropriation of `fen` notified on 2 January and received on the 3rd. */
+export async function fundPool(api: ApiFixture, t: Tenant, fen: string, reference = 'F'): Promise<void> {
+  const post = (path: string, body: unknown) =>
+    api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.treasury, body });
+  expectStatus(await post('/appropriations', { reference, amount: fen, notified_on: '2026-01-02' }), 201);
+  expectStatus(await post(`/appropriations/${reference}/receipt`, { received_on: '2026-01-03' }), 200);
+}
+
+/**
+ * The bank enrols a 1,000.00 CNY credit loan under the agreement and reports it 95 days past due in
+ * `month`: a defaulted loan, ready for a claim. Returns its id.
+ */
+export async function defaultedLoan(
+  api: ApiFixture,
+  t: Tenant,
+  loan: { agreement: string; borrower: string; reference: string; month?: string },
+): Promise<string> {
+  const post = (path: string, body: unknown) => api.call('POST', `/v1/pools/${t.poolId}${path}`, { key: t.bank, body });
+  const enrolled = expectStatus(
+    await post('/loans', {
+      agreement_id: loan.agreement,
+      reference: loan.reference,
+      borrower_credit_code: loan.borrower,
+      kind: 'credit',
+      principal: '100000',
+      rate_bp: 400,
+      disbursed_on: '2026-02-01',
+      matures_on: '2027-02-01',
+    }),
+    201,
+  );
+  expectStatus(
+    await post(`/loans/${enrolled.id}/reports`, {
+      month: loan.month ?? '2026-06-01',
+      outstanding: '100000',
+      overdue_principal: '100000',
+      overdue_interest: '0',
+      days_past_due: 95,
+      classification: 'substandard',
+    }),
+    201,
+  );
+  return enrolled.id as string;
+}
+
+/** The bank's claim on a defaulted loan, for its whole principal, with one paper. */
+export const bankClaim = (api: ApiFixture, t: Tenant, loanId: string) =>
+  api.call('POST', `/v1/pools/${t.poolId}/claims`, {
+    key: t.bank,
+    body: { loan_id: loanId, loss_principal: '100000', documents: [{ name: '申请书.pdf', sha256: 'e'.repeat(64) }] },
+  });

@@ -197,3 +197,14 @@ export function Rows(props: { columns: (string | [label: string, kind: 'num'])[]
     </table>
   );
 }
+
+/** A labelled input: the label names it for screen readers and for the tests that fill it by its words. */
+export function Field(props: { label: string } & Record<string, unknown>) {
+  const { label, ...input } = props;
+  return (
+    <label>
+      {label}
+      <input {...input} />
+    </label>
+  );
+}

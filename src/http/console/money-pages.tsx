@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { Person } from '../../pool/people.js';
 import type { AppEnv } from '../env.js';
 import { fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
-import { Facts, OnceField, Rows, type PageProps } from './layout.js';
+import { Facts, Field, OnceField, Rows, type PageProps } from './layout.js';
 
 /**
  * The treasury's money pages: the pool account's statement imported and reconciled (lines matched and
@@ -17,6 +17,13 @@ export interface ConsoleKit {
     method: 'GET' | 'POST',
     path: string,
     send?: { json?: unknown; text?: string; contentType?: string; idem?: string },
+  ): Promise<Reply>;
+  /** A form's write, under the form's own Idempotency-Key. */
+  submit(
+    c: C,
+    path: string,
+    form: Record<string, unknown>,
+    send?: { json?: unknown; text?: string; contentType?: string },
   ): Promise<Reply>;
   page(render: (c: C, person: Person, lang: Lang) => Promise<Response | PageProps>): (c: C) => Promise<Response>;
   pool(p: Person): string;
@@ -35,7 +42,7 @@ const todayInChina = () => new Date(Date.now() + 8 * 3600_000).toISOString().sli
 const isDay = (s: string | undefined): s is string => s !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(s);
 
 export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
-  const { call, page, pool, noticeOf } = kit;
+  const { call, submit, page, pool, noticeOf } = kit;
   const zh = zhOr;
 
   const reconciliationPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => {
@@ -52,10 +59,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       l.matched_transaction ? (
         <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/unmatch`}>
           <OnceField />
-          <label>
-            {say(lang, 'reason')}
-            <input name="reason" required />
-          </label>
+          <Field label={say(lang, 'reason')} name="reason" required />
           <button class="secondary" type="submit">
             {zh(lang, '取消勾对', 'Unmatch')}
           </button>
@@ -75,10 +79,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
                 ))}
             </select>
           </label>
-          <label>
-            {say(lang, 'reason')}
-            <input name="reason" required />
-          </label>
+          <Field label={say(lang, 'reason')} name="reason" required />
           <button type="submit">{zh(lang, '手工勾对', 'Match')}</button>
         </form>
       );
@@ -91,10 +92,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       children: (
         <>
           <form class="inline" method="get" action="/reconciliation">
-            <label>
-              {zh(lang, '对账日', 'As of')}
-              <input type="date" name="as_of" value={asOf} />
-            </label>
+            <Field label={zh(lang, '对账日', 'As of')} type="date" name="as_of" value={asOf} />
             <button type="submit">{say(lang, 'search')}</button>
           </form>
           {r && (
@@ -134,19 +132,19 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
               <h2>{zh(lang, '导入专户对账单', 'Import the pool account statement')}</h2>
               <form class="stack" method="post" action="/reconciliation/statement" enctype="multipart/form-data">
                 <OnceField />
-                <label>
-                  {zh(lang, '对账单文件（CSV）', 'Statement file (CSV)')}
-                  <input name="statement" type="file" accept=".csv,text/csv" required />
-                </label>
+                <Field
+                  label={zh(lang, '对账单文件（CSV）', 'Statement file (CSV)')}
+                  name="statement"
+                  type="file"
+                  accept=".csv,text/csv"
+                  required
+                />
                 <button type="submit">{say(lang, 'send')}</button>
               </form>
               <h2>{zh(lang, '月结', 'Close a month')}</h2>
               <form class="inline" method="post" action="/reconciliation/close">
                 <OnceField />
-                <label>
-                  {say(lang, 'month')}
-                  <input type="month" name="month" required />
-                </label>
+                <Field label={say(lang, 'month')} type="month" name="month" required />
                 <button type="submit">{zh(lang, '提请 / 复核月结', 'Propose / confirm the close')}</button>
               </form>
             </>
@@ -161,10 +159,9 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       const file = form.statement;
-      const r = await call(c, 'POST', `${pool(person)}/bank-statements`, {
+      const r = await submit(c, `${pool(person)}/bank-statements`, form, {
         text: file instanceof File ? await file.text() : '',
         contentType: 'text/csv',
-        idem: String(form.idem ?? ''),
       });
       return reconciliationPage(
         c,
@@ -188,12 +185,11 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       const action = c.req.param('action')!;
-      const r = await call(c, 'POST', `${pool(person)}/bank-statements/lines/${c.req.param('id')!}/${action}`, {
+      const r = await submit(c, `${pool(person)}/bank-statements/lines/${c.req.param('id')!}/${action}`, form, {
         json: {
           reason: String(form.reason ?? ''),
           ...(action === 'match' ? { transaction_id: String(form.transaction_id ?? '') } : {}),
         },
-        idem: String(form.idem ?? ''),
       });
       return reconciliationPage(c, person, lang, noticeOf(lang, r));
     }),
@@ -205,7 +201,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       const month = String(form.month ?? '');
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
         return reconciliationPage(c, person, lang, { kind: 'bad', text: zh(lang, '请选择月份。', 'Choose a month.') });
-      const r = await call(c, 'POST', `${pool(person)}/periods/${month}/close`, { idem: String(form.idem ?? '') });
+      const r = await submit(c, `${pool(person)}/periods/${month}/close`, form);
       return reconciliationPage(c, person, lang, noticeOf(lang, r));
     }),
   );
@@ -222,31 +218,16 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
         <h2>{zh(lang, '登记拨款通知', 'Record an appropriation notified')}</h2>
         <form class="stack" method="post" action="/appropriations">
           <OnceField />
-          <label>
-            {zh(lang, '文号', 'Reference')}
-            <input name="reference" required />
-          </label>
-          <label>
-            {say(lang, 'amount')}
-            <input name="amount" inputmode="decimal" required placeholder="1,000,000.00" />
-          </label>
-          <label>
-            {zh(lang, '通知日期', 'Notified on')}
-            <input type="date" name="on" required />
-          </label>
+          <Field label={zh(lang, '文号', 'Reference')} name="reference" required />
+          <Field label={say(lang, 'amount')} name="amount" inputmode="decimal" required placeholder="1,000,000.00" />
+          <Field label={zh(lang, '通知日期', 'Notified on')} type="date" name="on" required />
           <button type="submit">{say(lang, 'send')}</button>
         </form>
         <h2>{zh(lang, '登记到账', 'Record its receipt')}</h2>
         <form class="stack" method="post" action="/appropriations/receipt">
           <OnceField />
-          <label>
-            {zh(lang, '文号', 'Reference')}
-            <input name="reference" required />
-          </label>
-          <label>
-            {zh(lang, '到账日期', 'Received on')}
-            <input type="date" name="on" required />
-          </label>
+          <Field label={zh(lang, '文号', 'Reference')} name="reference" required />
+          <Field label={zh(lang, '到账日期', 'Received on')} type="date" name="on" required />
           <button type="submit">{say(lang, 'send')}</button>
         </form>
       </>
@@ -260,9 +241,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       const amount = fenOfYuan(String(form.amount ?? ''));
       if (amount === null)
         return appropriationsPage(c, person, lang, { kind: 'bad', text: zh(lang, '金额无效。', 'Not an amount.') });
-      const r = await call(c, 'POST', `${pool(person)}/appropriations`, {
+      const r = await submit(c, `${pool(person)}/appropriations`, form, {
         json: { reference: String(form.reference ?? ''), amount, notified_on: String(form.on ?? '') },
-        idem: String(form.idem ?? ''),
       });
       return appropriationsPage(c, person, lang, noticeOf(lang, r));
     }),
@@ -272,9 +252,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       const reference = encodeURIComponent(String(form.reference ?? ''));
-      const r = await call(c, 'POST', `${pool(person)}/appropriations/${reference}/receipt`, {
+      const r = await submit(c, `${pool(person)}/appropriations/${reference}/receipt`, form, {
         json: { received_on: String(form.on ?? '') },
-        idem: String(form.idem ?? ''),
       });
       return appropriationsPage(c, person, lang, noticeOf(lang, r));
     }),
@@ -307,10 +286,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     const decide = (id: string, action: 'approve' | 'pay' | 'reject', label: string) => (
       <form class="inline" method="post" action={`/awards/${id}/${action}`}>
         <OnceField />
-        <label>
-          {say(lang, 'reason')}
-          <input name="reason" required />
-        </label>
+        <Field label={say(lang, 'reason')} name="reason" required />
         <button class={action === 'reject' ? 'secondary' : undefined} type="submit">
           {label}
         </button>
@@ -327,10 +303,13 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
           {treasury && (
             <form class="inline" method="post" action="/awards/round">
               <OnceField />
-              <label>
-                {zh(lang, '第三条金融创新奖励：年度', 'Art. 3 innovation round: year')}
-                <input name="year" inputmode="numeric" pattern="[0-9]{4}" required />
-              </label>
+              <Field
+                label={zh(lang, '第三条金融创新奖励：年度', 'Art. 3 innovation round: year')}
+                name="year"
+                inputmode="numeric"
+                pattern="[0-9]{4}"
+                required
+              />
               <button type="submit">{zh(lang, '计算本年度奖励', 'Run the round')}</button>
             </form>
           )}
@@ -372,9 +351,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     '/awards/round',
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
-      const r = await call(c, 'POST', `${pool(person)}/award-rounds`, {
+      const r = await submit(c, `${pool(person)}/award-rounds`, form, {
         json: { programme: 'art3_innovation', year: Number(form.year ?? 0) },
-        idem: String(form.idem ?? ''),
       });
       return awardsPage(c, person, lang, noticeOf(lang, r));
     }),
@@ -383,9 +361,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     '/awards/:id{[0-9]+}/:action{approve|pay|reject}',
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
-      const r = await call(c, 'POST', `${pool(person)}/awards/${c.req.param('id')!}/${c.req.param('action')!}`, {
+      const r = await submit(c, `${pool(person)}/awards/${c.req.param('id')!}/${c.req.param('action')!}`, form, {
         json: { reason: String(form.reason ?? '') },
-        idem: String(form.idem ?? ''),
       });
       return awardsPage(c, person, lang, noticeOf(lang, r));
     }),

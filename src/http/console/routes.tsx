@@ -15,7 +15,7 @@ import { DomainError } from '../../pool/errors.js';
 import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE } from '../middleware/auth.js';
 import { chinaTime, fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
-import { Facts, homeOf, OnceField, Page, Rows, type PageProps } from './layout.js';
+import { Facts, Field, homeOf, OnceField, Page, Rows, type PageProps } from './layout.js';
 import { moneyPages } from './money-pages.js';
 
 /**
@@ -95,6 +95,14 @@ export function consoleRoutes(api: Api) {
     return { status: res.status, body: parsed };
   };
 
+  /** Sends a form's write to the API under the form's own Idempotency-Key: a form sent twice is taken once. */
+  const submit = (
+    c: C,
+    path: string,
+    form: Record<string, unknown>,
+    send: { json?: unknown; text?: string; contentType?: string } = {},
+  ) => call(c, 'POST', path, { ...send, idem: String(form.idem ?? '') });
+
   const personOf = async (c: C): Promise<Person | null> => {
     const token = getCookie(c, SESSION_COOKIE);
     return token ? sessionPerson(c.get('deps').db.kysely, token) : null;
@@ -173,14 +181,14 @@ export function consoleRoutes(api: Api) {
         notice: notice ?? null,
         children: (
           <form class="stack" method="post" action="/login">
-            <label>
-              {say(lang, 'login')}
-              <input name="login" autocomplete="username" required autofocus />
-            </label>
-            <label>
-              {say(lang, 'password')}
-              <input name="password" type="password" autocomplete="current-password" required />
-            </label>
+            <Field label={say(lang, 'login')} name="login" autocomplete="username" required autofocus />
+            <Field
+              label={say(lang, 'password')}
+              name="password"
+              type="password"
+              autocomplete="current-password"
+              required
+            />
             <button type="submit">{say(lang, 'signIn')}</button>
           </form>
         ),
@@ -230,14 +238,21 @@ export function consoleRoutes(api: Api) {
 
   const passwordForm = (lang: Lang) => (
     <form class="stack" method="post" action="/password">
-      <label>
-        {say(lang, 'currentPassword')}
-        <input name="current" type="password" autocomplete="current-password" required />
-      </label>
-      <label>
-        {say(lang, 'newPassword')}
-        <input name="next" type="password" autocomplete="new-password" minlength={12} required />
-      </label>
+      <Field
+        label={say(lang, 'currentPassword')}
+        name="current"
+        type="password"
+        autocomplete="current-password"
+        required
+      />
+      <Field
+        label={say(lang, 'newPassword')}
+        name="next"
+        type="password"
+        autocomplete="new-password"
+        minlength={12}
+        required
+      />
       <button type="submit">{say(lang, 'setPassword')}</button>
     </form>
   );
@@ -447,9 +462,8 @@ export function consoleRoutes(api: Api) {
             ),
           });
       }
-      const r = await call(c, 'POST', `${pool(person)}/claims/${id}/${action}`, {
+      const r = await submit(c, `${pool(person)}/claims/${id}/${action}`, form, {
         json: { reason: String(form.reason ?? '') },
-        idem: String(form.idem ?? ''),
       });
       return claimPage(c, person, lang, id, noticeOf(lang, r));
     }),
@@ -473,10 +487,7 @@ export function consoleRoutes(api: Api) {
         children: (
           <>
             <form class="inline" method="get" action="/loans" role="search">
-              <label>
-                {say(lang, 'reference')}
-                <input name="reference" value={reference ?? ''} />
-              </label>
+              <Field label={say(lang, 'reference')} name="reference" value={reference ?? ''} />
               <label>
                 {say(lang, 'state')}
                 <select name="state">
@@ -567,22 +578,21 @@ export function consoleRoutes(api: Api) {
               <h2>{zhOr(lang, '报告追偿收回', 'Report a recovery')}</h2>
               <form class="stack" method="post" action={`/loans/${id}/recoveries`}>
                 <OnceField />
-                <label>
-                  {say(lang, 'reference')}
-                  <input name="reference" required />
-                </label>
-                <label>
-                  {zhOr(lang, '收回日期', 'Recovered on')}
-                  <input type="date" name="on" required />
-                </label>
-                <label>
-                  {zhOr(lang, '收回金额（元）', 'Recovered (CNY)')}
-                  <input name="gross" inputmode="decimal" required />
-                </label>
-                <label>
-                  {zhOr(lang, '追偿费用（元）', 'Costs of recovery (CNY)')}
-                  <input name="costs" inputmode="decimal" value="0.00" required />
-                </label>
+                <Field label={say(lang, 'reference')} name="reference" required />
+                <Field label={zhOr(lang, '收回日期', 'Recovered on')} type="date" name="on" required />
+                <Field
+                  label={zhOr(lang, '收回金额（元）', 'Recovered (CNY)')}
+                  name="gross"
+                  inputmode="decimal"
+                  required
+                />
+                <Field
+                  label={zhOr(lang, '追偿费用（元）', 'Costs of recovery (CNY)')}
+                  name="costs"
+                  inputmode="decimal"
+                  value="0.00"
+                  required
+                />
                 <button type="submit">{say(lang, 'send')}</button>
               </form>
             </>
@@ -592,14 +602,8 @@ export function consoleRoutes(api: Api) {
               <h2>{zhOr(lang, '追偿款到账', 'Recovery received')}</h2>
               <form class="stack" method="post" action={`/loans/${id}/recoveries/receipt`}>
                 <OnceField />
-                <label>
-                  {say(lang, 'reference')}
-                  <input name="reference" required />
-                </label>
-                <label>
-                  {zhOr(lang, '到账日期', 'Received on')}
-                  <input type="date" name="on" required />
-                </label>
+                <Field label={say(lang, 'reference')} name="reference" required />
+                <Field label={zhOr(lang, '到账日期', 'Received on')} type="date" name="on" required />
                 <button type="submit">{say(lang, 'send')}</button>
               </form>
             </>
@@ -609,20 +613,30 @@ export function consoleRoutes(api: Api) {
               <h2>{say(lang, 'fileClaim')}</h2>
               <form class="stack" method="post" action={`/loans/${id}/claim`} enctype="multipart/form-data">
                 <OnceField />
-                <label>
-                  {say(lang, 'lossPrincipal')}
-                  <input name="loss_principal" inputmode="decimal" required placeholder="100,000.00" />
-                </label>
+                <Field
+                  label={say(lang, 'lossPrincipal')}
+                  name="loss_principal"
+                  inputmode="decimal"
+                  required
+                  placeholder="100,000.00"
+                />
                 {person.role === 'insurer' && (
-                  <label>
-                    {lang === 'zh' ? '已向银行赔付（元）' : 'Paid to the bank (CNY)'}
-                    <input name="paid_to_bank" inputmode="decimal" required />
-                  </label>
+                  <Field
+                    label={lang === 'zh' ? '已向银行赔付（元）' : 'Paid to the bank (CNY)'}
+                    name="paid_to_bank"
+                    inputmode="decimal"
+                    required
+                  />
                 )}
-                <label>
-                  {lang === 'zh' ? '申请材料（申请书、诉讼受理通知书等）' : 'Papers (application, court notice …)'}
-                  <input name="documents" type="file" multiple required />
-                </label>
+                <Field
+                  label={
+                    lang === 'zh' ? '申请材料（申请书、诉讼受理通知书等）' : 'Papers (application, court notice …)'
+                  }
+                  name="documents"
+                  type="file"
+                  multiple
+                  required
+                />
                 <button type="submit">{say(lang, 'fileClaim')}</button>
               </form>
             </>
@@ -643,9 +657,8 @@ export function consoleRoutes(api: Api) {
       const [gross, costs] = [fenOfYuan(String(form.gross ?? '')), fenOfYuan(String(form.costs ?? ''))];
       if (gross === null || costs === null)
         return loanPage(c, person, lang, id, { kind: 'bad', text: zhOr(lang, '金额无效。', 'Not an amount.') });
-      const r = await call(c, 'POST', `${pool(person)}/loans/${id}/recoveries`, {
+      const r = await submit(c, `${pool(person)}/loans/${id}/recoveries`, form, {
         json: { reference: String(form.reference ?? ''), recovered_on: String(form.on ?? ''), gross, costs },
-        idem: String(form.idem ?? ''),
       });
       return loanPage(c, person, lang, id, noticeOf(lang, r));
     }),
@@ -656,9 +669,8 @@ export function consoleRoutes(api: Api) {
       const id = c.req.param('id')!;
       const form = await c.req.parseBody();
       const reference = encodeURIComponent(String(form.reference ?? ''));
-      const r = await call(c, 'POST', `${pool(person)}/loans/${id}/recoveries/${reference}/receipt`, {
+      const r = await submit(c, `${pool(person)}/loans/${id}/recoveries/${reference}/receipt`, form, {
         json: { received_on: String(form.on ?? '') },
-        idem: String(form.idem ?? ''),
       });
       return loanPage(c, person, lang, id, noticeOf(lang, r));
     }),
@@ -688,9 +700,8 @@ export function consoleRoutes(api: Api) {
             .join(''),
         })),
       );
-      const r = await call(c, 'POST', `${pool(person)}/claims`, {
+      const r = await submit(c, `${pool(person)}/claims`, form, {
         json: { loan_id: id, loss_principal: loss, ...(paid === undefined ? {} : { paid_to_bank: paid }), documents },
-        idem: String(form.idem ?? ''),
       });
       if (r.status === 201) return c.redirect(`/claims/${r.body.id}`, 303);
       return loanPage(c, person, lang, id, noticeOf(lang, r));
@@ -719,10 +730,7 @@ export function consoleRoutes(api: Api) {
           <option value="reports">{zhOr(lang, '贷款月报台账', 'Monthly reports')}</option>
         </select>
       </label>
-      <label>
-        {say(lang, 'file')}
-        <input name="tape" type="file" accept=".csv,text/csv" required />
-      </label>
+      <Field label={say(lang, 'file')} name="tape" type="file" accept=".csv,text/csv" required />
       <progress
         id="tape-progress"
         value={sent ? '100' : '0'}
@@ -791,10 +799,9 @@ export function consoleRoutes(api: Api) {
       const file = form.tape;
       const text = file instanceof File ? await file.text() : '';
       const route = form.kind === 'reports' ? 'loan-report-tapes' : 'loan-tapes';
-      const r = await call(c, 'POST', `${pool(person)}/${route}?mode=all_or_nothing`, {
+      const r = await submit(c, `${pool(person)}/${route}?mode=all_or_nothing`, form, {
         text,
         contentType: 'text/csv',
-        idem: String(form.idem ?? ''),
       });
       return {
         title: say(lang, 'upload'),
@@ -838,10 +845,7 @@ export function consoleRoutes(api: Api) {
             </form>
             <h2>{say(lang, 'trialBalance')}</h2>
             <form class="inline" method="get" action="/journal">
-              <label>
-                {zhOr(lang, '截至日期', 'As of')}
-                <input type="date" name="as_of" value={asOf ?? ''} />
-              </label>
+              <Field label={zhOr(lang, '截至日期', 'As of')} type="date" name="as_of" value={asOf ?? ''} />
               <button type="submit">{say(lang, 'search')}</button>
             </form>
             <Rows
@@ -997,14 +1001,8 @@ export function consoleRoutes(api: Api) {
           <h2>{say(lang, 'create')}</h2>
           <form class="stack" method="post" action="/people">
             <OnceField />
-            <label>
-              {say(lang, 'login')}
-              <input name="login" required pattern="[a-z0-9][a-z0-9._@\-]{1,63}" />
-            </label>
-            <label>
-              {say(lang, 'name')}
-              <input name="name" required />
-            </label>
+            <Field label={say(lang, 'login')} name="login" required pattern="[a-z0-9][a-z0-9._@\-]{1,63}" />
+            <Field label={say(lang, 'name')} name="name" required />
             <label>
               {say(lang, 'role')}
               <select name="role">
@@ -1039,7 +1037,7 @@ export function consoleRoutes(api: Api) {
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
       const participant = String(form.participant_id ?? '');
-      const r = await call(c, 'POST', '/v1/people', {
+      const r = await submit(c, '/v1/people', form, {
         json: {
           login: String(form.login ?? ''),
           name: String(form.name ?? ''),
@@ -1047,7 +1045,6 @@ export function consoleRoutes(api: Api) {
           ...(person.poolId ? { pool_id: person.poolId.toString() } : {}),
           ...(participant ? { participant_id: participant } : {}),
         },
-        idem: String(form.idem ?? ''),
       });
       if (r.status !== 201) return peoplePage(c, person, lang, noticeOf(lang, r));
       return peoplePage(
@@ -1068,7 +1065,7 @@ export function consoleRoutes(api: Api) {
     }),
   );
 
-  moneyPages(app, { call, page, pool, noticeOf });
+  moneyPages(app, { call, submit, page, pool, noticeOf });
 
   return app;
 }
