@@ -1,15 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { loadDashboardAssets } from '../../src/dashboard-assets.js';
-import { createLogger } from '../../src/logger.js';
+import { servedInBrowser } from '../support/browser.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
 import { fundPool, registerEnterprise, ROOMY_TERMS, signAgreement } from '../support/domain.js';
-import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * The console in a real headless Chromium, as the people who use it: a bank officer uploads a tape with a
@@ -21,7 +16,7 @@ import { freePort } from '../../scripts/lib/ports.js';
  */
 let api: ApiFixture;
 let t: Tenant;
-let server: ServerType;
+let served: Awaited<ReturnType<typeof servedInBrowser>>;
 let base: string;
 let browser: Browser;
 let agreement: string;
@@ -80,25 +75,12 @@ beforeAll(async () => {
   await person('qian.bank', '钱信贷', 'bank', bankB);
   await person('sun.audit', '孙审计', 'auditor');
 
-  const app = createApp({
-    db: api.db.app,
-    ledger: api.ledger,
-    logger: createLogger('silent'),
-    latestMigration: 1_000,
-    dashboard: loadDashboardAssets(),
-  });
-  const port = await freePort();
-  server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-  mkdirSync('test-results', { recursive: true });
+  served = await servedInBrowser(api);
+  base = served.base;
+  browser = served.browser;
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
-  if (server) await new Promise((r) => server.close(r));
+  await served?.close();
   await api?.close();
 });
 

@@ -1,14 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { loadDashboardAssets } from '../../src/dashboard-assets.js';
-import { createLogger } from '../../src/logger.js';
+import { servedInBrowser } from '../support/browser.js';
 import { apiFixture, expectStatus, type ApiFixture, type Tenant } from '../support/api.js';
 import { newCreditCode } from '../support/credit-codes.js';
-import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): after a small year of
@@ -17,7 +13,7 @@ import { freePort } from '../../scripts/lib/ports.js';
  */
 let api: ApiFixture;
 let t: Tenant;
-let server: ServerType;
+let served: Awaited<ReturnType<typeof servedInBrowser>>;
 let base: string;
 let browser: Browser;
 
@@ -102,33 +98,12 @@ beforeAll(async () => {
   ].join('\n');
   expectStatus(await post(t.treasury, '/bank-statements', statement, { 'content-type': 'text/csv' }), 200);
 
-  const app = createApp({
-    db: api.db.app,
-    ledger: api.ledger,
-    logger: createLogger('silent'),
-    latestMigration: 1_000,
-    dashboard: loadDashboardAssets(),
-  });
-  const port = await freePort();
-  server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  served = await servedInBrowser(api);
+  base = served.base;
+  browser = served.browser;
 });
 afterAll(async () => {
-  await browser?.close();
-  if (server) await new Promise((r) => server.close(r));
+  await served?.close();
   await api?.close();
 });
 
