@@ -53,6 +53,8 @@ export interface Agreement {
   versions: TermsVersion[];
   /** The latest suspension or reinstatement, if any. */
   suspension: { suspended: boolean; reason: string; at: Date } | null;
+  /** Fen of the credit line its loans take now (enrolled principal not yet repaid). */
+  exposure: bigint;
 }
 
 /** What the schema cannot say: shares add up, an insurer's share needs an insurer, the ceiling holds the pool's share. */
@@ -239,6 +241,12 @@ export async function agreementSeenBy(
     .where('agreement_id', '=', agreementId)
     .orderBy('version')
     .execute();
+  const exposure = await db
+    .selectFrom('agreement_exposure')
+    .select('used')
+    .where('pool_id', '=', poolId)
+    .where('agreement_id', '=', agreementId)
+    .executeTakeFirst();
   const latest = await db
     .selectFrom('agreement_suspensions')
     .select(['suspended', 'reason', 'created_at'])
@@ -255,7 +263,20 @@ export async function agreementSeenBy(
     name: row.name,
     versions: versions.map(toVersion),
     suspension: latest ? { suspended: latest.suspended, reason: latest.reason, at: latest.created_at } : null,
+    exposure: exposure?.used ?? 0n,
   };
+}
+
+/** The agreements the principal may see, in id order: all for treasury and auditors, a bank's or insurer's own. */
+export async function listAgreements(db: Kysely<Database>, principal: Principal, poolId: bigint): Promise<Agreement[]> {
+  admit(principal, 'agreements.read', poolId);
+  let q = db.selectFrom('agreements').select('id').where('pool_id', '=', poolId).orderBy('id').limit(500);
+  if (!seesWholePool(principal)) {
+    const me = principal.participantId ?? -1n;
+    q = q.where((eb) => eb.or([eb('bank_id', '=', me), eb('insurer_id', '=', me)]));
+  }
+  const ids = await q.execute();
+  return Promise.all(ids.map((r) => agreementSeenBy(db, principal, poolId, r.id)));
 }
 
 /** Suspends or reinstates an agreement (treasury), with a reason; said in the event feed to its bank. */

@@ -256,6 +256,15 @@ describe('the console', () => {
     await zhao.locator('#tape-result .notice.ok').waitFor();
     expect(await zhao.locator('#tape-result').innerText()).toContain('已入库: 1 / 1');
 
+    // Its exposure against the credit line: the two loans enrolled, less what was repaid.
+    await zhao.goto(`${base}/agreements`);
+    const line = await zhao.locator('main table').innerText();
+    expect(line).toMatch(/1,000,000,000\.00\s+3,000\.00\s+999,997,000\.00/);
+    await looked(zhao, 'bank-agreements');
+    const qian = await as('qian.bank');
+    await qian.goto(`${base}/agreements`);
+    expect(await qian.locator('main').innerText()).not.toContain('3,000.00');
+
     await zhao.goto(`${base}/loans/${loanId}`);
     await zhao.getByLabel('编号').fill('R-1');
     await zhao.getByLabel('收回日期').fill('2026-10-15');
@@ -361,11 +370,22 @@ describe('the console', () => {
     expect(await status(qian, `/loans/${loanId}`)).toBe(404);
     expect(await status(qian, `/claims/${claimId}`)).toBe(404);
 
-    const PAGES = ['/', '/claims', '/loans', '/tapes', '/journal', '/audit', '/people', '/reconciliation', '/awards'];
+    const PAGES = [
+      '/',
+      '/claims',
+      '/loans',
+      '/tapes',
+      '/journal',
+      '/audit',
+      '/people',
+      '/reconciliation',
+      '/awards',
+      '/agreements',
+    ];
     const expected: Record<string, number[]> = {
-      'li.review': [200, 200, 200, 403, 200, 200, 200, 200, 200],
-      'zhao.bank': [303, 200, 200, 200, 403, 403, 403, 403, 200],
-      'sun.audit': [303, 200, 200, 403, 200, 200, 403, 200, 200],
+      'li.review': [200, 200, 200, 403, 200, 200, 200, 200, 200, 200],
+      'zhao.bank': [303, 200, 200, 200, 403, 403, 403, 403, 200, 200],
+      'sun.audit': [303, 200, 200, 403, 200, 200, 403, 200, 200, 200],
     };
     const seen: Record<string, number[]> = {};
     for (const login of Object.keys(expected)) {

@@ -551,6 +551,13 @@ const routes: Route[] = [
     other: all(404, { bank: 403, insurer: 403 }),
   },
   {
+    name: 'list agreements',
+    method: 'GET',
+    path: (t) => `/v1/pools/${t.poolId}/agreements`,
+    own: all(200),
+    other: all(404, { admin: 200, bank: 404, insurer: 404 }),
+  },
+  {
     name: 'list proposals',
     method: 'GET',
     path: (t) => `/v1/pools/${t.poolId}/proposals`,

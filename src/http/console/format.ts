@@ -69,6 +69,7 @@ const WORDS = {
   people: ['人员', 'People'],
   awards: ['奖补', 'Awards'],
   appropriations: ['财政拨款', 'Appropriations'],
+  agreements: ['合作协议', 'Agreements'],
   reconciliation: ['对账月结', 'Reconciliation'],
   reports: ['报表', 'Reports'],
   proposals: ['待复核的决定', 'Decisions waiting for a second person'],

@@ -10,6 +10,7 @@ const MENU: Record<string, [Word, string][]> = {
     ['claims', '/claims'],
     ['awards', '/awards'],
     ['loans', '/loans'],
+    ['agreements', '/agreements'],
     ['appropriations', '/appropriations'],
     ['reconciliation', '/reconciliation'],
     ['reports', '/reports'],
@@ -21,6 +22,7 @@ const MENU: Record<string, [Word, string][]> = {
     ['loans', '/loans'],
     ['upload', '/tapes'],
     ['claims', '/claims'],
+    ['agreements', '/agreements'],
     ['awards', '/awards'],
   ],
   insurer: [

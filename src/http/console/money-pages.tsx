@@ -259,6 +259,45 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     }),
   );
 
+  // The agreements: each bank's credit line, what its loans take of it, its terms' versions, its state.
+  app.get(
+    '/agreements',
+    page(async (c, person, lang) => {
+      const r = await call(c, 'GET', `${pool(person)}/agreements`);
+      return {
+        title: zh(lang, '合作协议与授信额度', 'Agreements and credit lines'),
+        lang,
+        person,
+        path: '/agreements',
+        notice: r.status === 200 ? null : noticeOf(lang, r),
+        children: (
+          <Rows
+            columns={[
+              '#',
+              zh(lang, '协议', 'Agreement'),
+              zh(lang, '条款版本', 'Terms version'),
+              [zh(lang, '授信额度（元）', 'Credit line (CNY)'), 'num'],
+              [zh(lang, '已占用（元）', 'Used (CNY)'), 'num'],
+              [zh(lang, '可用（元）', 'Available (CNY)'), 'num'],
+              say(lang, 'state'),
+            ]}
+            rows={(r.body.data ?? []).map((a: any) => [
+              a.id,
+              a.name,
+              a.in_force ? `v${a.in_force.version} / ${a.versions.length}` : '—',
+              a.in_force ? yuan(a.in_force.credit_line) : '—',
+              yuan(a.exposure),
+              yuan(a.credit_available),
+              a.suspended
+                ? `${zh(lang, '暂停', 'suspended')}: ${a.suspension_reason ?? ''}`
+                : zh(lang, '正常', 'in force'),
+            ])}
+          />
+        ),
+      };
+    }),
+  );
+
   app.get(
     '/reports',
     page(async (c, person, lang) => ({

@@ -46,6 +46,7 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
   [/^\/awards\/(\d+\/[a-z]+|round)$/, ['treasury']],
   [/^\/appropriations(\/|$)/, ['treasury']],
+  [/^\/agreements$/, LENDING],
   [/^\/loans\/\d+\/recoveries(\/receipt)?$/, ['bank', 'treasury']],
   [/^\/awards$/, ['treasury', 'auditor', 'bank', 'insurer']],
 ];

@@ -4,6 +4,7 @@ import {
   BONUS_KEYS,
   createAgreement,
   getAgreement,
+  listAgreements,
   LOAN_KINDS,
   setSuspended,
   termsOn,
@@ -74,6 +75,8 @@ const AgreementOut = z
     in_force: TermsOut.nullable(),
     suspended: z.boolean(),
     suspension_reason: z.string().nullable(),
+    exposure: Money.openapi({ description: 'The credit line its loans take now: enrolled principal not yet repaid' }),
+    credit_available: Money.nullable().openapi({ description: "What is left of the in-force terms' credit line" }),
   })
   .openapi('Agreement');
 const AgreementParam = PoolParam.extend({ agreement_id: Id });
@@ -130,6 +133,8 @@ const agreementOut = (a: Agreement, on: string) => {
     in_force: inForce ? termsOut(inForce) : null,
     suspended: a.suspension?.suspended ?? false,
     suspension_reason: a.suspension?.reason ?? null,
+    exposure: cny(a.exposure),
+    credit_available: inForce ? cny(inForce.creditLine > a.exposure ? inForce.creditLine - a.exposure : 0n) : null,
   };
 };
 
@@ -228,6 +233,27 @@ export function agreementRoutes() {
         c.req.valid('json'),
       );
       return c.json(agreementOut(agreement, todayInChina()), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/pools/{pool_id}/agreements',
+      tags: ['agreements'],
+      summary:
+        'The agreements, each with its terms and its exposure against the credit line (a bank or an insurer its own)',
+      request: { params: PoolParam, query: z.object({ on: Day.optional() }) },
+      responses: {
+        200: { description: 'The agreements', content: json(z.object({ data: z.array(AgreementOut) })) },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const call = caller(c, c.req.valid('param').pool_id);
+      const on = c.req.valid('query').on ?? todayInChina();
+      const rows = await listAgreements(call.db, call.principal, call.poolId);
+      return c.json({ data: rows.map((a) => agreementOut(a, on)) }, 200);
     },
   );
 
