@@ -233,6 +233,12 @@ describe('the console', () => {
       .amount.amount as string;
     expect(BigInt(paid)).toBeGreaterThan(0n);
     expect(position).toMatch(/已支付补偿\s+[\d,.]+/);
+    // The dashboard's charts open from the inbox with the person's session, no key typed.
+    await li.getByRole('link', { name: /资金池图表/ }).click();
+    await li.waitForFunction(() => Object.keys((globalThis as any).dashboard.drawn).length === 5, undefined, {
+      timeout: 15_000,
+    });
+    expect(await li.evaluate(() => (globalThis as any).dashboard.errors)).toEqual([]);
     expect(position).toContain(
       `${(BigInt(paid) / 100n).toLocaleString('en')}.${(BigInt(paid) % 100n).toString().padStart(2, '0')}`,
     );

@@ -323,6 +323,17 @@ export function consoleRoutes(api: Api) {
             <h2>{say(lang, 'toPay')}</h2>
             <ClaimTable lang={lang} rows={lateFirst(approved.body.data ?? [])} late={late} />
             <h2>{say(lang, 'position')}</h2>
+            <p>
+              <a
+                href={`/dashboard?pool=${person.poolId}&year=${new Date(Date.now() + 8 * 3600_000).getUTCFullYear()}&session=1`}
+              >
+                {zhOr(
+                  lang,
+                  '资金池图表（现金、敞口、理赔、损失率、对账）',
+                  'Charts: cash, exposure, claims, loss ratio, reconciliation',
+                )}
+              </a>
+            </p>
             <PositionTable lang={lang} position={position.body} />
           </>
         ),
