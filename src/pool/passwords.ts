@@ -1,4 +1,4 @@
-import { scrypt as nodeScrypt } from 'node:crypto';
+import { scrypt as nodeScrypt, timingSafeEqual } from 'node:crypto';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 
 /**
@@ -44,18 +44,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = Buffer.from(parts[4]!, 'base64');
   const expected = Buffer.from(parts[5]!, 'base64');
   const got = await derive(password.normalize('NFC'), salt, { N: n, r, p, dkLen: expected.length });
-  return timingSafeEqual(got, expected);
+  return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
 /** A hash to check against when the account does not exist: the answer takes as long either way. */
 export const NO_ACCOUNT_HASH = `scrypt$${N}$${R}$${P}$${b64(new Uint8Array(16))}$${b64(new Uint8Array(DK_LEN))}`;
-
-function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
 
 /**
  * The password policy (NIST SP 800-63B): at least 12 characters and at most 200; not the login or the

@@ -1,3 +1,5 @@
+import { yuanToFen } from '../../pool/statement-format.js';
+
 /**
  * How the console writes figures for people: yuan with thousands separators from fen (bigint arithmetic,
  * never a float), dates and times in China time, and the words of its two languages.
@@ -14,8 +16,9 @@ export function yuan(fen: string | bigint | { amount: string } | null | undefine
 }
 
 /**
- * Yuan as a person types it ("1,234.5", "１２３４.５６", "1234") to fen digits; null if it is not an amount.
- * Full-width digits and separators are read as their ASCII forms.
+ * Yuan as a person types it ("1,234.5", "１２３４.５６", "¥1234") to fen digits; null if it is not an amount
+ * of at most 14 digits of yuan, or is negative. Full-width digits and separators are read as their ASCII
+ * forms; the reading itself is the statements' (yuanToFen), never through a float.
  */
 export function fenOfYuan(input: string): string | null {
   const s = input
@@ -23,9 +26,8 @@ export function fenOfYuan(input: string): string | null {
     .trim()
     .replace(/[,，\s]/g, '')
     .replace(/^[¥￥]/, '');
-  const m = /^(\d{1,14})(?:\.(\d{1,2}))?$/.exec(s);
-  if (!m) return null;
-  return (BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0') || '0')).toString();
+  const fen = /^\d{1,14}(\.\d{1,2})?$/.test(s) ? yuanToFen(s) : null;
+  return fen === null ? null : fen.toString();
 }
 
 const CHINA = 'Asia/Shanghai';

@@ -1,4 +1,6 @@
 import type { Context, Hono } from 'hono';
+import { isDay } from '../../ledger/index.js';
+import { todayInChina } from '../../pool/days.js';
 import type { Person } from '../../pool/people.js';
 import type { AppEnv } from '../env.js';
 import { fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
@@ -38,15 +40,13 @@ const REPORTS: [string, string, string][] = [
   ['cash', '资金池日余额', 'Daily cash balance'],
 ];
 
-const todayInChina = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-const isDay = (s: string | undefined): s is string => s !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(s);
-
 export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
   const { call, submit, page, pool, noticeOf } = kit;
   const zh = zhOr;
 
   const reconciliationPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => {
-    const asOf = isDay(c.req.query('as_of')) ? c.req.query('as_of')! : todayInChina();
+    const asked = c.req.query('as_of');
+    const asOf = asked !== undefined && isDay(asked) ? asked : todayInChina();
     const [rec, lines] = await Promise.all([
       call(c, 'GET', `${pool(person)}/reconciliation?as_of=${asOf}`),
       call(c, 'GET', `${pool(person)}/bank-statements/lines?limit=200`),

@@ -11,6 +11,7 @@ import {
   signOut,
   type Person,
 } from '../../pool/people.js';
+import { todayInChina } from '../../pool/days.js';
 import { DomainError } from '../../pool/errors.js';
 import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE } from '../middleware/auth.js';
@@ -324,9 +325,7 @@ export function consoleRoutes(api: Api) {
             <ClaimTable lang={lang} rows={lateFirst(approved.body.data ?? [])} late={late} />
             <h2>{say(lang, 'position')}</h2>
             <p>
-              <a
-                href={`/dashboard?pool=${person.poolId}&year=${new Date(Date.now() + 8 * 3600_000).getUTCFullYear()}&session=1`}
-              >
+              <a href={`/dashboard?pool=${person.poolId}&year=${todayInChina().slice(0, 4)}&session=1`}>
                 {zhOr(
                   lang,
                   '资金池图表（现金、敞口、理赔、损失率、对账）',
