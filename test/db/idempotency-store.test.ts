@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.js';
 import { finishManyQuery, IdempotencyStore, type Answer } from '../../src/db/idempotency.js';
-import { testDatabase, type TestDatabase } from '../support/db.js';
+import { backendOf, queryBlockedBy, testDatabase, type TestDatabase } from '../support/db.js';
 
 /** Claims and answers recorded together, as the HTTP layer and the ledger writer record those of many requests. */
 
@@ -76,13 +76,7 @@ describe('a lease taken over while its answer waits to be recorded', () => {
         () => 'recorded',
         (err: unknown) => err,
       );
-      for (let i = 0; ; i++) {
-        const [{ n }] = await db.owner<[{ n: number }]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        if (n > 0) break;
-        if (i > 500) throw new Error('the answer never queued on the row');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await queryBlockedBy(db.owner, await backendOf(tx));
       await tx`UPDATE idempotency_keys SET lease_token = ${other} WHERE api_key_id = ${apiKeyId.toString()} AND key = ${answer.key}`;
     });
     const outcome = await recording;

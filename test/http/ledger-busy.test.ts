@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture, type Tenant } from '../support/api.js';
+import { backendOf, queryBlockedBy } from '../support/db.js';
 
 let api: ApiFixture;
 let t: Tenant;
@@ -47,14 +48,8 @@ describe('a full ledger queue', () => {
       await holder`BEGIN`;
       await holder`SELECT 1 FROM account_balances WHERE pool_id = ${t.poolId}::int8 FOR UPDATE`;
       const inFlight = direct('in-flight');
-      let blocked = false;
-      for (const deadline = Date.now() + 10_000; !blocked && Date.now() < deadline;) {
-        const [row] = await api.db.owner<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        blocked = row!.n > 0;
-        if (!blocked) await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(blocked, 'the batch in flight waits on the held balance rows').toBe(true);
+      // The batch in flight waits on the held balance rows.
+      await queryBlockedBy(api.db.owner, await backendOf(holder));
       const waiting = direct('waiting');
 
       const busy = await fund('200');

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queryable } from '../../src/db/client.js';
 import type { PostingOutcome, PostingRequest } from '../../src/ledger/index.js';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger.js';
+import { backendOf, queryBlockedBy } from '../support/db.js';
 import { insertRawPosting } from '../support/raw-posting.js';
 
 /**
@@ -47,6 +49,12 @@ const move = (pool: bigint, externalId: string, cash: bigint): PostingRequest =>
   ],
 });
 
+/** Locks the pool's cash row in `tx`; gives the backend's id. */
+async function lockCash(tx: Queryable, p: { pool: bigint; cash: bigint }): Promise<number> {
+  await tx`SELECT 1 FROM account_balances WHERE pool_id = ${p.pool.toString()} AND account_id = ${p.cash.toString()} FOR UPDATE`;
+  return backendOf(tx);
+}
+
 /** Posts `requests` (one unit each) while `amount` leaves the cash account between the writer's read and its write. */
 async function withMoneyLeavingMeanwhile(
   p: { pool: bigint; cash: bigint; capital: bigint },
@@ -56,15 +64,9 @@ async function withMoneyLeavingMeanwhile(
   const pool = p.pool.toString();
   let outcomes: Promise<PostingOutcome[]> | undefined;
   await f.db.app.sql.begin(async (tx) => {
-    await tx`SELECT 1 FROM account_balances WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()} FOR UPDATE`;
+    const holder = await lockCash(tx, p);
     outcomes = Promise.all(requests.map((r) => f.ledger.post(r)));
-    for (let i = 0; ; i++) {
-      const [{ n }] = await f.db.owner<[{ n: number }]>`
-        SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-      if (n > 0) break;
-      if (i > 500) throw new Error('the writer never queued on the cash row');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await queryBlockedBy(f.db.owner, holder);
     // A whole posting, written the way the writer writes one.
     await insertRawPosting(tx, {
       pool: p.pool,
@@ -111,25 +113,13 @@ describe('decisions taken before the lock', () => {
 describe('the order of the write', () => {
   it('waits for the hot rows in its sorted lock, after writing its journal, not in the statement that moves them', async () => {
     const p = await poolWithCash(150n);
-    const pool = p.pool.toString();
     let waiting: string | undefined;
     let outcome: Promise<PostingOutcome> | undefined;
     await f.db.app.sql.begin(async (tx) => {
-      await tx`SELECT 1 FROM account_balances WHERE pool_id = ${pool} AND account_id = ${p.cash.toString()} FOR UPDATE`;
+      const holder = await lockCash(tx, p);
       outcome = f.ledger.post(move(p.pool, 'ordered', -10n));
-      for (let i = 0; !waiting; i++) {
-        const rows = await f.db.owner<{ query: string }[]>`
-          SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        waiting = rows[0]?.query;
-        if (i > 500) throw new Error('the writer never queued on the cash row');
-        if (!waiting) await new Promise((r) => setTimeout(r, 10));
-      }
-      // Its journal is written already: the rows are there, uncommitted, for the transaction that waits.
-      const [{ n }] = await f.db.owner<[{ n: number }]>`
-        SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-         WHERE a.datname = current_database() AND a.wait_event_type = 'Lock' AND l.locktype = 'relation'
-           AND l.relation = 'transactions'::regclass AND l.mode = 'RowExclusiveLock'`;
-      expect(n).toBe(1);
+      // Its journal is written already: the rows are there, uncommitted, while it waits.
+      waiting = await queryBlockedBy(f.db.owner, holder, 'transactions');
     });
     expect(waiting).toMatch(/FOR UPDATE/);
     expect(waiting).not.toMatch(/UPDATE account_balances/);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDb, createSql, type Db, type Sql } from '../../src/db/client.js';
+import { createDb, createSql, type Db, type Queryable, type Sql } from '../../src/db/client.js';
 import { withDatabase } from './global-setup.js';
 
 export interface TestDatabase {
@@ -46,4 +46,29 @@ export async function testDatabase(options: { max?: number } = {}): Promise<Test
       await owner.end();
     },
   };
+}
+
+/**
+ * The query of a backend that waits behind a lock `holder` (a backend id) holds, once one does. With
+ * `writing`, only a backend that also holds that table for writing (its rows there, uncommitted). Other waits
+ * elsewhere in the database (a moment's wait of some other statement) are not taken for it.
+ */
+export async function queryBlockedBy(owner: Sql, holder: number, writing?: string): Promise<string> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    const rows = await owner<{ query: string }[]>`
+      SELECT a.query FROM pg_stat_activity a
+       WHERE a.datname = current_database() AND ${holder}::int = ANY(pg_blocking_pids(a.pid))
+         AND (${writing ?? null}::text IS NULL OR EXISTS (
+               SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation'
+                  AND l.relation = ${writing ?? 'pg_class'}::regclass AND l.mode = 'RowExclusiveLock'))`;
+    if (rows[0]) return rows[0].query;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`nothing queued behind backend ${holder}`);
+}
+
+/** The id of the backend that runs `sql` (a reserved connection or a transaction). */
+export async function backendOf(sql: Queryable): Promise<number> {
+  const [row] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+  return row!.pid;
 }
