@@ -71,6 +71,7 @@ export const ACCESS = {
   'participants.read': EVERYONE,
   'keys.issue': ['admin', 'treasury'],
   'keys.revoke': ['admin', 'treasury'],
+  'keys.list': ['admin', 'treasury'],
   'events.read': EVERYONE,
 
   'agreements.create': TREASURY,

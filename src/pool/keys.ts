@@ -194,6 +194,63 @@ export async function revokeKey(
   }
 }
 
+export interface KeyListed {
+  id: bigint;
+  prefix: string;
+  role: ApiRole;
+  poolId: bigint | null;
+  participantId: bigint | null;
+  label: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  /** The login of the person whose identity this key is (people.ts), or null for a system's key. */
+  personLogin: string | null;
+}
+
+/**
+ * The keys an issuer can see, newest last: an admin's, all (or one pool's); a treasury key's, its own pool's.
+ * Never their secrets, which are not stored.
+ */
+export async function listKeys(
+  db: Kysely<Database>,
+  principal: Principal,
+  options: { poolId?: bigint; after?: bigint; limit: number },
+): Promise<KeyListed[]> {
+  admit(principal, 'keys.list');
+  // Another pool answers as a missing one.
+  if (options.poolId !== undefined) scopePool(principal, options.poolId);
+  const pool = principal.role === 'admin' ? options.poolId : principal.poolId!;
+  let q = db
+    .selectFrom('api_keys as k')
+    .leftJoin('users as u', 'u.key_id', 'k.id')
+    .select([
+      'k.id',
+      'k.prefix',
+      'k.role',
+      'k.pool_id',
+      'k.participant_id',
+      'k.label',
+      'k.created_at',
+      'k.revoked_at',
+      'u.login',
+    ])
+    .orderBy('k.id')
+    .limit(options.limit);
+  if (pool !== undefined) q = q.where('k.pool_id', '=', pool);
+  if (options.after !== undefined) q = q.where('k.id', '>', options.after);
+  return (await q.execute()).map((r) => ({
+    id: r.id,
+    prefix: r.prefix,
+    role: r.role,
+    poolId: r.pool_id,
+    participantId: r.participant_id,
+    label: r.label,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    personLogin: r.login,
+  }));
+}
+
 /**
  * Principals of keys verified in the last `ttl_ms`, so that a busy client does not cost a query per
  * request. A revocation through this process takes effect at once; through another server process, within

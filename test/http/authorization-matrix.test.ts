@@ -265,6 +265,13 @@ const routes: Route[] = [
     own: all(403, { admin: 201, treasury: 201 }),
     other: all(403, { admin: 201, treasury: 404 }),
   },
+  {
+    name: 'list keys',
+    method: 'GET',
+    path: (t) => `/v1/keys?pool_id=${t.poolId}`,
+    own: all(403, { admin: 200, treasury: 200 }),
+    other: all(403, { admin: 200, treasury: 404 }),
+  },
   { name: 'list accounts', method: 'GET', path: (t) => `/v1/pools/${t.poolId}/accounts`, ...readers },
   {
     name: 'open account',

@@ -102,6 +102,39 @@ describe('keys and roles', () => {
     expect((await api.call('GET', `/v1/pools/${a.poolId}`, { key: issued.key })).status).toBe(401);
   });
 
+  it("lists a pool's keys to its treasury, revoked ones marked, never a secret nor another pool's key", async () => {
+    const issued = expectStatus(
+      await api.call('POST', '/v1/keys', {
+        key: a.treasury,
+        body: { role: 'auditor', pool_id: a.poolId, label: 'listed' },
+      }),
+      201,
+    );
+    expectStatus(await api.call('POST', `/v1/keys/${issued.id}/revoke`, { key: a.treasury }), 200);
+    const seen = [];
+    for (let after: string | null = null, pages = 0; pages === 0 || after; pages++) {
+      const page = expectStatus(
+        await api.call('GET', `/v1/keys?limit=2${after ? `&after=${after}` : ''}`, { key: a.treasury }),
+        200,
+      );
+      seen.push(...page.data);
+      after = page.next_cursor;
+    }
+    expect(seen.every((k: { pool_id: string }) => k.pool_id === a.poolId)).toBe(true);
+    expect(seen.find((k: { id: string }) => k.id === issued.id)).toMatchObject({
+      role: 'auditor',
+      label: 'listed',
+      prefix: issued.prefix,
+      revoked_at: expect.any(String),
+      person_login: null,
+    });
+    expect(JSON.stringify(seen)).not.toContain(issued.key);
+    expect(seen.some((k: { prefix: string }) => a.treasury.includes(k.prefix))).toBe(true);
+    const admin = expectStatus(await api.call('GET', `/v1/keys?pool_id=${b.poolId}`, {}), 200);
+    expect(admin.data.length).toBeGreaterThan(0);
+    expect(admin.data.every((k: { pool_id: string }) => k.pool_id === b.poolId)).toBe(true);
+  });
+
   it('shows a key once: a replayed issuance answers the same record without the secret', async () => {
     const body = { role: 'auditor', pool_id: a.poolId, label: 'replayed' };
     const first = expectStatus(await api.call('POST', '/v1/keys', { key: a.treasury, idem: 'issue-once', body }), 201);

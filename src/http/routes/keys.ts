@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { issueKey, revokeKey } from '../../pool/keys.js';
+import { issueKey, listKeys, revokeKey } from '../../pool/keys.js';
 import { routeGroup } from '../route-group.js';
-import { Id, text } from '../wire.js';
+import { Id, Limit, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 
 const Role = z.enum(['admin', 'treasury', 'bank', 'insurer', 'auditor', 'guarantor', 'enterprise']);
@@ -31,8 +31,70 @@ const KeyOut = z
   })
   .openapi('IssuedKey');
 
+const KeyListedOut = z
+  .object({
+    id: Id,
+    prefix: z.string(),
+    role: Role,
+    pool_id: Id.nullable(),
+    participant_id: Id.nullable(),
+    label: z.string(),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+    person_login: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "The person whose identity the key is (their sessions act as it); null for a system's key",
+      }),
+  })
+  .openapi('Key');
+
 export function keyRoutes() {
   const app = routeGroup();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/keys',
+      tags: ['keys'],
+      summary: "The keys: an admin's, all (or one pool's); a treasury key's, its own pool's. Never a secret.",
+      request: { query: z.object({ pool_id: Id.optional(), limit: Limit, after: Id.optional() }) },
+      responses: {
+        200: {
+          description: 'A page, oldest first',
+          content: json(z.object({ data: z.array(KeyListedOut), next_cursor: z.string().nullable() })),
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const call = caller(c);
+      const { pool_id, limit, after } = c.req.valid('query');
+      const rows = await listKeys(call.db, call.principal, {
+        poolId: pool_id === undefined ? undefined : BigInt(pool_id),
+        after: after === undefined ? undefined : BigInt(after),
+        limit,
+      });
+      return c.json(
+        {
+          data: rows.map((k) => ({
+            id: k.id.toString(),
+            prefix: k.prefix,
+            role: k.role,
+            pool_id: k.poolId?.toString() ?? null,
+            participant_id: k.participantId?.toString() ?? null,
+            label: k.label,
+            created_at: k.createdAt.toISOString(),
+            revoked_at: k.revokedAt?.toISOString() ?? null,
+            person_login: k.personLogin,
+          })),
+          next_cursor: rows.length === limit ? rows.at(-1)!.id.toString() : null,
+        },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     createRoute({
