@@ -90,14 +90,15 @@ export function createApp(deps: AppDeps) {
   const noDashboard = (c: Parameters<typeof problem>[0]) =>
     problem(c, 'not-found', { detail: 'the dashboard is served by the Node server (npm start)' });
   app.get('/dashboard', (c) => (dashboard ? c.html(dashboard.html) : noDashboard(c)));
-  app.get('/dashboard/chart.js', (c) =>
-    dashboard
-      ? c.body(dashboard.chartJs, 200, {
+  const script = (js: string | undefined) => (c: Parameters<typeof problem>[0]) =>
+    js
+      ? c.body(js, 200, {
           'content-type': 'text/javascript; charset=utf-8',
           'cache-control': 'public, max-age=86400',
         })
-      : noDashboard(c),
-  );
+      : noDashboard(c);
+  app.get('/dashboard/chart.js', script(dashboard?.chartJs));
+  app.get('/dashboard/charts.js', script(dashboard?.chartsJs));
 
   // The console: pages for people, a client of this very API (in-process).
   app.route(

@@ -22,7 +22,7 @@ export interface AppDeps {
    * The dashboard's page, its charting library and the console's htmx, where the entry point can read them
    * (the Node server). Without htmx the console's forms still work, as whole-page posts.
    */
-  dashboard?: { html: string; chartJs: string; htmx?: string };
+  dashboard?: { html: string; chartJs: string; chartsJs?: string; htmx?: string };
 }
 
 /** Read a variable with `c.get(name)`: hono's `c.var` copies every variable into a new object on each access. */

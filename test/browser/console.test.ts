@@ -233,8 +233,7 @@ describe('the console', () => {
       .amount.amount as string;
     expect(BigInt(paid)).toBeGreaterThan(0n);
     expect(position).toMatch(/已支付补偿\s+[\d,.]+/);
-    // The dashboard's charts open from the inbox with the person's session, no key typed.
-    await li.getByRole('link', { name: /资金池图表/ }).click();
+    // The dashboard's charts are the inbox's own, drawn with the person's session, no key typed.
     await li.waitForFunction(() => Object.keys((globalThis as any).dashboard.drawn).length === 5, undefined, {
       timeout: 15_000,
     });
@@ -299,10 +298,10 @@ describe('the console', () => {
     await looked(li, 'treasury-appropriations');
 
     await li.goto(`${base}/awards`);
-    await li.getByLabel(/年度/).fill('2026');
+    await li.getByLabel('第三条金融创新奖励：年度').fill('2026');
     await li.getByRole('button', { name: '计算本年度奖励' }).click();
     expect(await li.locator('.notice').innerText()).toContain('已办理');
-    expect(await li.locator('main table').innerText()).toContain('art3_innovation');
+    expect(await li.locator('main table').innerText()).toContain('第3条 科技银行金融创新奖');
   });
 
   it('lets the treasury import the statement, reconcile it, close a month by two people and find its reports', async () => {
@@ -347,6 +346,79 @@ describe('the console', () => {
     await looked(li, 'treasury-awards');
   });
 
+  it('lets the treasury register a bank, sign its agreement, give it new terms, suspend it, and key its system', async () => {
+    const li = await as('li.review');
+    await li.goto(`${base}/participants`);
+    await li.getByLabel('类别').selectOption('bank');
+    await li.getByLabel('名称').fill('新城银行');
+    await li.getByLabel(/统一社会信用代码/).fill(newCreditCode());
+    await li.getByRole('button', { name: '登记' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    expect(await li.locator('main table').innerText()).toContain('新城银行');
+    await looked(li, 'treasury-participants');
+
+    // Shares that do not add up are refused, and the form comes back as it was typed.
+    await li.goto(`${base}/agreements`);
+    await li.getByLabel('协议名称').fill('新城银行科技信贷合作协议');
+    await li.getByLabel('合作银行').selectOption({ label: '新城银行' });
+    await li.getByLabel('合作保险公司').selectOption(t.insurerId);
+    await li.getByLabel('生效日期').fill('2026-12-01');
+    await li.getByLabel('资金池分担比例（%）').fill('50');
+    await li.getByLabel('授信额度（元）').fill('30,000,000');
+    await li.getByRole('button', { name: '签订' }).click();
+    expect(await li.locator('.notice.bad').innerText()).toContain('10000');
+    expect(await li.getByLabel('资金池分担比例（%）').inputValue()).toBe('50');
+    expect(await li.getByLabel('协议名称').inputValue()).toBe('新城银行科技信贷合作协议');
+    expect(await li.getByLabel('合作保险公司').inputValue()).toBe(t.insurerId);
+    await li.getByLabel('资金池分担比例（%）').fill('25');
+    await li.getByRole('button', { name: '签订' }).click();
+    await li.waitForURL(/\/agreements\/\d+$/);
+    expect(await li.locator('main').innerText()).toMatch(
+      /v1\s*·\s*现行\s+2026-12-01\s+25% \/ 45% \/ 30%\s+30,000,000\.00/,
+    );
+
+    await li.getByLabel('生效日期').fill('2027-01-01');
+    await li.getByLabel('授信额度（元）').fill('50000000.00');
+    await li.getByRole('button', { name: '增加条款版本' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已办理');
+    expect(await li.locator('main table').nth(1).innerText()).toMatch(/v2\s+2027-01-01.+50,000,000\.00/);
+    await li.getByLabel('理由').fill('损失率超过阈值，暂停新增');
+    await li.getByRole('button', { name: '暂停合作' }).click();
+    expect(await li.locator('main table').first().innerText()).toContain('暂停: 损失率超过阈值，暂停新增');
+    await looked(li, 'treasury-agreement');
+
+    await li.goto(`${base}/keys`);
+    await li.getByLabel('角色').selectOption('bank');
+    await li.getByLabel(/所属机构/).selectOption({ label: '新城银行' });
+    await li.getByLabel('用途').fill('新城银行信贷系统');
+    await li.getByRole('button', { name: '签发' }).click();
+    const shown = await li.locator('.notice.ok code').innerText();
+    expect(shown).toMatch(/^plk_[0-9a-f]{8}_/);
+    // The system calls the served API with it (the server that revokes it below, whose key cache forgets it).
+    const withKey = () =>
+      li.request.get(`${base}/v1/pools/${t.poolId}/loans`, { headers: { authorization: `Bearer ${shown}` } });
+    expect((await withKey()).status()).toBe(200);
+    await looked(li, 'treasury-keys');
+    await li.getByRole('button', { name: `吊销密钥 ${shown.slice(4, 12)}` }).click();
+    expect(await li.locator('main table').innerText()).toMatch(/新城银行信贷系统\s+\S+ \S+\s+已吊销/);
+    expect((await withKey()).status()).toBe(401);
+
+    // A bank applies for an award of its own: half its rent of the year (Art. 1).
+    const zhao = await as('zhao.bank');
+    await zhao.goto(`${base}/awards`);
+    await zhao.getByLabel('奖补项目').selectOption('art1_rent');
+    await zhao.getByLabel('编号').fill('RENT-2026');
+    await zhao.getByLabel(/事项/).fill('year:2026');
+    await zhao.getByLabel('年度').fill('2026');
+    await zhao.getByLabel(/计算基数/).fill('120,000.00');
+    await zhao.getByRole('button', { name: '提交' }).click();
+    expect(await zhao.locator('.notice').innerText()).toContain('已办理');
+    expect(await zhao.locator('main table').innerText()).toMatch(
+      /第1条 金融机构入驻房租减免 rent reduction\s+2026\s+已提交\s+60,000\.00\s+RENT-2026/,
+    );
+    await looked(zhao, 'bank-awards');
+  });
+
   it('lets an auditor verify the chain and read who did what', async () => {
     const sun = await as('sun.audit');
     await sun.goto(`${base}/journal`);
@@ -387,11 +459,13 @@ describe('the console', () => {
       '/reconciliation',
       '/awards',
       '/agreements',
+      '/participants',
+      '/keys',
     ];
     const expected: Record<string, number[]> = {
-      'li.review': [200, 200, 200, 403, 200, 200, 200, 200, 200, 200],
-      'zhao.bank': [303, 200, 200, 200, 403, 403, 403, 403, 200, 200],
-      'sun.audit': [303, 200, 200, 403, 200, 200, 403, 200, 200, 200],
+      'li.review': [200, 200, 200, 403, 200, 200, 200, 200, 200, 200, 200, 200],
+      'zhao.bank': [303, 200, 200, 200, 403, 403, 403, 403, 200, 200, 403, 403],
+      'sun.audit': [303, 200, 200, 403, 200, 200, 403, 200, 200, 200, 200, 403],
     };
     const seen: Record<string, number[]> = {};
     for (const login of Object.keys(expected)) {

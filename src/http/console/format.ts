@@ -69,6 +69,8 @@ const WORDS = {
   journal: ['账务', 'Journal'],
   audit: ['审计日志', 'Audit log'],
   people: ['人员', 'People'],
+  participants: ['参与机构', 'Participants'],
+  keys: ['API 密钥', 'API keys'],
   awards: ['奖补', 'Awards'],
   appropriations: ['财政拨款', 'Appropriations'],
   agreements: ['合作协议', 'Agreements'],
@@ -167,3 +169,41 @@ export const zhOr = (lang: Lang, chinese: string, english: string): string => (l
 
 /** A status as people read it, in the page's language. */
 export const statusWord = (lang: Lang, status: string): string => STATUS[status]?.[lang === 'zh' ? 0 : 1] ?? status;
+
+const KINDS: Record<string, [string, string]> = {
+  treasury: ['财政', 'treasury'],
+  bank: ['银行', 'bank'],
+  insurer: ['保险公司', 'insurer'],
+  guarantor: ['担保机构', 'guarantee institution'],
+  enterprise: ['企业', 'enterprise'],
+  vc: ['创投机构', 'venture capital'],
+  auditor: ['审计', 'auditor'],
+  admin: ['系统管理员', 'admin'],
+};
+/** A participant's kind, or a role, as people name it. */
+export const kindWord = (lang: Lang, kind: string): string => KINDS[kind]?.[lang === 'zh' ? 0 : 1] ?? kind;
+
+const LOAN_KINDS: Record<string, [string, string]> = {
+  credit: ['信用贷款', 'credit'],
+  ip_pledge: ['知识产权质押', 'IP pledge'],
+  equity_pledge: ['股权质押', 'equity pledge'],
+  receivables_pledge: ['应收账款质押', 'receivables pledge'],
+  warehouse_receipt_pledge: ['仓单质押', 'warehouse receipt pledge'],
+  performance_bond_insured: ['履约保证保险', 'performance-bond insured'],
+  first_loan: ['首贷', 'first loan'],
+};
+/** A kind of loan (or the first-loan bonus), as the programme's text names it. */
+export const loanKindWord = (lang: Lang, kind: string): string => LOAN_KINDS[kind]?.[lang === 'zh' ? 0 : 1] ?? kind;
+
+/** Basis points as a percentage, exactly: 2500 → "25", 125 → "1.25". */
+export function percentOfBp(bp: number): string {
+  const whole = Math.trunc(bp / 100);
+  const rest = bp % 100;
+  return rest === 0 ? String(whole) : `${whole}.${String(rest).padStart(2, '0').replace(/0$/, '')}`;
+}
+
+/** A percentage as a person types it ("25", "1.25", "２５％") to basis points; null if it is not one. */
+export function bpOfPercent(input: string): number | null {
+  const fen = fenOfYuan(input.normalize('NFKC').replace(/%$/, ''));
+  return fen === null || BigInt(fen) > 10_000n ? null : Number(fen);
+}

@@ -16,7 +16,9 @@ const MENU: Record<string, [Word, string][]> = {
     ['reports', '/reports'],
     ['journal', '/journal'],
     ['audit', '/audit'],
+    ['participants', '/participants'],
     ['people', '/people'],
+    ['keys', '/keys'],
   ],
   bank: [
     ['loans', '/loans'],
@@ -35,8 +37,12 @@ const MENU: Record<string, [Word, string][]> = {
     ['reconciliation', '/reconciliation'],
     ['reports', '/reports'],
     ['claims', '/claims'],
+    ['participants', '/participants'],
   ],
-  admin: [['people', '/people']],
+  admin: [
+    ['people', '/people'],
+    ['keys', '/keys'],
+  ],
 };
 
 export const homeOf = (person: Person): string => MENU[person.role]?.[0]?.[1] ?? '/password';
@@ -61,6 +67,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 form.stack { display: grid; gap: .7rem; max-width: 30rem; background: #fff; padding: 1rem; border: 1px solid var(--line); }
 form.inline { display: inline-flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
 label { display: grid; gap: .2rem; font-weight: 600; }
+label.check { display: flex; gap: .4rem; align-items: center; font-weight: 400; }
+fieldset { border: 1px solid var(--line); display: grid; gap: .5rem; padding: .6rem .8rem; }
+legend { font-weight: 600; padding: 0 .3rem; }
+form.stack.wide { max-width: 60rem; }
+fieldset.grid { grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); align-items: end; }
 input, select, textarea, button { font: inherit; padding: .4rem .5rem; border: 1px solid #9aa5b1; border-radius: 4px; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
@@ -72,6 +83,12 @@ button.secondary { background: #fff; color: var(--accent); }
 .actions { display: flex; gap: 1rem; flex-wrap: wrap; margin-top: 1rem; }
 .actions form { background: #fff; border: 1px solid var(--line); padding: .8rem; display: grid; gap: .5rem; }
 progress { width: 100%; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 1rem; margin-bottom: 1rem; }
+.charts > p { grid-column: 1 / -1; margin: 0; }
+.charts figure { margin: 0; background: #fff; border: 1px solid var(--line); padding: .6rem .8rem; }
+.charts figure.wide { grid-column: 1 / -1; }
+.charts figcaption { font-weight: 600; margin-bottom: .4rem; }
+.charts canvas { max-height: 300px; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: .5rem; background: #fff; padding: .3rem; }
 `;

@@ -3,7 +3,7 @@ import { isDay } from '../../ledger/index.js';
 import { todayInChina } from '../../pool/days.js';
 import type { Person } from '../../pool/people.js';
 import type { AppEnv } from '../env.js';
-import { fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
+import { bpOfPercent, fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
 import { Facts, Field, OnceField, Rows, type PageProps } from './layout.js';
 
 /**
@@ -259,45 +259,6 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     }),
   );
 
-  // The agreements: each bank's credit line, what its loans take of it, its terms' versions, its state.
-  app.get(
-    '/agreements',
-    page(async (c, person, lang) => {
-      const r = await call(c, 'GET', `${pool(person)}/agreements`);
-      return {
-        title: zh(lang, '合作协议与授信额度', 'Agreements and credit lines'),
-        lang,
-        person,
-        path: '/agreements',
-        notice: r.status === 200 ? null : noticeOf(lang, r),
-        children: (
-          <Rows
-            columns={[
-              '#',
-              zh(lang, '协议', 'Agreement'),
-              zh(lang, '条款版本', 'Terms version'),
-              [zh(lang, '授信额度（元）', 'Credit line (CNY)'), 'num'],
-              [zh(lang, '已占用（元）', 'Used (CNY)'), 'num'],
-              [zh(lang, '可用（元）', 'Available (CNY)'), 'num'],
-              say(lang, 'state'),
-            ]}
-            rows={(r.body.data ?? []).map((a: any) => [
-              a.id,
-              a.name,
-              a.in_force ? `v${a.in_force.version} / ${a.versions.length}` : '—',
-              a.in_force ? yuan(a.in_force.credit_line) : '—',
-              yuan(a.exposure),
-              yuan(a.credit_available),
-              a.suspended
-                ? `${zh(lang, '暂停', 'suspended')}: ${a.suspension_reason ?? ''}`
-                : zh(lang, '正常', 'in force'),
-            ])}
-          />
-        ),
-      };
-    }),
-  );
-
   app.get(
     '/reports',
     page(async (c, person, lang) => ({
@@ -320,8 +281,22 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
   );
 
   const awardsPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => {
-    const r = await call(c, 'GET', `${pool(person)}/awards?limit=200`);
     const treasury = person.role === 'treasury';
+    const applies = treasury || person.role === 'bank';
+    const [r, programmes, participants] = await Promise.all([
+      call(c, 'GET', `${pool(person)}/awards?limit=200`),
+      call(c, 'GET', `${pool(person)}/incentive-programmes`),
+      treasury ? call(c, 'GET', `${pool(person)}/participants?limit=1000`) : null,
+    ]);
+    // A bank applies for itself, under the programmes for banks and financial firms; the treasury enters an
+    // award for any beneficiary. Awards over a bank's new loans are the round's (above), not applied for.
+    const programmeName = new Map<string, string>(
+      ((programmes?.body.data ?? []) as any[]).map((p) => [p.code, `第${p.article}条 ${p.name}`]),
+    );
+    const offered = ((programmes?.body.data ?? []) as any[]).filter(
+      (p) =>
+        p.basis !== 'new_credit_loans' && (treasury || p.beneficiary === 'bank' || p.beneficiary === 'financial_firm'),
+    );
     const decide = (id: string, action: 'approve' | 'pay' | 'reject', label: string) => (
       <form class="inline" method="post" action={`/awards/${id}/${action}`}>
         <OnceField />
@@ -364,7 +339,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
             ]}
             rows={(r.body.data ?? []).map((a: any) => [
               a.id,
-              a.programme,
+              programmeName.get(a.programme) ?? a.programme,
               a.year,
               statusWord(lang, a.status),
               yuan(a.amount),
@@ -381,11 +356,95 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
                 : []),
             ])}
           />
+          {applies && offered.length > 0 && (
+            <>
+              <h2>{zh(lang, '申请奖补', 'Apply for an award')}</h2>
+              <form class="stack" method="post" action="/awards/apply">
+                <OnceField />
+                <label>
+                  {zh(lang, '奖补项目', 'Programme')}
+                  <select name="programme">
+                    {offered.map((p) => (
+                      <option value={p.code}>{`第${p.article}条 ${p.name}`}</option>
+                    ))}
+                  </select>
+                </label>
+                {treasury && (
+                  <label>
+                    {zh(lang, '受益机构', 'Beneficiary')}
+                    <select name="beneficiary_id" required>
+                      {((participants?.body.data ?? []) as any[]).map((p) => (
+                        <option value={p.id}>{p.name}</option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+                <Field label={say(lang, 'reference')} name="reference" required maxlength={100} />
+                <Field
+                  label={zh(lang, '事项（如 loan:42、listing、year:2026）', 'Item (e.g. loan:42, listing, year:2026)')}
+                  name="item"
+                  required
+                  maxlength={200}
+                />
+                <Field label={zh(lang, '年度', 'Year')} name="year" inputmode="numeric" pattern="[0-9]{4}" required />
+                <Field
+                  label={zh(lang, '计算基数（元，定额奖励填 0）', 'Basis (CNY; 0 for a fixed award)')}
+                  name="basis"
+                  inputmode="decimal"
+                  required
+                />
+                <Field
+                  label={zh(lang, '比例（%，项目为区间时填写）', 'Rate (%, where the programme gives a range)')}
+                  name="rate"
+                  inputmode="decimal"
+                />
+                <Field
+                  label={zh(
+                    lang,
+                    '细分类别（如 pure_credit 纯信用担保，可空）',
+                    'Sub-kind (e.g. pure_credit; optional)',
+                  )}
+                  name="subkind"
+                  maxlength={50}
+                />
+                <button type="submit">{say(lang, 'send')}</button>
+              </form>
+            </>
+          )}
         </>
       ),
     } satisfies PageProps;
   };
   app.get('/awards', page(awardsPage));
+  app.post(
+    '/awards/apply',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const basis = fenOfYuan(String(form.basis ?? ''));
+      const rateTyped = String(form.rate ?? '').trim();
+      const rate = rateTyped === '' ? undefined : bpOfPercent(rateTyped);
+      if (basis === null || rate === null)
+        return awardsPage(c, person, lang, {
+          kind: 'bad',
+          text: zh(lang, '计算基数或比例不是有效的数值。', 'The basis or the rate is not a valid figure.'),
+        });
+      const beneficiary = String(form.beneficiary_id ?? '');
+      const subkind = String(form.subkind ?? '').trim();
+      const r = await submit(c, `${pool(person)}/awards`, form, {
+        json: {
+          programme: String(form.programme ?? ''),
+          reference: String(form.reference ?? '').trim(),
+          item: String(form.item ?? '').trim(),
+          year: Number(form.year ?? 0),
+          basis_amount: basis,
+          ...(rate === undefined ? {} : { rate_bp: rate }),
+          ...(beneficiary ? { beneficiary_id: beneficiary } : {}),
+          ...(subkind ? { subkind } : {}),
+        },
+      });
+      return awardsPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
   app.post(
     '/awards/round',
     page(async (c, person, lang) => {

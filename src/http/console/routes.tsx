@@ -18,6 +18,7 @@ import { SESSION_COOKIE } from '../middleware/auth.js';
 import { chinaTime, fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
 import { Facts, Field, homeOf, OnceField, Page, Rows, type PageProps } from './layout.js';
 import { moneyPages } from './money-pages.js';
+import { setupPages } from './setup-pages.js';
 
 /**
  * The console: pages for the people who run the pool, rendered on the server (hono/jsx), Chinese first.
@@ -46,8 +47,13 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/reconciliation\/.+$/, ['treasury']],
   [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
   [/^\/awards\/(\d+\/[a-z]+|round)$/, ['treasury']],
+  [/^\/awards\/apply$/, ['treasury', 'bank']],
   [/^\/appropriations(\/|$)/, ['treasury']],
-  [/^\/agreements$/, LENDING],
+  [/^\/agreements\/(new|\d+\/(terms|suspension))$/, ['treasury']],
+  [/^\/agreements(\/\d+)?$/, LENDING],
+  [/^\/participants\/new$/, ['treasury']],
+  [/^\/participants$/, ['treasury', 'auditor']],
+  [/^\/keys(\/.*)?$/, ['treasury', 'admin']],
   [/^\/loans\/\d+\/recoveries(\/receipt)?$/, ['bank', 'treasury']],
   [/^\/awards$/, ['treasury', 'auditor', 'bank', 'insurer']],
 ];
@@ -309,6 +315,8 @@ export function consoleRoutes(api: Api) {
         call(c, 'GET', `${pool(person)}/position`),
       ]);
       const late = new Set<string>((overdue.body.data ?? []).map((x: { id: string }) => x.id));
+      // The dashboard's charts, where the host serves Chart.js (the Node server does).
+      const charts = Boolean(c.get('deps').dashboard?.chartsJs);
       const lateFirst = (rows: ClaimRow[]) => [...rows].sort((a, b) => Number(late.has(b.id)) - Number(late.has(a.id)));
       return {
         title: say(lang, 'inbox'),
@@ -324,16 +332,8 @@ export function consoleRoutes(api: Api) {
             <h2>{say(lang, 'toPay')}</h2>
             <ClaimTable lang={lang} rows={lateFirst(approved.body.data ?? [])} late={late} />
             <h2>{say(lang, 'position')}</h2>
-            <p>
-              <a href={`/dashboard?pool=${person.poolId}&year=${todayInChina().slice(0, 4)}&session=1`}>
-                {zhOr(
-                  lang,
-                  '资金池图表（现金、敞口、理赔、损失率、对账）',
-                  'Charts: cash, exposure, claims, loss ratio, reconciliation',
-                )}
-              </a>
-            </p>
             <PositionTable lang={lang} position={position.body} />
+            {charts && <PoolCharts lang={lang} pool={person.poolId!.toString()} />}
           </>
         ),
       };
@@ -1076,7 +1076,9 @@ export function consoleRoutes(api: Api) {
     }),
   );
 
-  moneyPages(app, { call, submit, page, pool, noticeOf });
+  const kit = { call, submit, page, pool, noticeOf };
+  moneyPages(app, kit);
+  setupPages(app, kit);
 
   return app;
 }
@@ -1156,6 +1158,32 @@ function ProposalTable(props: { lang: Lang; rows: any[]; me: string }) {
         ];
       })}
     />
+  );
+}
+
+const CHARTS: [id: string, chinese: string, english: string][] = [
+  ['cash', '资金池余额（元）', 'Pool cash over time (CNY)'],
+  ['exposure', '各银行授信使用（元）', 'Exposure per bank against its credit line (CNY)'],
+  ['claims', '代偿申请进度', 'Claims pipeline'],
+  ['loss', '损失率与暂停阈值（%）', 'Loss ratio against the suspension threshold (%)'],
+  ['reconciliation', '对账：银行对账单与账面（元）', 'Reconciliation: statement against ledger (CNY)'],
+];
+
+/** The dashboard's charts, drawn in the page by its script with the person's session (their cookie). */
+function PoolCharts(props: { lang: Lang; pool: string }) {
+  const { lang } = props;
+  return (
+    <section class="charts" data-pool-charts data-pool={props.pool} data-year={todayInChina().slice(0, 4)}>
+      <p class="muted" role="status"></p>
+      {CHARTS.map(([id, chinese, english]) => (
+        <figure class={id === 'cash' ? 'wide' : undefined}>
+          <figcaption>{zhOr(lang, chinese, english)}</figcaption>
+          <canvas id={id} role="img" aria-label={zhOr(lang, chinese, english)}></canvas>
+        </figure>
+      ))}
+      <script src="/dashboard/chart.js" defer></script>
+      <script src="/dashboard/charts.js" defer></script>
+    </section>
   );
 }
 

@@ -41,12 +41,9 @@ const KeyListedOut = z
     label: z.string(),
     created_at: z.string(),
     revoked_at: z.string().nullable(),
-    person_login: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "The person whose identity the key is (their sessions act as it); null for a system's key",
-      }),
+    person_login: z.string().nullable().openapi({
+      description: "The person whose identity the key is (their sessions act as it); null for a system's key",
+    }),
   })
   .openapi('Key');
 
