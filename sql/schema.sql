@@ -1176,6 +1176,7 @@ CREATE TABLE public.users (
   created_by bigint,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   disabled_at timestamp with time zone,
+  password_expires_at timestamp with time zone,
   CONSTRAINT users_key_id_fkey FOREIGN KEY (key_id) REFERENCES public.api_keys(id),
   CONSTRAINT users_key_id_key UNIQUE (key_id),
   CONSTRAINT users_login_check CHECK ((login ~ '^[a-z0-9][a-z0-9._@-]{1,63}$'::text)),
@@ -1184,7 +1185,7 @@ CREATE TABLE public.users (
 );
 CREATE UNIQUE INDEX users_login ON public.users USING btree (login);
 GRANT INSERT, SELECT ON TABLE public.users TO pool_app;
-GRANT UPDATE (password_hash, must_change, disabled_at) ON TABLE public.users TO pool_app;
+GRANT UPDATE (password_hash, must_change, disabled_at, password_expires_at) ON TABLE public.users TO pool_app;
 
 -- ====================================================================================================
 -- Views

@@ -438,6 +438,7 @@ export interface UsersTable {
   key_id: Int8;
   password_hash: string | null;
   must_change: Generated<boolean>;
+  password_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_by: Int8 | null;
   created_at: Timestamp;
   disabled_at: ColumnType<Date | null, never, Date | string | null>;

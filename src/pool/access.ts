@@ -129,6 +129,7 @@ export const ACCESS = {
   'people.create': ['admin', 'treasury'],
   'people.list': ['admin', 'treasury'],
   'people.disable': ['admin', 'treasury'],
+  'people.reset': ['admin', 'treasury'],
   'audit.read': READERS,
   'pools.settings': ['admin'],
 } as const satisfies Record<string, readonly ApiRole[]>;

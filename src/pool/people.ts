@@ -17,12 +17,17 @@ import { hashPassword, NO_ACCOUNT_HASH, oneTimePassword, passwordProblem, verify
  * sign-out, after IDLE_MS without a request, or SESSION_MS after sign-in. Sign-in is throttled: after
  * MAX_FAILURES_PER_LOGIN failed attempts on one login, or MAX_FAILURES_PER_ADDRESS from one address, within
  * THROTTLE_WINDOW_MS, further attempts are refused until the window passes.
+ *
+ * A one-time password works for ONE_TIME_MS; whoever manages the person (the rules of createPerson) resets
+ * it: a new one-time password, and every session of the person ends.
  */
 export const IDLE_MS = 30 * 60_000;
 export const SESSION_MS = 12 * 3600_000;
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
 export const MAX_FAILURES_PER_LOGIN = 5;
 export const MAX_FAILURES_PER_ADDRESS = 20;
+/** How long a one-time password (a new account's, or a reset's) works before the person needs another. */
+export const ONE_TIME_MS = 7 * 86_400_000;
 
 export interface Person {
   id: bigint;
@@ -50,6 +55,7 @@ const people = (db: Kysely<Database>) =>
       'u.key_id',
       'u.password_hash',
       'u.must_change',
+      'u.password_expires_at',
       'u.created_at',
       'u.disabled_at',
       'k.role',
@@ -86,6 +92,8 @@ export async function createPerson(
     poolId: bigint | null;
     participantId?: bigint | null;
     password?: string;
+    /** The first admin's one-time password, printed at the first start, does not expire. */
+    expires?: boolean;
   },
 ): Promise<{ person: Person; oneTimePassword: string | null }> {
   admit(creator, 'people.create');
@@ -124,6 +132,7 @@ export async function createPerson(
       key_id: key.id,
       password_hash: await hashPassword(spec.password ?? otp!),
       must_change: true,
+      password_expires_at: spec.expires === false ? null : new Date(Date.now() + ONE_TIME_MS),
       created_by: creator.keyId,
     })
     .onConflict((oc) => oc.column('login').doNothing())
@@ -154,21 +163,74 @@ export async function listPeople(
 /** Disables an account (its sessions end): the person can no longer sign in. */
 export async function disablePerson(db: Kysely<Database>, principal: Principal, personId: bigint): Promise<Person> {
   admit(principal, 'people.disable');
-  const row = await people(db).where('u.id', '=', personId).executeTakeFirst();
-  if (!row || (principal.role !== 'admin' && row.pool_id !== principal.poolId)) throw notFound(`person ${personId}`);
+  await managed(db, principal, personId);
   await db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', personId).execute();
-  await db.updateTable('sessions').set({ ended_at: new Date() }).where('user_id', '=', personId).execute();
+  await endSessions(db, personId);
   return personById(db, personId);
 }
 
+/**
+ * Gives a person a new one-time password (they forgot theirs, or the first one expired): answered once,
+ * changed at the next sign-in; every session of the person ends. A treasury resets the people of its pool
+ * but not its own kind, for the reason createPerson gives: knowing the password, it could act as them.
+ */
+export async function resetPassword(
+  db: Kysely<Database>,
+  principal: Principal,
+  personId: bigint,
+): Promise<{ person: Person; oneTimePassword: string }> {
+  admit(principal, 'people.reset');
+  const row = await managed(db, principal, personId);
+  if (row.role === 'treasury' && principal.role !== 'admin')
+    throw new DomainError(
+      'forbidden',
+      'forbidden',
+      "the treasury's people are reset by the admin: a treasury could confirm its own proposals as the person",
+    );
+  if (row.disabled_at !== null) throw new DomainError('conflict', 'conflict', `person ${personId} is disabled`);
+  const otp = oneTimePassword();
+  await db
+    .updateTable('users')
+    .set({
+      password_hash: await hashPassword(otp),
+      must_change: true,
+      password_expires_at: new Date(Date.now() + ONE_TIME_MS),
+    })
+    .where('id', '=', personId)
+    .execute();
+  await endSessions(db, personId);
+  return { person: await personById(db, personId), oneTimePassword: otp };
+}
+
+/** The person, if the principal manages them (a treasury, those of its pool; the admin, everyone). */
+async function managed(db: Kysely<Database>, principal: Principal, personId: bigint): Promise<PersonRow> {
+  const row = await people(db).where('u.id', '=', personId).executeTakeFirst();
+  if (!row || (principal.role !== 'admin' && row.pool_id !== principal.poolId)) throw notFound(`person ${personId}`);
+  return row;
+}
+
+const endSessions = (db: Kysely<Database>, personId: bigint) =>
+  db
+    .updateTable('sessions')
+    .set({ ended_at: new Date() })
+    .where('user_id', '=', personId)
+    .where('ended_at', 'is', null)
+    .execute();
+
 const tokenHash = (token: string) => createHash('sha256').update(token).digest();
+
+const REFUSALS = {
+  credentials: 'login or password is wrong',
+  throttled: 'too many failed sign-ins; wait and try again',
+  expired: 'the one-time password has expired; ask whoever manages your account for a new one',
+};
 
 export class SignInRefused extends Error {
   constructor(
-    readonly reason: 'credentials' | 'throttled',
+    readonly reason: keyof typeof REFUSALS,
     readonly retryAfterS = 0,
   ) {
-    super(reason === 'throttled' ? 'too many failed sign-ins; wait and try again' : 'login or password is wrong');
+    super(REFUSALS[reason]);
   }
 }
 
@@ -197,8 +259,14 @@ export async function signIn(
   const row = LOGIN.test(login) ? await people(db).where('u.login', '=', login).executeTakeFirst() : undefined;
   const ok = await verifyPassword(attempt.password, row?.password_hash ?? NO_ACCOUNT_HASH);
   const usable = ok && row !== undefined && row.disabled_at === null && row.revoked_at === null;
-  await db.insertInto('login_attempts').values({ login, address, ok: usable }).execute();
+  // The right one-time password, past its time: said as such (whoever types it holds it), and not a success.
+  const expired = usable && row.password_expires_at !== null && row.password_expires_at.getTime() <= Date.now();
+  await db
+    .insertInto('login_attempts')
+    .values({ login, address, ok: usable && !expired })
+    .execute();
   if (!usable) throw new SignInRefused('credentials');
+  if (expired) throw new SignInRefused('expired');
   const token = randomBytes(32).toString('base64url');
   await db
     .insertInto('sessions')
@@ -257,7 +325,7 @@ export async function changePassword(
   if (next === current) throw invalidField('new_password', 'choose a password other than the current one');
   await db
     .updateTable('users')
-    .set({ password_hash: await hashPassword(next), must_change: false })
+    .set({ password_hash: await hashPassword(next), must_change: false, password_expires_at: null })
     .where('id', '=', person.id)
     .execute();
   // Whoever signed in with the old password (the creator, with a one-time one) is signed out.
@@ -296,6 +364,7 @@ export async function bootstrapAdminPerson(db: Kysely<Database>): Promise<{ logi
       name: 'Administrator',
       role: 'admin',
       poolId: null,
+      expires: false,
     });
     return { login: 'admin', password: password! };
   });

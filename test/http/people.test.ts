@@ -216,6 +216,81 @@ describe('sessions', () => {
   });
 });
 
+describe('one-time passwords', () => {
+  const reset = (key: string, id: string, idem?: string) =>
+    api.call('POST', `/v1/people/${id}/password-reset`, { key, idem });
+  const loansAs = (token: string) =>
+    api.app.request(`${BASE}/v1/pools/${t.poolId}/loans`, { headers: { cookie: `pool_session=${token}` } });
+
+  it('work for a limited time; a reset gives a new one, once, and ends every session of the person', async () => {
+    const made = expectStatus(
+      await create(t.treasury, {
+        login: 'reset.e',
+        name: '重置戊',
+        role: 'bank',
+        pool_id: t.poolId,
+        participant_id: t.bankId,
+      }),
+      201,
+    );
+    const first = made.one_time_password as string;
+    await api.db.owner`UPDATE users SET password_expires_at = now() - interval '1 second' WHERE login = 'reset.e'`;
+    const late = await signIn('reset.e', first, '10.4.0.1');
+    expect(late.status).toBe(401);
+    expect(cookieOf(late)).toBeUndefined();
+    expect(await late.text()).toContain('一次性密码已过期');
+
+    const again = expectStatus(await reset(t.treasury, made.person.id, 'reset-e-1'), 200);
+    expect(again.one_time_password).toMatch(/\S{12,}/);
+    expect(again.one_time_password).not.toBe(first);
+    expect(again.person.must_change_password).toBe(true);
+    // A replay answers the account, never the password again.
+    const replayed = await reset(t.treasury, made.person.id, 'reset-e-1');
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body.one_time_password).toBeNull();
+    expect((await signIn('reset.e', first, '10.4.0.2')).status).toBe(401);
+
+    const signedIn = await signIn('reset.e', again.one_time_password, '10.4.0.3');
+    expect(signedIn.headers.get('location')).toBe('/password');
+    const token = cookieOf(signedIn)!;
+    const set = await api.app.request(`${BASE}/password`, {
+      method: 'POST',
+      headers: { cookie: `pool_session=${token}`, origin: BASE, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ current: again.one_time_password, next: OWN }).toString(),
+    });
+    expect(set.status).toBe(303);
+    expect((await loansAs(token)).status).toBe(200);
+    // The person's own password does not expire.
+    const [row] = await api.db.owner<{ password_expires_at: Date | null }[]>`
+      SELECT password_expires_at FROM users WHERE login = 'reset.e'`;
+    expect(row!.password_expires_at).toBeNull();
+
+    expectStatus(await reset(t.treasury, made.person.id), 200);
+    expect((await loansAs(token)).status).toBe(401);
+    expect((await signIn('reset.e', OWN, '10.4.0.4')).status).toBe(401);
+  });
+
+  it("are reset by the treasury for its pool's people but not the treasury's, which the admin resets", async () => {
+    const treasurer = expectStatus(
+      await create(api.adminKey, { login: 'fin.f', name: '财政己', role: 'treasury', pool_id: t.poolId }),
+      201,
+    );
+    const refused = await reset(t.treasury, treasurer.person.id);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('admin');
+    expectStatus(await reset(api.adminKey, treasurer.person.id), 200);
+
+    const clerk = expectStatus(
+      await create(t.treasury, { login: 'clerk.g', name: '庚', role: 'auditor', pool_id: t.poolId }),
+      201,
+    );
+    const other = await api.tenant();
+    expect((await reset(other.treasury, clerk.person.id)).status).toBe(404);
+    expect((await reset(t.bank, clerk.person.id)).status).toBe(403);
+    expectStatus(await reset(t.treasury, clerk.person.id), 200);
+  });
+});
+
 describe('what a tenant cannot reach through the log or the console', () => {
   it("keeps a request into another pool out of that pool's audit log", async () => {
     const other = await api.tenant();

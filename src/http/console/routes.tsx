@@ -15,7 +15,7 @@ import { todayInChina } from '../../pool/days.js';
 import { DomainError } from '../../pool/errors.js';
 import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE } from '../middleware/auth.js';
-import { chinaTime, fenOfYuan, say, statusWord, yuan, zhOr, type Lang } from './format.js';
+import { chinaTime, fenOfYuan, kindWord, say, statusWord, yuan, zhOr, type Lang } from './format.js';
 import { Facts, Field, homeOf, OnceField, Page, Rows, type PageProps } from './layout.js';
 import { moneyPages } from './money-pages.js';
 import { setupPages } from './setup-pages.js';
@@ -43,7 +43,7 @@ const PAGE_ROLES: [RegExp, readonly string[]][] = [
   [/^\/claims\/\d+\/[a-z]+$/, ['treasury']],
   [/^\/(claims|loans)(\/|$)/, LENDING],
   [/^\/(journal|audit)(\/|$)/, ['treasury', 'auditor']],
-  [/^\/people$/, ['treasury', 'admin']],
+  [/^\/people(\/\d+\/(reset|disable))?$/, ['treasury', 'admin']],
   [/^\/reconciliation\/.+$/, ['treasury']],
   [/^\/(reconciliation|reports)$/, ['treasury', 'auditor']],
   [/^\/awards\/(\d+\/[a-z]+|round)$/, ['treasury']],
@@ -234,7 +234,9 @@ export function consoleRoutes(api: Api) {
           429,
         );
       }
-      return loginPage(c, { kind: 'bad', text: lang === 'zh' ? '账号或密码错误。' : err.message }, 401);
+      const words =
+        err.reason === 'expired' ? '一次性密码已过期，请联系管理您账号的人员重新设置。' : '账号或密码错误。';
+      return loginPage(c, { kind: 'bad', text: lang === 'zh' ? words : err.message }, 401);
     }
   });
   app.post('/logout', async (c) => {
@@ -976,6 +978,7 @@ export function consoleRoutes(api: Api) {
         ? call(c, 'GET', `${pool(person)}/participants?limit=500`)
         : Promise.resolve({ status: 200, body: { data: [] } }),
     ]);
+    const named = new Map<string, string>((participants.body.data ?? []).map((p: any) => [p.id, p.name]));
     const roles =
       person.role === 'admin'
         ? ['admin', 'treasury', 'auditor']
@@ -996,18 +999,36 @@ export function consoleRoutes(api: Api) {
               say(lang, 'role'),
               say(lang, 'participant'),
               say(lang, 'status'),
+              say(lang, 'method'),
             ]}
-            rows={(list.body.data ?? []).map((p: any) => [
-              p.login,
-              p.name,
-              p.role,
-              p.participant_id ?? '—',
-              p.disabled
-                ? zhOr(lang, '已停用', 'disabled')
-                : p.must_change_password
-                  ? zhOr(lang, '待设置密码', 'password to set')
-                  : zhOr(lang, '正常', 'active'),
-            ])}
+            rows={(list.body.data ?? []).map((p: any) => {
+              const self = p.id === person.id.toString();
+              // The treasury's people are the admin's to reset (createPerson and resetPassword say why).
+              const resettable = !self && !p.disabled && (person.role === 'admin' || p.role !== 'treasury');
+              const act = (action: 'reset' | 'disable', label: string) => (
+                <form class="inline" method="post" action={`/people/${p.id}/${action}`}>
+                  <OnceField />
+                  <button class="secondary" type="submit" aria-label={`${label} ${p.login}`}>
+                    {label}
+                  </button>
+                </form>
+              );
+              return [
+                p.login,
+                p.name,
+                kindWord(lang, p.role),
+                p.participant_id ? (named.get(p.participant_id) ?? `#${p.participant_id}`) : '—',
+                p.disabled
+                  ? zhOr(lang, '已停用', 'disabled')
+                  : p.must_change_password
+                    ? zhOr(lang, '待设置密码', 'password to set')
+                    : zhOr(lang, '正常', 'active'),
+                <>
+                  {resettable && act('reset', zhOr(lang, '重置密码', 'Reset password'))}
+                  {!self && !p.disabled && act('disable', zhOr(lang, '停用', 'Disable'))}
+                </>,
+              ];
+            })}
           />
           <h2>{say(lang, 'create')}</h2>
           <form class="stack" method="post" action="/people">
@@ -1058,21 +1079,18 @@ export function consoleRoutes(api: Api) {
         },
       });
       if (r.status !== 201) return peoplePage(c, person, lang, noticeOf(lang, r));
-      return peoplePage(
-        c,
-        person,
-        lang,
-        { kind: 'ok', text: say(lang, 'done') },
-        r.body.one_time_password && (
-          <p class="notice ok">
-            {say(lang, 'oneTimePassword')}:{' '}
-            <strong>
-              <code>{r.body.one_time_password}</code>
-            </strong>{' '}
-            ({r.body.person.login})
-          </p>
-        ),
-      );
+      return peoplePage(c, person, lang, { kind: 'ok', text: say(lang, 'done') }, oneTimeShown(lang, r.body));
+    }),
+  );
+
+  app.post(
+    '/people/:id{[0-9]+}/:action{reset|disable}',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const reset = c.req.param('action') === 'reset';
+      const r = await submit(c, `/v1/people/${c.req.param('id')!}/${reset ? 'password-reset' : 'disable'}`, form);
+      if (r.status !== 200 || !reset) return peoplePage(c, person, lang, noticeOf(lang, r));
+      return peoplePage(c, person, lang, { kind: 'ok', text: say(lang, 'done') }, oneTimeShown(lang, r.body));
     }),
   );
 
@@ -1082,6 +1100,18 @@ export function consoleRoutes(api: Api) {
 
   return app;
 }
+
+/** A one-time password just made (an account created, a password reset), shown this once. */
+const oneTimeShown = (lang: Lang, body: { one_time_password: string | null; person: { login: string } }) =>
+  body.one_time_password && (
+    <p class="notice ok">
+      {say(lang, 'oneTimePassword')}:{' '}
+      <strong>
+        <code>{body.one_time_password}</code>
+      </strong>{' '}
+      ({body.person.login})
+    </p>
+  );
 
 interface ClaimRow {
   id: string;

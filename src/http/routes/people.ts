@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { readAuditLog } from '../../pool/audit.js';
-import { createPerson, disablePerson, listPeople, type Person } from '../../pool/people.js';
+import { createPerson, disablePerson, listPeople, resetPassword, type Person } from '../../pool/people.js';
 import { routeGroup } from '../route-group.js';
 import { Id, Limit, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
@@ -143,6 +143,38 @@ export function peopleRoutes() {
         personOut(await disablePerson(call.db, call.principal, BigInt(c.req.valid('param').person_id))),
         200,
       );
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/people/{person_id}/password-reset',
+      tags: ['people'],
+      summary:
+        "Give a person a new one-time password, answered once (admin; a treasury for its pool's people but not the treasury's): their sessions end",
+      request: {
+        params: z.object({ person_id: Id }),
+        body: { content: json(z.object({}).passthrough()), required: false },
+      },
+      responses: {
+        200: {
+          description: 'Reset; the one-time password is in the body once (null when the request is replayed)',
+          content: json(z.object({ person: PersonOut, one_time_password: z.string().nullable() })),
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const call = caller(c);
+      const { person, oneTimePassword } = await resetPassword(
+        call.db,
+        call.principal,
+        BigInt(c.req.valid('param').person_id),
+      );
+      c.header('cache-control', 'no-store');
+      const out = { person: personOut(person), one_time_password: oneTimePassword };
+      c.set('replayBody', JSON.stringify({ ...out, one_time_password: null }));
+      return c.json(out, 200);
     },
   );
   app.openapi(
