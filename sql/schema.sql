@@ -976,8 +976,12 @@ CREATE TABLE public.period_closes (
   chain_hash text NOT NULL,
   by_key bigint NOT NULL,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
+  reconciliation jsonb,
+  unreconciled_reason text,
   CONSTRAINT period_closes_pkey PRIMARY KEY (pool_id, through),
   CONSTRAINT period_closes_pool_id_through_fkey FOREIGN KEY (pool_id, through) REFERENCES public.ledger_closes(pool_id, through),
+  CONSTRAINT period_closes_reason_when_unreconciled CHECK (((reconciliation IS NULL) OR ((reconciliation ->> 'reconciled'::text))::boolean OR (length(btrim(unreconciled_reason)) > 0))),
+  CONSTRAINT period_closes_reconciliation_check CHECK ((jsonb_typeof(reconciliation) = 'object'::text)),
   CONSTRAINT period_closes_trial_balance_check CHECK ((jsonb_typeof(trial_balance) = 'array'::text))
 );
 CREATE TRIGGER period_closes_append_only BEFORE DELETE OR UPDATE ON public.period_closes FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();

@@ -399,6 +399,9 @@ export interface PeriodClosesTable {
   pool_id: Int8;
   through: Day;
   trial_balance: ColumnType<unknown[], unknown[], never>;
+  /** Where the month stood against the bank at its last day; null for closes stored before it was kept. */
+  reconciliation: ColumnType<Record<string, unknown> | null, Record<string, unknown> | null, never>;
+  unreconciled_reason: ColumnType<string | null, string | null, never>;
   chain_seq: Int8;
   chain_hash: string;
   by_key: Int8;

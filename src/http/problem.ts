@@ -35,6 +35,10 @@ export const PROBLEM_TYPES = {
   'claim-refused': { status: 422, title: 'The claim cannot be filed or taken further under its agreement' },
   'insufficient-funds': { status: 422, title: "The pool's available balance cannot cover this; nothing changed" },
   'period-closed': { status: 422, title: 'The period is closed: date it in the open period' },
+  unreconciled: {
+    status: 422,
+    title: 'The month does not reconcile with the bank statement; give a reason to close it',
+  },
   'date-out-of-window': {
     status: 422,
     title: 'The date is outside the window the API takes for it; details name the field, the rule and the window',

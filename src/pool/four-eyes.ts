@@ -52,7 +52,8 @@ export type UnderFourEyes<T> = { proposed: Proposal } | { done: T; confirmed: Pr
  * decision that cannot be taken now (a claim in the wrong state), so a proposal always names a decision
  * that could be carried out; it may also answer at once (`done`) a decision already taken that asking again
  * merely answers (a month closed already). `act` carries the decision out: at once where the pool does
- * not keep four-eyes, else when a second person confirms. Proposals of one decision on one subject are
+ * not keep four-eyes, else when a second person confirms, given the proposal it confirms (whose reason
+ * is the decision's, not the confirmer's). Proposals of one decision on one subject are
  * taken one at a time, and one stays open at most; if `act` fails, the proposal stays open.
  */
 export async function underFourEyes<T>(
@@ -61,12 +62,12 @@ export async function underFourEyes<T>(
   poolId: bigint,
   /** `body`: what the decision is, beyond its subject and the reason (a reversal's date, a match's transaction). */
   decision: { decision: ProposalDecision; subject: string; body: Record<string, unknown>; reason: string },
-  steps: { check: () => Promise<T | undefined>; act: () => Promise<T> },
+  steps: { check: () => Promise<T | undefined>; act: (confirming: Proposal | null) => Promise<T> },
 ): Promise<UnderFourEyes<T>> {
   admit(principal, OPERATION[decision.decision], poolId);
   const pool = await db.selectFrom('pools').select('four_eyes').where('id', '=', poolId).executeTakeFirst();
   if (!pool) throw notFound(`pool ${poolId}`);
-  if (!pool.four_eyes) return { done: await steps.act(), confirmed: null };
+  if (!pool.four_eyes) return { done: await steps.act(null), confirmed: null };
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`proposal:${poolId}:${decision.decision}:${decision.subject}`}, 0))`.execute(
     db,
   );
@@ -117,7 +118,7 @@ export async function underFourEyes<T>(
       `proposal ${open.id} proposes ${JSON.stringify(open.body)}; confirm it as proposed, or withdraw it and propose anew`,
       { proposal_id: open.id.toString() },
     );
-  const done = await steps.act();
+  const done = await steps.act(toProposal(open));
   const confirmed = await db
     .updateTable('proposals')
     .set({ status: 'confirmed', decided_by: principal.keyId, decided_at: new Date() })

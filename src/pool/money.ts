@@ -10,6 +10,14 @@ export function bpOf(amount: bigint, bp: number | bigint): bigint {
   return (amount * BigInt(bp)) / 10_000n;
 }
 
+/** Fen as yuan with thousands separators, by bigint arithmetic: -123456789n → "-1,234,567.89". */
+export function yuanOf(fen: bigint): string {
+  const sign = fen < 0n ? '-' : '';
+  const a = fen < 0n ? -fen : fen;
+  const whole = (a / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${whole}.${(a % 100n).toString().padStart(2, '0')}`;
+}
+
 export const minOf = (...values: bigint[]): bigint => values.reduce((a, b) => (b < a ? b : a));
 export const maxOf = (...values: bigint[]): bigint => values.reduce((a, b) => (b > a ? b : a));
 export const sumOf = (values: Iterable<bigint>): bigint => {

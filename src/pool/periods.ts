@@ -5,11 +5,15 @@ import { admit, type Principal } from './access.js';
 import { addDays, lastDayOfMonth, todayInChina } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
+import { CURRENCY, yuanOf } from './money.js';
+import { reconcile, type Reconciliation } from './reconciliation.js';
 
 /**
  * Period close (月结): treasury closes a month; postings dated into it are refused from then on (corrections
  * go into the open month). The close stores the month's trial balance with the hash-chain head that covers
- * every posting of the month, so a later check recomputes both and proves the month unchanged.
+ * every posting of the month, so a later check recomputes both and proves the month unchanged. A month
+ * closes as it stands against the bank statement at its last day: one that does not reconcile closes only
+ * with the treasury's reason, and the close records the difference and the reason with it.
  */
 export interface PeriodClose {
   month: string;
@@ -19,7 +23,71 @@ export interface PeriodClose {
   chainSeq: bigint;
   chainHash: string;
   closedAt: Date;
+  /** Where the month stood against the bank at its last day; null for closes stored before it was kept. */
+  reconciliation: CloseReconciliation | null;
 }
+
+/** The reconciliation's figures a close keeps (fen as strings of digits), with the reason when it did not reconcile. */
+export interface CloseReconciliation {
+  as_of: string;
+  reconciled: boolean;
+  statement_balance: string;
+  ledger_cash: string;
+  difference: string;
+  unmatched_lines: number;
+  unmatched_postings: number;
+  reason?: string;
+}
+
+/** How a month about to close stands against the bank statement at its last day: the reconciliation then. */
+export function monthStanding(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  month: string,
+): Promise<Reconciliation> {
+  admit(principal, 'periods.close', poolId);
+  return reconcile(db, ledger, principal, poolId, lastDayOfMonth(month));
+}
+
+/** What a close asks: the treasury's reason to close a month that does not reconcile. */
+export interface CloseRequest {
+  reason?: string;
+}
+
+function refuseUnreconciled(month: string, standing: Reconciliation, request: CloseRequest) {
+  if (standing.reconciled || request.reason?.trim()) return;
+  const unmatched = [
+    standing.unmatchedLines.length > 0 ? `${standing.unmatchedLines.length} statement line(s)` : '',
+    standing.unmatchedPostings.length > 0 ? `${standing.unmatchedPostings.length} ledger posting(s)` : '',
+  ].filter(Boolean);
+  throw new DomainError(
+    'refused',
+    'unreconciled',
+    `${month} does not reconcile with the bank statement at ${standing.asOf}: the statement less the ledger's cash is ` +
+      `${yuanOf(standing.difference)} ${CURRENCY}` +
+      (unmatched.length > 0 ? `, with ${unmatched.join(' and ')} unmatched` : '') +
+      '; match or book them, or close it with a reason',
+    {
+      as_of: standing.asOf,
+      difference: standing.difference.toString(),
+      unmatched_lines: standing.unmatchedLines.length,
+      unmatched_postings: standing.unmatchedPostings.length,
+    },
+  );
+}
+
+const keptOf = (standing: Reconciliation, request: CloseRequest): CloseReconciliation => ({
+  as_of: standing.asOf,
+  reconciled: standing.reconciled,
+  statement_balance: standing.statementBalance.toString(),
+  ledger_cash: standing.ledgerCash.toString(),
+  difference: standing.difference.toString(),
+  unmatched_lines: standing.unmatchedLines.length,
+  unmatched_postings: standing.unmatchedPostings.length,
+  ...(standing.reconciled ? {} : { reason: request.reason!.trim() }),
+});
 
 const lines = (tb: TrialBalance) =>
   tb.lines.map((l) => ({
@@ -35,12 +103,19 @@ export async function closeMonth(
   principal: Principal,
   poolId: bigint,
   month: string,
+  request: CloseRequest,
 ): Promise<PeriodClose> {
-  const stored = await closeable(db, ledger, principal, poolId, month);
+  const stored = await closeable(db, ledger, principal, poolId, month, request);
   if (stored) return stored;
   const through = lastDayOfMonth(month);
-  // The close waits for postings in flight; then every posting of the month is committed and can be sealed.
+  // The close waits for postings in flight; then every posting of the month is committed and can be sealed,
+  // and the month's standing against the bank is what it will stay. (A posting that landed since the check
+  // and unbalanced the month refuses the close now; the books stay closed through it, and closing again
+  // with a reason finishes the close.)
   await ledger.closeThrough(poolId, through);
+  const standing = await monthStanding(db, ledger, principal, poolId, month);
+  refuseUnreconciled(month, standing, request);
+  const kept = keptOf(standing, request);
   await ledger.seal(poolId);
   const head = await ledger.digest(poolId);
   const trial = lines(await ledger.trialBalance(poolId, through));
@@ -53,6 +128,8 @@ export async function closeMonth(
       chain_seq: head?.seq ?? 0n,
       chain_hash: head?.hash ?? '',
       by_key: principal.keyId,
+      reconciliation: { ...kept },
+      unreconciled_reason: kept.reason ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -60,15 +137,16 @@ export async function closeMonth(
     poolId,
     type: 'period.closed',
     subject: `period/${month}`,
-    data: { through, chain_seq: row.chain_seq.toString() },
+    data: { through, chain_seq: row.chain_seq.toString(), reconciled: kept.reconciled },
   });
   return toClose(month, row);
 }
 
 /**
  * Whether the month can close now (before it is closed, or proposed for closing under four-eyes): refuses
- * a month that has not ended, or one out of order; answers the month's close when it is closed already.
- * Takes the pool's close lock, held until the request commits.
+ * a month that has not ended, or one out of order, or one that does not reconcile with the bank statement
+ * when no reason is given; answers the month's close when it is closed already. Takes the pool's close
+ * lock, held until the request commits.
  */
 export async function closeable(
   db: Kysely<Database>,
@@ -76,6 +154,7 @@ export async function closeable(
   principal: Principal,
   poolId: bigint,
   month: string,
+  request: CloseRequest,
 ): Promise<PeriodClose | undefined> {
   admit(principal, 'periods.close', poolId);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalidField('month', 'a month is YYYY-MM');
@@ -100,12 +179,20 @@ export async function closeable(
   const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
   if (next !== through)
     throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
+  refuseUnreconciled(month, await monthStanding(db, ledger, principal, poolId, month), request);
   return undefined;
 }
 
 const toClose = (
   month: string,
-  r: { through: string; trial_balance: unknown[]; chain_seq: bigint; chain_hash: string; created_at: Date },
+  r: {
+    through: string;
+    trial_balance: unknown[];
+    chain_seq: bigint;
+    chain_hash: string;
+    created_at: Date;
+    reconciliation: Record<string, unknown> | null;
+  },
 ): PeriodClose => ({
   month,
   through: r.through,
@@ -113,6 +200,7 @@ const toClose = (
   chainSeq: r.chain_seq,
   chainHash: r.chain_hash,
   closedAt: r.created_at,
+  reconciliation: r.reconciliation as CloseReconciliation | null,
 });
 
 /** A closed month, checked again: its trial balance recomputed, and the chain verified up to its head. */

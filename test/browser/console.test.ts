@@ -336,6 +336,36 @@ describe('the console', () => {
       expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/periods/2026-01`, { key: t.auditor }), 200).unchanged,
     ).toBe(true);
 
+    // February's statement has the bank's fee, which the ledger has not booked: February closes only with a reason.
+    await li.getByLabel('对账单文件（CSV）').setInputFiles({
+      name: '专户对账单-2月.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        [
+          '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要',
+          '2026-02-20,S-2,借,15.00,开户行,"99,985.00",手续费',
+        ].join('\n'),
+      ),
+    });
+    await li.getByRole('button', { name: '提交' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已导入 1 行');
+    await li.getByLabel('月份').fill('2026-02');
+    await li.getByRole('button', { name: /月结/ }).click();
+    expect(await li.locator('.notice').innerText()).toContain('差额 -15.00 元，未达对账单 1 笔');
+    await looked(li, 'treasury-close-unreconciled');
+    await li.getByLabel('月份').fill('2026-02');
+    await li.getByLabel('未对平时的原因').fill('手续费待银行回单后入账');
+    await li.getByRole('button', { name: /月结/ }).click();
+    expect(await li.locator('.notice').innerText()).toContain('已提议');
+    await wang.goto(`${base}/reconciliation`);
+    await wang.getByLabel('月份').fill('2026-02');
+    await wang.getByRole('button', { name: /月结/ }).click();
+    expect(await wang.locator('.notice').innerText()).toContain('已办理');
+    expect(
+      expectStatus(await api.call('GET', `/v1/pools/${t.poolId}/periods/2026-02`, { key: t.auditor }), 200).close
+        .reconciliation,
+    ).toMatchObject({ reconciled: false, unmatched_lines: 1, reason: '手续费待银行回单后入账' });
+
     await li.goto(`${base}/reports`);
     const link = li.getByRole('link', { name: '代偿申请进度.csv' });
     const download = await li.request.get(`${base}${await link.getAttribute('href')}`);

@@ -133,11 +133,17 @@ describe('a claim under four-eyes', () => {
 
 describe('the other money decisions under four-eyes', () => {
   it('closes a month and reverses a transaction only when a second person confirms, as proposed', async () => {
-    const proposed = await post(t.treasury, '/periods/2026-01/close');
+    // January's 100,000.00 received is in the ledger, and no statement is: the month does not reconcile.
+    expect((await post(t.treasury, '/periods/2026-01/close')).body.type).toMatch(/unreconciled$/);
+    const reason = '专户对账单尚未收到，下月补对 (the statement is late; reconciled next month)';
+    const proposed = await post(t.treasury, '/periods/2026-01/close', { reason });
     expect(proposed.status, proposed.text).toBe(202);
+    expect(proposed.body).toMatchObject({ reason, body: { unreconciled_difference: '-10000000' } });
     expect((await get(t.auditor, '/periods/2026-01')).status).toBe(404);
+    // The second person confirms the close as proposed, the difference the first one saw, with its reason.
     const closed = expectStatus(await post(t.checker, '/periods/2026-01/close'), 200);
     expect(closed.month).toBe('2026-01');
+    expect(closed.reconciliation).toMatchObject({ reconciled: false, difference: { amount: '-10000000' }, reason });
     // Closing again answers the close, without a proposal.
     expect((await post(t.treasury, '/periods/2026-01/close')).status).toBe(200);
 

@@ -138,13 +138,40 @@ describe('bank statement and reconciliation', () => {
     expect((await upload('date,reference\n2026-01-01,x')).status).toBe(400);
   });
 
+  it('closes a month that does not reconcile only with a reason, and says so in the close', async () => {
+    // The bank's fee of 15.00 on 2026-03-25 is on the statement, not in the ledger.
+    const refused = await post('/periods/2026-03/close', {});
+    expect([refused.status, refused.body.type]).toEqual([422, expect.stringMatching(/unreconciled$/)]);
+    expect(refused.body.details).toEqual({
+      as_of: '2026-03-31',
+      difference: '-1500',
+      unmatched_lines: 1,
+      unmatched_postings: 0,
+    });
+    expect(refused.body.detail).toMatch(/-15\.00 CNY/);
+    expect((await post('/periods/2026-03/close', { reason: '  ' })).status).toBe(400);
+    expect((await get('/periods/2026-03')).status).toBe(404);
+  });
+
   it('closes a month: postings dated into it are refused, and a later check proves it unchanged until someone tampers with it', async () => {
-    const close = expectStatus(await post('/periods/2026-03/close', {}), 200);
+    const reason = '手续费待银行回单后入账 (fee booked when the bank sends its advice)';
+    const close = expectStatus(await post('/periods/2026-03/close', { reason }), 200);
     expect(close).toMatchObject({ month: '2026-03', through: '2026-03-31' });
+    expect(close.reconciliation).toEqual({
+      as_of: '2026-03-31',
+      reconciled: false,
+      statement_balance: cny('1001233067'),
+      ledger_cash: cny('1001234567'),
+      difference: cny('-1500'),
+      unmatched_lines: 1,
+      unmatched_postings: 0,
+      reason,
+    });
     const cash = close.trial_balance.find((l: { account: string }) => l.account === 'pool_cash');
     expect(cash).toBeDefined();
     expect(cash.debit).toEqual(cny('1001234567'));
-    expect(expectStatus(await post('/periods/2026-03/close', {}), 200).chain_hash).toBe(close.chain_hash);
+    // Asked again, with or without the reason, the close is answered as it was recorded.
+    expect(expectStatus(await post('/periods/2026-03/close', {}), 200)).toEqual(close);
     const late = await post('/interest', { reference: 'INT-LATE', amount: '1', on: '2026-03-30' });
     expect([late.status, late.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);
     // The refusal does not hold the reference: dated into the open month, it posts.
@@ -193,7 +220,11 @@ describe('bank statement and reconciliation', () => {
       pools.flatMap((p) =>
         Array.from({ length: 6 }, async () => ({
           pool: p.poolId,
-          r: await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }),
+          r: await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, {
+            key: p.treasury,
+            // The interest is in the ledger, and no statement is: February closes with a reason.
+            body: { reason: 'statement to follow' },
+          }),
         })),
       ),
     );

@@ -1,3 +1,4 @@
+import { yuanOf } from '../../pool/money.js';
 import { yuanToFen } from '../../pool/statement-format.js';
 
 /**
@@ -8,11 +9,7 @@ import { yuanToFen } from '../../pool/statement-format.js';
 /** Fen (a string of digits, or Money's amount) as yuan: 123456789 → "1,234,567.89". */
 export function yuan(fen: string | bigint | { amount: string } | null | undefined): string {
   if (fen === null || fen === undefined) return '—';
-  const v = typeof fen === 'object' ? BigInt(fen.amount) : BigInt(fen);
-  const sign = v < 0n ? '-' : '';
-  const a = v < 0n ? -v : v;
-  const whole = (a / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${whole}.${(a % 100n).toString().padStart(2, '0')}`;
+  return yuanOf(typeof fen === 'object' ? BigInt(fen.amount) : BigInt(fen));
 }
 
 /**

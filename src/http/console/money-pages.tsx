@@ -145,6 +145,11 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
               <form class="inline" method="post" action="/reconciliation/close">
                 <OnceField />
                 <Field label={say(lang, 'month')} type="month" name="month" required />
+                <Field
+                  label={zh(lang, '未对平时的原因', 'Reason, if it does not reconcile')}
+                  name="reason"
+                  placeholder={zh(lang, '月末与对账单未对平时必填', 'Required when the month does not reconcile')}
+                />
                 <button type="submit">{zh(lang, '提请 / 复核月结', 'Propose / confirm the close')}</button>
               </form>
             </>
@@ -201,7 +206,20 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       const month = String(form.month ?? '');
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
         return reconciliationPage(c, person, lang, { kind: 'bad', text: zh(lang, '请选择月份。', 'Choose a month.') });
-      const r = await submit(c, `${pool(person)}/periods/${month}/close`, form);
+      const reason = String(form.reason ?? '').trim();
+      const r = await submit(c, `${pool(person)}/periods/${month}/close`, form, {
+        json: reason ? { reason } : {},
+      });
+      const d = r.body?.details;
+      if (r.status === 422 && String(r.body?.type ?? '').endsWith('/unreconciled') && d)
+        return reconciliationPage(c, person, lang, {
+          kind: 'bad',
+          text: zh(
+            lang,
+            `${month} 月末（${d.as_of}）与银行对账单未对平：对账单减账面差额 ${yuan(d.difference)} 元，未达对账单 ${d.unmatched_lines} 笔、账面 ${d.unmatched_postings} 笔。请先勾对或入账，或填写原因后月结。`,
+            `${month} does not reconcile at ${d.as_of}: the statement less the ledger is ${yuan(d.difference)} CNY, with ${d.unmatched_lines} statement line(s) and ${d.unmatched_postings} posting(s) unmatched. Match or book them, or give a reason to close it.`,
+          ),
+        });
       return reconciliationPage(c, person, lang, noticeOf(lang, r));
     }),
   );
