@@ -1017,7 +1017,7 @@ CREATE TABLE public.proposals (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT proposals_check CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
   CONSTRAINT proposals_check1 CHECK (((status = 'pending'::text) = (decided_by IS NULL))),
-  CONSTRAINT proposals_decision_check CHECK ((decision = ANY (ARRAY['claim.approve'::text, 'claim.pay'::text, 'award.approve'::text, 'award.pay'::text, 'transaction.reverse'::text, 'period.close'::text, 'statement.match'::text]))),
+  CONSTRAINT proposals_decision_check CHECK ((decision = ANY (ARRAY['claim.approve'::text, 'claim.pay'::text, 'award.approve'::text, 'award.pay'::text, 'transaction.reverse'::text, 'period.close'::text, 'statement.match'::text, 'statement.book'::text]))),
   CONSTRAINT proposals_pkey PRIMARY KEY (pool_id, id),
   CONSTRAINT proposals_pool_id_fkey FOREIGN KEY (pool_id) REFERENCES public.pools(id),
   CONSTRAINT proposals_reason_check CHECK ((length(reason) <= 2000)),

@@ -415,7 +415,8 @@ export type ProposalDecision =
   | 'award.pay'
   | 'transaction.reverse'
   | 'period.close'
-  | 'statement.match';
+  | 'statement.match'
+  | 'statement.book';
 export type ProposalStatus = 'pending' | 'confirmed' | 'withdrawn';
 
 export interface ProposalsTable {

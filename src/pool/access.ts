@@ -123,6 +123,7 @@ export const ACCESS = {
   'statements.import': TREASURY,
   'statements.lines': READERS,
   'statements.match': TREASURY,
+  'statements.book': TREASURY,
   'statements.unmatch': TREASURY,
   'statements.reconcile': READERS,
   'proposals.read': READERS,

@@ -38,6 +38,7 @@ export const EVENT_TYPES = [
   'money.award_budget',
   'money.interest',
   'money.return',
+  'money.charge',
   'appropriation.notified',
   'appropriation.received',
   'statement.imported',

@@ -40,6 +40,7 @@ const OPERATION: Record<ProposalDecision, Operation> = {
   'transaction.reverse': 'transactions.reverse',
   'period.close': 'periods.close',
   'statement.match': 'statements.match',
+  'statement.book': 'statements.book',
 };
 
 /** The person behind a principal: the key itself, or the treasury key it acts for. */

@@ -17,6 +17,11 @@ export interface ChartAccount {
   name: string;
   type: AccountType;
   noNegative?: boolean;
+  /**
+   * Opened when a pool first needs it, not with the rest: a pool may have opened an account of the code by
+   * hand before the chart had it, and only that money event should then be refused, not every other.
+   */
+  onDemand?: boolean;
 }
 
 export const CHART = {
@@ -29,6 +34,7 @@ export const CHART = {
   // Incentive awards are paid from their own budget, apart from the risk pool's cash.
   award_budget_cash: { name: '奖补资金 Award budget cash', type: 'asset', noNegative: true },
   award_budget_capital: { name: '奖补资金拨款 Award budget appropriations', type: 'net_assets' },
+  bank_charges: { name: '手续费支出 Bank charges', type: 'expense', onDemand: true },
 } as const satisfies Record<string, ChartAccount>;
 
 /** An account of the chart, or one of a party's or an article's own. */
@@ -79,6 +85,7 @@ export type MoneyEvent =
   | 'appropriation_received'
   | 'interest_credited'
   | 'returned_to_treasury'
+  | 'bank_charged'
   | 'claim_approved'
   | 'recovery_reported'
   | 'recovery_received'
@@ -111,6 +118,11 @@ export const POSTING_RULES: Record<MoneyEvent, PostingRule> = {
     description: 'interest credited to the pool account',
   },
   returned_to_treasury: { debit: 'fund_capital', credit: 'pool_cash', description: 'returned to the treasury' },
+  bank_charged: {
+    debit: 'bank_charges',
+    credit: 'pool_cash',
+    description: "bank charges taken from the pool account by the account's bank",
+  },
   claim_approved: {
     debit: 'compensation_expense',
     credit: 'pool_cash',
@@ -176,13 +188,23 @@ export const refKey = (reference: string) => createHash('sha256').update(referen
 
 const opened = new WeakMap<Ledger, Map<bigint, Set<string>>>();
 
-/** Opens the chart's accounts of a pool (and the parties' own, if named) once per ledger; idempotent. */
-export async function ensureAccounts(ledger: Ledger, poolId: bigint, parties: Parties = {}): Promise<void> {
+/**
+ * Opens the chart's accounts of a pool (and the parties' own, if named; and those opened on demand, if
+ * asked for) once per ledger; idempotent.
+ */
+export async function ensureAccounts(
+  ledger: Ledger,
+  poolId: bigint,
+  parties: Parties = {},
+  onDemand: readonly (keyof typeof CHART)[] = [],
+): Promise<void> {
   const pools = opened.get(ledger) ?? new Map<bigint, Set<string>>();
   opened.set(ledger, pools);
   const done = pools.get(poolId) ?? new Set<string>();
   pools.set(poolId, done);
-  const wanted: ({ code: string } & ChartAccount)[] = Object.entries(CHART).map(([code, a]) => ({ code, ...a }));
+  const wanted: ({ code: string } & ChartAccount)[] = Object.entries(CHART)
+    .filter(([code, a]) => !('onDemand' in a) || onDemand.includes(code as keyof typeof CHART))
+    .map(([code, a]) => ({ code, ...a }));
   if (parties.bankId !== undefined) wanted.push(partyAccount('recovery_receivable', parties));
   if (parties.beneficiaryId !== undefined) wanted.push(partyAccount('awards_payable', parties));
   if (parties.article !== undefined) wanted.push(partyAccount('incentive_expense', parties));

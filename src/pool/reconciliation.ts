@@ -7,7 +7,7 @@ import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { sumOf } from './money.js';
 import { ensureAccounts, refKey } from './posting-rules.js';
-import { cashPostings } from './treasury.js';
+import { cashPostings, recordCashEvent } from './treasury.js';
 
 /**
  * The treasury's proof that the ledger and the pool's bank account (专户) agree. The bank's statement is
@@ -324,6 +324,99 @@ export async function matchable(
   if (other)
     throw new DomainError('conflict', 'conflict', `transaction ${txId} is matched to statement line ${other.id}`);
   return line;
+}
+
+/** What a statement line the ledger lacks is booked as: the bank's charge (out) or the interest it credited (in). */
+export type LineBooking = 'bank_charge' | 'interest';
+
+/**
+ * Whether a statement line can be booked as `spec` says, holding the statement's lock and the line: not
+ * matched yet, its direction the booking's, the posting's date not before the bank's and in the open
+ * period. Refuses otherwise, so a proposal to book a line always names a booking that could be made.
+ */
+export async function bookable(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  lineId: bigint,
+  spec: { as: LineBooking; on?: string },
+): Promise<Selectable<StatementLinesTable>> {
+  admit(principal, 'statements.book', poolId);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`statement:${poolId}`}, 0))`.execute(db);
+  const line = await db
+    .selectFrom('statement_lines')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .where('id', '=', lineId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!line) throw notFound(`statement line ${lineId}`);
+  if (line.matched_tx !== null)
+    throw new DomainError('conflict', 'conflict', `the line is matched to transaction ${line.matched_tx} already`);
+  if (spec.as === 'bank_charge' && line.amount >= 0n)
+    throw invalidField('as', `the line brings ${line.amount} fen into the pool account: a bank charge is a line out`);
+  if (spec.as === 'interest' && line.amount <= 0n)
+    throw invalidField('as', `the line takes ${-line.amount} fen out of the pool account: interest is a line in`);
+  const on = spec.on ?? line.booked_on;
+  if (on < line.booked_on)
+    throw invalidField('on', `the bank booked the line on ${line.booked_on}: it is booked on that day or later`);
+  const closed = await ledger.closedThrough(poolId);
+  if (closed !== null && on <= closed)
+    throw new DomainError(
+      'refused',
+      'period-closed',
+      `the books are closed through ${closed}: book the line on a day after it (on)`,
+    );
+  return line;
+}
+
+/**
+ * Books a statement line the ledger lacks in one step, and matches it at once: the bank's charges taken
+ * from the pool account (手续费, a line out) or the interest it credited (结息, a line in), for the line's
+ * amount under its bank reference. The posting is dated the line's day, or a later one (`on`) when that
+ * month is closed. Where the pool keeps four-eyes the booking is a decision a second person confirms (an
+ * outflow booked as a charge could explain away a withdrawal); a posting of it made before (interest
+ * recorded under the same reference, or a booking whose match was lost) is the same posting.
+ */
+export async function bookLine(
+  db: Kysely<Database>,
+  ledger: Ledger,
+  principal: Principal,
+  poolId: bigint,
+  lineId: bigint,
+  spec: { as: LineBooking; reason: string; on?: string },
+): Promise<StatementLineOut & { matchedTx: bigint }> {
+  const line = await bookable(db, ledger, principal, poolId, lineId, spec);
+  const tx = await recordCashEvent(
+    db,
+    ledger,
+    principal,
+    poolId,
+    spec.as === 'interest' ? 'interest_credited' : 'bank_charged',
+    {
+      reference: line.bank_ref,
+      amount: line.amount < 0n ? -line.amount : line.amount,
+      on: spec.on ?? line.booked_on,
+    },
+  );
+  const other = await db
+    .selectFrom('statement_lines')
+    .select('id')
+    .where('pool_id', '=', poolId)
+    .where('matched_tx', '=', tx.id)
+    .executeTakeFirst();
+  if (other)
+    throw new DomainError('conflict', 'conflict', `transaction ${tx.id} is matched to statement line ${other.id}`);
+  await recordMatch(
+    db,
+    poolId,
+    line.id,
+    tx.id,
+    principal.keyId,
+    `booked as ${spec.as.replace('_', ' ')}: ${spec.reason}`,
+  );
+  return { ...toLine(line), matchedTx: tx.id };
 }
 
 /** Treasury undoes a match, saying why. */

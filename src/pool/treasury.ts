@@ -137,19 +137,29 @@ export async function receiveAppropriation(
   return { ...toAppropriation(row), receivedOn };
 }
 
-/** Interest credited to the pool's account, or money returned to the treasury, under the bank's reference. */
+/** The start of a cash event's external id (and of its type in the feed, `money.<prefix>`). */
+const CASH_EVENT_PREFIX = {
+  interest_credited: 'interest',
+  returned_to_treasury: 'return',
+  bank_charged: 'charge',
+} as const;
+
+/**
+ * Interest credited to the pool's account, money returned to the treasury, or the bank's charges taken
+ * from it, under the bank's reference.
+ */
 export async function recordCashEvent(
   db: Kysely<Database>,
   ledger: Ledger,
   principal: Principal,
   poolId: bigint,
-  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury'>,
+  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury' | 'bank_charged'>,
   spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
   admit(principal, 'cash.record', poolId);
   checkEventDay('on', spec.on);
-  await ensureAccounts(ledger, poolId);
-  const prefix = event === 'interest_credited' ? 'interest' : 'return';
+  await ensureAccounts(ledger, poolId, {}, event === 'bank_charged' ? ['bank_charges'] : []);
+  const prefix = CASH_EVENT_PREFIX[event];
   const externalId = `${prefix}:${refKey(spec.reference)}`;
   const before = await postedAs(ledger, poolId, externalId);
   const { transaction: tx } = await postMoney(

@@ -366,6 +366,28 @@ describe('the console', () => {
         .reconciliation,
     ).toMatchObject({ reconciled: false, unmatched_lines: 1, reason: '手续费待银行回单后入账' });
 
+    // The bank's advice comes: the fee is booked from its line, into the open month since February is closed.
+    await li.goto(`${base}/reconciliation`);
+    const row = li.locator('tr', { hasText: 'S-2' });
+    await row.getByLabel('理由').fill('2月手续费，银行回单已到');
+    await row.getByRole('button', { name: '记为手续费并勾对' }).click();
+    expect(await li.locator('.notice').innerText()).toContain('该笔所在月份已月结');
+    await li.locator('tr', { hasText: 'S-2' }).getByLabel('理由').fill('2月手续费，银行回单已到');
+    await li.locator('tr', { hasText: 'S-2' }).getByLabel('记账日（所在月已结账时填）').fill('2026-03-01');
+    await li.locator('tr', { hasText: 'S-2' }).getByRole('button', { name: '记为手续费并勾对' }).click();
+    // A second person confirms the booking as proposed: the date and the proposer's reason travel with it.
+    expect(await li.locator('.notice').innerText()).toContain('已提议');
+    expect(await li.locator('tr', { hasText: 'S-2' }).innerText()).toContain(
+      '您已提议记为手续费，记账日 2026-03-01，待另一人确认：2月手续费，银行回单已到',
+    );
+    await looked(li, 'treasury-line-book-proposed');
+    await wang.goto(`${base}/reconciliation`);
+    expect(await wang.locator('tr', { hasText: 'S-2' }).innerText()).toContain('李初审 提议记为手续费');
+    await wang.locator('tr', { hasText: 'S-2' }).getByRole('button', { name: '复核确认' }).click();
+    expect(await wang.locator('.notice').innerText()).toContain('已办理');
+    expect(await wang.locator('tr', { hasText: 'S-2' }).innerText()).toMatch(/#\d+/);
+    await looked(wang, 'treasury-line-booked');
+
     await li.goto(`${base}/reports`);
     const link = li.getByRole('link', { name: '代偿申请进度.csv' });
     const download = await li.request.get(`${base}${await link.getAttribute('href')}`);

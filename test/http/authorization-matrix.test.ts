@@ -530,6 +530,13 @@ const routes: Route[] = [
     ...treasuryWrite(404),
   },
   {
+    name: 'book statement line',
+    method: 'POST',
+    path: (t) => `/v1/pools/${t.poolId}/bank-statements/lines/999999/book`,
+    body: () => ({ as: 'bank_charge', reason: 'x' }),
+    ...treasuryWrite(404),
+  },
+  {
     name: 'unmatch statement line',
     method: 'POST',
     path: (t) => `/v1/pools/${t.poolId}/bank-statements/lines/999999/unmatch`,

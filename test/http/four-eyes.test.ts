@@ -167,6 +167,45 @@ describe('the other money decisions under four-eyes', () => {
     expect(reversed.status, reversed.text).toBe(201);
   });
 
+  it("books a statement line as the bank's charge only when a second person confirms it, as proposed", async () => {
+    const imported = await api.call('POST', `/v1/pools/${t.poolId}/bank-statements`, {
+      key: t.treasury,
+      headers: { 'content-type': 'text/csv' },
+      body: [
+        '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要',
+        '2026-03-25,BOC2026032500042,借,15.00,中国银行大连高新园区支行,"99,985.00",账户管理费',
+      ].join('\n'),
+    });
+    expect(imported.status, imported.text).toBe(200);
+    const line = expectStatus(await get(t.auditor, '/bank-statements/lines?unmatched=true'), 200).data.find(
+      (l: { reference: string }) => l.reference === 'BOC2026032500042',
+    );
+    const path = `/bank-statements/lines/${line.id}/book`;
+    // A booking that could not be made is refused, not proposed.
+    expect((await post(t.treasury, path, { as: 'interest', reason: 'x' })).body.details).toMatchObject({ field: 'as' });
+    expect(expectStatus(await get(t.auditor, '/proposals?status=pending'), 200).data).not.toContainEqual(
+      expect.objectContaining({ decision: 'statement.book' }),
+    );
+    const reason = '3月账户管理费，见银行收费回单';
+    const proposed = await post(t.treasury, path, { as: 'bank_charge', reason });
+    expect(proposed.status, proposed.text).toBe(202);
+    expect(proposed.body).toMatchObject({ decision: 'statement.book', body: { as: 'bank_charge' }, reason });
+    // Nothing is booked yet, and the proposer cannot confirm their own proposal.
+    expect((await get(t.auditor, '/bank-statements/lines?unmatched=true')).body.data).toContainEqual(
+      expect.objectContaining({ id: line.id, matched_transaction: null }),
+    );
+    expect((await post(t.treasury, path, { as: 'bank_charge', reason })).body.type).toMatch(/four-eyes$/);
+    // Another date is another decision; as proposed, the second person books it, with the proposer's reason.
+    expect((await post(t.checker, path, { as: 'bank_charge', reason, on: '2026-03-31' })).status).toBe(409);
+    const booked = expectStatus(await post(t.checker, path, { as: 'bank_charge', reason: '同意' }), 201);
+    expect(booked.line).toMatchObject({ id: line.id, matched_transaction: booked.transaction_id });
+    const [match] = await api.db.owner<{ reason: string }[]>`
+      SELECT reason FROM statement_matches WHERE pool_id = ${t.poolId} AND line_id = ${line.id}`;
+    expect(match!.reason).toBe(`booked as bank charge: ${reason}`);
+    // Booked, the line is not booked twice.
+    expect((await post(t.treasury, path, { as: 'bank_charge', reason })).status).toBe(409);
+  });
+
   it('is off where the admin turns it off: one person then decides', async () => {
     const solo = await api.tenant(undefined, { fourEyes: true });
     const pool = expectStatus(

@@ -223,6 +223,11 @@ const routes = () => [
     valid: { transaction_id: '1', reason: 'fuzz' },
   },
   { path: `/v1/pools/${t.poolId}/bank-statements/lines/1/unmatch`, key: t.treasury, valid: { reason: 'fuzz' } },
+  {
+    path: `/v1/pools/${t.poolId}/bank-statements/lines/1/book`,
+    key: t.treasury,
+    valid: { as: 'bank_charge', reason: 'fuzz', on: '2026-03-05' },
+  },
   { path: `/v1/pools/${t.poolId}/periods/2026-01/close`, key: t.treasury, valid: {} },
 ];
 

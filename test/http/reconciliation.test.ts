@@ -257,4 +257,96 @@ describe('bank statement and reconciliation', () => {
       expectStatus(await api.call('GET', `/v1/pools/${p.poolId}/periods/2026-02`, { key: p.auditor }), 200),
     ).toMatchObject({ unchanged: true });
   });
+
+  it("books the bank's charge and its interest straight from their statement lines, matched at once, and the month reconciles", async () => {
+    const p = await api.tenant();
+    const as = (key: string) => (path: string, body?: unknown) =>
+      api.call(body === undefined ? 'GET' : 'POST', `/v1/pools/${p.poolId}${path}`, { key, body });
+    const [treasury, auditor] = [as(p.treasury), as(p.auditor)];
+    expectStatus(
+      await treasury('/appropriations', {
+        reference: '大高新财〔2026〕7号',
+        amount: '1000000000',
+        notified_on: '2026-01-05',
+      }),
+      201,
+    );
+    expectStatus(
+      await treasury(`/appropriations/${encodeURIComponent('大高新财〔2026〕7号')}/receipt`, {
+        received_on: '2026-01-10',
+      }),
+      200,
+    );
+    const statement = (csv: string) =>
+      api.call('POST', `/v1/pools/${p.poolId}/bank-statements`, {
+        key: p.treasury,
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+    expect(expectStatus(await statement(SAMPLE), 200)).toMatchObject({ matched: 1 });
+    const lines = expectStatus(await treasury('/bank-statements/lines?unmatched=true'), 200).data;
+    const fee = lines.find((l: { memo: string }) => l.memo === '手续费');
+    const interest = lines.find((l: { memo: string }) => l.memo === '结息');
+    const book = (line: { id: string }, body: unknown) => treasury(`/bank-statements/lines/${line.id}/book`, body);
+
+    // The direction is the bank's: a line out is no interest, a line in no charge; an auditor books nothing.
+    expect((await book(fee, { as: 'interest', reason: 'x' })).body.details).toMatchObject({ field: 'as' });
+    expect((await book(interest, { as: 'bank_charge', reason: 'x' })).body.details).toMatchObject({ field: 'as' });
+    expect((await book(fee, { as: 'bank_charge', reason: 'x', on: '2026-03-24' })).body.details).toMatchObject({
+      field: 'on',
+    });
+    expect(
+      (
+        await api.call('POST', `/v1/pools/${p.poolId}/bank-statements/lines/${fee.id}/book`, {
+          key: p.auditor,
+          body: { as: 'bank_charge', reason: 'x' },
+        })
+      ).status,
+    ).toBe(403);
+
+    const charged = expectStatus(await book(fee, { as: 'bank_charge', reason: '3月账户管理费' }), 201);
+    expect(charged.line).toMatchObject({ id: fee.id, matched_transaction: charged.transaction_id });
+    const tx = expectStatus(await auditor(`/transactions/${charged.transaction_id}`), 200);
+    expect(tx.effective_date).toBe('2026-03-25');
+    expect(
+      Object.fromEntries(
+        tx.entries.map((e: { account: string; side: string; amount: Money }) => [e.account, [e.side, e.amount.amount]]),
+      ),
+    ).toEqual({ bank_charges: ['debit', '1500'], pool_cash: ['credit', '1500'] });
+    const credited = expectStatus(await book(interest, { as: 'interest', reason: '一季度结息' }), 201);
+    expect((await book(fee, { as: 'bank_charge', reason: 'again' })).status).toBe(409);
+
+    const march = expectStatus(await auditor('/reconciliation?as_of=2026-03-31'), 200);
+    expect([march.reconciled, march.difference]).toEqual([true, cny('0')]);
+    const history = await api.db.owner<{ tx_id: bigint; reason: string }[]>`
+      SELECT tx_id, reason FROM statement_matches WHERE pool_id = ${p.poolId} AND by_key IS NOT NULL ORDER BY id`;
+    expect(history.map((h) => [h.tx_id.toString(), h.reason])).toEqual([
+      [charged.transaction_id, 'booked as bank charge: 3月账户管理费'],
+      [credited.transaction_id, 'booked as interest: 一季度结息'],
+    ]);
+    // Reconciled, the months close without a reason.
+    for (const month of ['2026-01', '2026-02', '2026-03'])
+      expect(expectStatus(await treasury(`/periods/${month}/close`, {}), 200).reconciliation).toMatchObject({
+        reconciled: true,
+      });
+
+    // A charge the bank took in a month closed since is booked into the open month, and still matched.
+    expectStatus(
+      await statement(
+        [
+          '交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要',
+          '2026-03-31,BOC2026033100007,借,10.00,中国银行大连高新园区支行,"10,012,320.67",汇划费',
+        ].join('\n'),
+      ),
+      200,
+    );
+    const late = expectStatus(await treasury('/bank-statements/lines?unmatched=true'), 200).data[0];
+    const refused = await book(late, { as: 'bank_charge', reason: '汇划费' });
+    expect([refused.status, refused.body.type]).toEqual([422, expect.stringMatching(/period-closed$/)]);
+    const booked = expectStatus(await book(late, { as: 'bank_charge', reason: '汇划费', on: '2026-04-01' }), 201);
+    expect(expectStatus(await auditor(`/transactions/${booked.transaction_id}`), 200).effective_date).toBe(
+      '2026-04-01',
+    );
+    expect(expectStatus(await auditor('/reconciliation?as_of=2026-04-30'), 200).reconciled).toBe(true);
+  });
 });

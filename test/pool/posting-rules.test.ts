@@ -27,6 +27,7 @@ const EXPECTED: Record<MoneyEvent, Record<string, bigint>> = {
   appropriation_received: { pool_cash: 100n, appropriation_receivable: -100n },
   interest_credited: { pool_cash: 100n, interest_income: 100n },
   returned_to_treasury: { fund_capital: -100n, pool_cash: -100n },
+  bank_charged: { bank_charges: 100n, pool_cash: -100n },
   claim_approved: {},
   recovery_reported: { [`recovery_receivable:${BANK}`]: 100n, recovery_income: 100n },
   recovery_received: { pool_cash: 100n, [`recovery_receivable:${BANK}`]: -100n },
@@ -40,7 +41,7 @@ describe('the posting-rule table', () => {
     expect(Object.keys(POSTING_RULES).sort()).toEqual(Object.keys(EXPECTED).sort());
     const poolId = await f.newPool();
     const parties = { bankId: BANK, beneficiaryId: FIRM, article: 3 };
-    await ensureAccounts(f.ledger, poolId, parties);
+    await ensureAccounts(f.ledger, poolId, parties, ['bank_charges']);
     const codes = [
       ...Object.keys(CHART),
       ...(['recovery_receivable', 'awards_payable', 'incentive_expense'] as const).map(

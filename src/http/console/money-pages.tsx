@@ -47,16 +47,92 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
   const reconciliationPage = async (c: C, person: Person, lang: Lang, notice?: PageProps['notice']) => {
     const asked = c.req.query('as_of');
     const asOf = asked !== undefined && isDay(asked) ? asked : todayInChina();
-    const [rec, lines] = await Promise.all([
+    const treasury = person.role === 'treasury';
+    const [rec, lines, open] = await Promise.all([
       call(c, 'GET', `${pool(person)}/reconciliation?as_of=${asOf}`),
       call(c, 'GET', `${pool(person)}/bank-statements/lines?limit=200`),
+      treasury ? call(c, 'GET', `${pool(person)}/proposals?status=pending&limit=100`) : null,
     ]);
-    const treasury = person.role === 'treasury';
     const r = rec.status === 200 ? rec.body : null;
     const postings: any[] = r?.unmatched_postings ?? [];
-    /** Unmatch a matched line; match an unmatched one to a posting of the same amount. */
+    /** A line's open proposal (a match or a booking another person confirms), by line id. */
+    const proposalOf = new Map<string, any>(
+      (open?.body.data ?? [])
+        .filter((p: any) => String(p.subject).startsWith('statement_line/'))
+        .map((p: any) => [String(p.subject).slice('statement_line/'.length), p]),
+    );
+    const me = person.keyId.toString();
+    /** A line's open proposal: its proposer sees it waits and may withdraw it; another person confirms it as proposed. */
+    const proposalAction = (l: any, p: any) => {
+      const what =
+        p.decision === 'statement.match'
+          ? zh(lang, `勾对凭证 #${p.body.transaction_id}`, `match to posting #${p.body.transaction_id}`)
+          : p.body.as === 'interest'
+            ? zh(lang, '记为利息收入', 'book as interest')
+            : zh(lang, '记为手续费', 'book as bank charge');
+      const on = p.body.on ? zh(lang, `，记账日 ${p.body.on}`, `, dated ${p.body.on}`) : '';
+      const mine = p.proposed_by === me;
+      return (
+        <div class="stack">
+          <p>
+            {mine
+              ? zh(lang, `您已提议${what}${on}，待另一人确认`, `You proposed to ${what}${on}; another person confirms`)
+              : zh(
+                  lang,
+                  `${p.proposed_by_name ?? `key ${p.proposed_by}`} 提议${what}${on}`,
+                  `${p.proposed_by_name ?? `key ${p.proposed_by}`} proposes to ${what}${on}`,
+                )}
+            {`：${p.reason}`}
+          </p>
+          {!mine && (
+            <form
+              class="inline"
+              method="post"
+              action={`/reconciliation/lines/${l.id}/${p.decision === 'statement.match' ? 'match' : 'book'}`}
+            >
+              <OnceField />
+              {Object.entries(p.body as Record<string, string>).map(([k, v]) => (
+                <input type="hidden" name={k} value={v} />
+              ))}
+              <input type="hidden" name="reason" value={p.reason} />
+              <button type="submit">{zh(lang, '复核确认', 'Confirm')}</button>
+            </form>
+          )}
+          <form class="inline" method="post" action={`/reconciliation/proposals/${p.id}/withdraw`}>
+            <OnceField />
+            <button class="secondary" type="submit">
+              {mine ? zh(lang, '撤回', 'Withdraw') : zh(lang, '退回', 'Turn down')}
+            </button>
+          </form>
+        </div>
+      );
+    };
+    /** An unmatched line the ledger lacks, booked as the bank's charge (out) or its interest (in) and matched. */
+    const bookForm = (l: any) => {
+      const out = String(l.amount.amount).startsWith('-');
+      return (
+        <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/book`}>
+          <OnceField />
+          <input type="hidden" name="as" value={out ? 'bank_charge' : 'interest'} />
+          <Field label={say(lang, 'reason')} name="reason" required />
+          <Field
+            label={zh(lang, '记账日（所在月已结账时填）', 'Posting date (if the month is closed)')}
+            name="on"
+            type="date"
+          />
+          <button class="secondary" type="submit">
+            {out
+              ? zh(lang, '记为手续费并勾对', 'Book as bank charge')
+              : zh(lang, '记为利息收入并勾对', 'Book as interest')}
+          </button>
+        </form>
+      );
+    };
+    /** Unmatch a matched line; match an unmatched one to a posting of the same amount, or book it. */
     const lineAction = (l: any) =>
-      l.matched_transaction ? (
+      !l.matched_transaction && proposalOf.has(l.id) ? (
+        proposalAction(l, proposalOf.get(l.id))
+      ) : l.matched_transaction ? (
         <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/unmatch`}>
           <OnceField />
           <Field label={say(lang, 'reason')} name="reason" required />
@@ -64,6 +140,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
             {zh(lang, '取消勾对', 'Unmatch')}
           </button>
         </form>
+      ) : !postings.some((p) => p.amount.amount === l.amount.amount) ? (
+        bookForm(l)
       ) : (
         <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/match`}>
           <OnceField />
@@ -197,6 +275,41 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
         },
       });
       return reconciliationPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
+  app.post(
+    '/reconciliation/lines/:id{[0-9]+}/book',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const on = String(form.on ?? '');
+      const r = await submit(c, `${pool(person)}/bank-statements/lines/${c.req.param('id')!}/book`, form, {
+        json: { as: String(form.as ?? ''), reason: String(form.reason ?? ''), ...(on ? { on } : {}) },
+      });
+      if (r.status === 422 && String(r.body?.type ?? '').endsWith('/period-closed'))
+        return reconciliationPage(c, person, lang, {
+          kind: 'bad',
+          text: zh(
+            lang,
+            '该笔所在月份已月结：请填写记账日（未结月份中的一天）后再记账。',
+            "The line's month is closed: give a posting date in the open month.",
+          ),
+        });
+      return reconciliationPage(c, person, lang, noticeOf(lang, r));
+    }),
+  );
+  app.post(
+    '/reconciliation/proposals/:id{[0-9]+}/withdraw',
+    page(async (c, person, lang) => {
+      const form = await c.req.parseBody();
+      const r = await submit(c, `${pool(person)}/proposals/${c.req.param('id')!}/withdraw`, form, { json: {} });
+      return reconciliationPage(
+        c,
+        person,
+        lang,
+        r.status === 200
+          ? { kind: 'ok', text: zh(lang, '提议已撤回。', 'The proposal is withdrawn.') }
+          : noticeOf(lang, r),
+      );
     }),
   );
   app.post(

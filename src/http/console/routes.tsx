@@ -1179,7 +1179,13 @@ function ProposalTable(props: { lang: Lang; rows: any[]; me: string }) {
         const [kind, id] = String(p.subject).split('/');
         const what = `${p.decision} ${p.subject}`;
         return [
-          kind === 'claim' ? <a href={`/claims/${id}`}>{what}</a> : what,
+          kind === 'claim' ? (
+            <a href={`/claims/${id}`}>{what}</a>
+          ) : kind === 'statement_line' || kind === 'period' ? (
+            <a href="/reconciliation">{what}</a>
+          ) : (
+            what
+          ),
           p.reason,
           p.proposed_by === props.me
             ? zhOr(lang, '本人（需另一人确认）', 'you (another person confirms)')

@@ -21,6 +21,7 @@ const DECISIONS = [
   'transaction.reverse',
   'period.close',
   'statement.match',
+  'statement.book',
 ] as const satisfies readonly ProposalDecision[];
 const STATUSES = ['pending', 'confirmed', 'withdrawn'] as const;
 
@@ -33,6 +34,7 @@ const CONFIRM_PATH: Record<ProposalDecision, (id: string) => string> = {
   'transaction.reverse': (id) => `transactions/${id}/reversal`,
   'period.close': (month) => `periods/${month}/close`,
   'statement.match': (id) => `bank-statements/lines/${id}/match`,
+  'statement.book': (id) => `bank-statements/lines/${id}/book`,
 };
 
 export const ProposalOut = z

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  bookable,
+  bookLine,
   importStatement,
   listLines,
   matchable,
@@ -163,6 +165,70 @@ export function statementRoutes() {
         },
       );
       return answerDecision(c, outcome, (matched) => c.json(lineOut(matched), 200));
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/pools/{pool_id}/bank-statements/lines/{line_id}/book',
+      tags: ['reconciliation'],
+      summary:
+        "Book a line the ledger lacks (treasury; a second person confirms under four-eyes) and match it at once: the bank's charge (a line out) or the interest it credited (a line in), for the line's amount under its reference",
+      request: {
+        params: LineParam,
+        body: {
+          content: json(
+            z.object({
+              as: z
+                .enum(['bank_charge', 'interest'])
+                .openapi({ description: 'bank_charge 手续费 (out), interest 结息 (in)' }),
+              reason: text(500, { multiline: true }),
+              on: Day.optional().openapi({
+                description:
+                  "The posting's date: the line's day unless given; a later day when the line's month is closed",
+              }),
+            }),
+          ),
+          required: true,
+        },
+      },
+      responses: {
+        201: {
+          description: 'Booked and matched',
+          content: json(z.object({ line: LineOut, transaction_id: Id })),
+        },
+        ...proposedResponse,
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { pool_id, line_id } = c.req.valid('param');
+      const call = caller(c, pool_id);
+      const b = c.req.valid('json');
+      const line = BigInt(line_id);
+      const outcome = await underFourEyes(
+        call.db,
+        call.principal,
+        call.poolId,
+        {
+          decision: 'statement.book',
+          subject: `statement_line/${line_id}`,
+          body: { as: b.as, ...(b.on ? { on: b.on } : {}) },
+          reason: b.reason,
+        },
+        {
+          check: async () => void (await bookable(call.db, call.ledger, call.principal, call.poolId, line, b)),
+          act: (confirming) =>
+            bookLine(call.db, call.ledger, call.principal, call.poolId, line, {
+              ...b,
+              reason: confirming?.reason ?? b.reason,
+            }),
+        },
+      );
+      return answerDecision(c, outcome, (booked) =>
+        c.json({ line: lineOut(booked), transaction_id: booked.matchedTx.toString() }, 201),
+      );
     },
   );
 
