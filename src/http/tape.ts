@@ -1,12 +1,15 @@
 import type { z } from '@hono/zod-openapi';
 import { readCsv, type CsvColumn as CsvTableColumn } from '../pool/csv-table.js';
+import { readDay, readMonth, readYuan } from '../pool/file-values.js';
 import { MAX_TAPE_ROWS, type TapeRow } from '../pool/loan-tapes.js';
 import { ProblemError } from './problem.js';
 
 /**
- * Reading a tape: CSV (UTF-8, a header row whose names may be the Chinese ones of a bank's export) or NDJSON
- * (one JSON object a line, with the API's field names). Each row is validated with the same zod schema as
- * the single request and turned into the domain's spec, or into an error naming its line and field.
+ * Reading a tape: CSV (UTF-8 or GB18030, a header row whose names may be the Chinese ones of a bank's export,
+ * amounts in fen or, under a column named in yuan, in yuan as people write them; dates as Chinese exports
+ * write them) or NDJSON (one JSON object a line, with the API's field names and forms). Each row is
+ * validated with the same zod schema as the single request and turned into the domain's spec, or into an
+ * error naming its line and field.
  */
 export type TapeFormat = 'csv' | 'ndjson';
 
@@ -35,6 +38,22 @@ export const booleanCell = (v: string): unknown => {
   return v;
 };
 export const integerCell = (v: string): unknown => (/^-?\d{1,9}$/.test(v.trim()) ? Number(v.trim()) : v);
+/** A cell its column cannot read: the row is refused with the message, under the cell's field. */
+export class CellIssue {
+  constructor(readonly message: string) {}
+}
+/** A day as Chinese exports write it (2026/5/15, 20260515, 2026年5月15日) as the API's YYYY-MM-DD. */
+export const dayCell = (v: string): unknown => readDay(v) ?? v.trim();
+/** A month (2026-04, 2026/4, 202604, 2026年4月) as the first day of it, as the API takes a month. */
+export const monthCell = (v: string): unknown => {
+  const month = readMonth(v);
+  return month ? `${month}-01` : v.trim();
+};
+/** Yuan as written (500,000.00, ¥500,000.00, full-width digits) as fen digits, exactly; never rounded. */
+export const yuanCell = (v: string): unknown => {
+  const read = readYuan(v);
+  return 'fen' in read ? read.fen.toString() : new CellIssue(read.issue);
+};
 export const codeCell =
   (codes: Record<string, string>) =>
   (v: string): unknown =>
@@ -88,13 +107,19 @@ export async function readTape<T, S extends z.ZodType>(
     return rows;
   }
 
-  const { width, records } = readCsv(body, columns, { unknownColumns: 'refuse', what: 'tape' });
-  const byField = new Map(columns.map((c) => [c.field, c]));
+  const { width, records, columnOf } = readCsv(body, columns, { unknownColumns: 'refuse', what: 'tape' });
   for (const { line, values, cells } of records) {
     const value: Record<string, unknown> = {};
     for (const [field, cell] of Object.entries(values)) {
-      const column = byField.get(field)!;
+      const column = columnOf.get(field) as CsvColumn;
       value[field] = column.cell ? column.cell(cell) : cell;
+    }
+    const unread = Object.entries(value).find(([, v]) => v instanceof CellIssue) as [string, CellIssue] | undefined;
+    if (unread) {
+      if (rows.length >= MAX_TAPE_ROWS)
+        throw new ProblemError('payload-too-large', { detail: `a tape holds at most ${MAX_TAPE_ROWS} rows` });
+      rows.push({ line, error: { line, reference: referenceOf(value), field: unread[0], message: unread[1].message } });
+      continue;
     }
     if (cells !== width) {
       if (rows.length >= MAX_TAPE_ROWS)

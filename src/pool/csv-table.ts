@@ -5,8 +5,10 @@ import { UnreadableInput } from './errors.js';
  * The one reader of the CSV files banks send (loan tapes, bank statements): UTF-8 with or without a BOM, a
  * header row, then a record a line, cells trimmed, blank lines skipped. A header cell names a column by its
  * field name or by any of its other names (the Chinese ones of a bank's export), compared without spaces, in
- * any case, and with full-width brackets made ASCII: "本金（分）" = "本金(分)". A header that names one column
- * twice is refused, since neither cell may silently win. Lines are counted as in the file, for refusals.
+ * any case, and with full-width brackets made ASCII: "本金（分）" = "本金(分)". Cells are separated by commas,
+ * or by tabs when the header has tabs and no comma (a sheet copied out of Excel). Several columns may feed one
+ * field (本金(分) and 本金(元), read differently); a header that names a field twice is refused, since
+ * neither cell may silently win. Lines are counted as in the file, for refusals.
  */
 export interface CsvColumn {
   field: string;
@@ -41,12 +43,15 @@ export function readCsv(
   text: string,
   columns: readonly CsvColumn[],
   options: CsvOptions,
-): { width: number; records: CsvRecord[] } {
+): { width: number; records: CsvRecord[]; columnOf: Map<string, CsvColumn> } {
   let rows: { record: string[]; info: { lines: number } }[];
+  const firstLine = /^[^\n]*/.exec(text.slice(0, 64 * 1024))![0];
+  const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   try {
     // csv-parse's synchronous reader: its stream reader imports Node's `stream`, which Workers lack.
     rows = parse(text, {
       bom: true,
+      delimiter,
       skip_empty_lines: true,
       relax_column_count: true,
       info: true,
@@ -59,7 +64,10 @@ export function readCsv(
   const [head, ...rest] = rows;
   if (!head) throw notCsv(`the ${options.what} is empty: a CSV ${options.what} starts with its header row`, 'empty');
 
-  const byName = new Map(columns.flatMap((c) => [c.field, ...c.names].map((n) => [headerKey(n), c] as const)));
+  // The first column a name is given to keeps it: a field's own name is its first column's (本金(分), in fen).
+  const byName = new Map<string, CsvColumn>();
+  for (const c of columns)
+    for (const name of [c.field, ...c.names]) if (!byName.has(headerKey(name))) byName.set(headerKey(name), c);
   const listed = () => columns.map((c) => `${c.names[0] ?? c.field} (${c.field})`).join(', ');
   const header = head.record.map((name) => byName.get(headerKey(name)));
   const at = `line ${head.info.lines}`;
@@ -70,10 +78,12 @@ export function readCsv(
       'unknown column',
     );
   }
-  const twice = header.find((column, i) => column !== undefined && header.indexOf(column) !== i);
+  const twice = header.find(
+    (column, i) => column !== undefined && header.findIndex((c) => c?.field === column.field) !== i,
+  );
   if (twice) {
     const names = head.record
-      .filter((_, i) => header[i] === twice)
+      .filter((_, i) => header[i]?.field === twice.field)
       .map((u) => JSON.stringify(u))
       .join(' and ');
     throw notCsv(
@@ -93,5 +103,6 @@ export function readCsv(
     });
     return { line: info.lines, values, cells: record.length };
   });
-  return { width: header.length, records };
+  const columnOf = new Map(header.filter((c) => c !== undefined).map((c) => [c.field, c]));
+  return { width: header.length, records, columnOf };
 }

@@ -247,13 +247,13 @@ describe('content types', () => {
     expect(await api.db.owner`SELECT 1 FROM statement_lines WHERE bank_ref = 'BOC-TYPE-1'`).toHaveLength(0);
   });
 
-  it('answers a body in another charset than UTF-8 with 415', async () => {
+  it('answers a body in another charset than UTF-8 with 415, and a file in one other than UTF-8 or GB18030', async () => {
     const r = await raw('/v1/pools', api.adminKey, JSON.stringify({ name: 'gbk' }), {
       'content-type': 'application/json; charset=gbk',
     });
     expect(r.status).toBe(415);
     const tape = await raw(`/v1/pools/${t.poolId}/loan-tapes`, t.bank, 'reference\nX', {
-      'content-type': 'text/csv; charset=GB18030',
+      'content-type': 'text/csv; charset=Big5',
     });
     expect(tape.status).toBe(415);
     expect(((await tape.json()) as { type: string }).type).toMatch(/\/unsupported-media-type$/);
@@ -272,19 +272,24 @@ describe('files: tapes and statements', () => {
   // 中国 in GBK: D6 D0 B9 FA, which is not UTF-8.
   const GBK = [0xd6, 0xd0, 0xb9, 0xfa];
 
-  it('refuses a tape with bytes that are not UTF-8, naming the line, rather than storing U+FFFD', async () => {
+  it('refuses a UTF-8 tape with bytes that are not UTF-8, naming the line, rather than storing U+FFFD', async () => {
     const header =
       'agreement_id,reference,borrower_credit_code,kind,principal,rate_bp,disbursed_on,matures_on,policy_number\n';
     const row = (ref: string) => `${agreementId},${ref},${borrower},credit,1000,400,2026-02-01,2027-02-01,`;
-    const r = await upload('/loan-tapes', t.bank, bytes(header, row('U-1'), 'P1\n', row('U-2'), GBK, '\n'));
+    // UTF-8 (保单 twice) with one GBK 中国 in it: a damaged UTF-8 file, not a GBK one.
+    const r = await upload(
+      '/loan-tapes',
+      t.bank,
+      bytes(header, row('U-1'), '保单1\n', row('U-2'), GBK, '\n', row('U-0'), '保单0\n'),
+    );
     const body = (await r.json()) as { type: string; detail: string; details: { line: number } };
     expect(r.status, JSON.stringify(body)).toBe(400);
     expect(body.type).toMatch(/\/validation$/);
     expect(body.details.line).toBe(3);
-    expect(body.detail).toMatch(/not UTF-8/);
+    expect(body.detail).toMatch(/UTF-8 but for byte 0xd6 at line 3/);
     expect(
       await api.db
-        .owner`SELECT 1 FROM loans WHERE reference IN ('U-1', 'U-2') OR policy_number LIKE '%' || chr(65533) || '%'`,
+        .owner`SELECT 1 FROM loans WHERE reference IN ('U-0', 'U-1', 'U-2') OR policy_number LIKE '%' || chr(65533) || '%'`,
     ).toHaveLength(0);
     // The same tape in UTF-8, a character split across the chunks it streams in, is read as sent.
     const good = bytes(header, row('U-3'), '中国\n');

@@ -1,5 +1,5 @@
 import { yuanOf } from '../../pool/money.js';
-import { yuanToFen } from '../../pool/statement-format.js';
+import { readYuan } from '../../pool/file-values.js';
 
 /**
  * How the console writes figures for people: yuan with thousands separators from fen (bigint arithmetic,
@@ -13,18 +13,12 @@ export function yuan(fen: string | bigint | { amount: string } | null | undefine
 }
 
 /**
- * Yuan as a person types it ("1,234.5", "１２３４.５６", "¥1234") to fen digits; null if it is not an amount
- * of at most 14 digits of yuan, or is negative. Full-width digits and separators are read as their ASCII
- * forms; the reading itself is the statements' (yuanToFen), never through a float.
+ * Yuan as a person types it ("1,234.5", "１２３４.５６", "¥1234") to fen digits; null if it is not a
+ * non-negative amount, or would need rounding. The reading is the files' (readYuan), never through a float.
  */
 export function fenOfYuan(input: string): string | null {
-  const s = input
-    .normalize('NFKC')
-    .trim()
-    .replace(/[,，\s]/g, '')
-    .replace(/^[¥￥]/, '');
-  const fen = /^\d{1,14}(\.\d{1,2})?$/.test(s) ? yuanToFen(s) : null;
-  return fen === null ? null : fen.toString();
+  const read = readYuan(input);
+  return 'fen' in read && read.fen >= 0n ? read.fen.toString() : null;
 }
 
 const CHINA = 'Asia/Shanghai';

@@ -10,7 +10,18 @@ import {
 import { LOAN_KINDS } from '../../pool/loans.js';
 import { ProblemError } from '../problem.js';
 import { routeGroup } from '../route-group.js';
-import { booleanCell, codeCell, integerCell, readTape, tapeFormat, type CsvColumn, type TapeFormat } from '../tape.js';
+import {
+  booleanCell,
+  codeCell,
+  dayCell,
+  integerCell,
+  monthCell,
+  readTape,
+  tapeFormat,
+  yuanCell,
+  type CsvColumn,
+  type TapeFormat,
+} from '../tape.js';
 import { cny, Money, PoolParam, text } from '../wire.js';
 import { caller, errorResponses, json } from './common.js';
 import { LoanBody, loanSpec, monthlyReport, ReportBody } from './loans.js';
@@ -40,23 +51,25 @@ export const LOAN_TAPE_COLUMNS: CsvColumn[] = [
   { field: 'borrower_credit_code', names: ['统一社会信用代码', '借款人统一社会信用代码'] },
   { field: 'kind', names: ['贷款类型'], cell: codeCell(KIND_NAMES) },
   { field: 'principal', names: ['本金(分)'] },
+  { field: 'principal', names: ['本金(元)', '贷款金额(元)', '本金', '贷款金额'], cell: yuanCell },
   { field: 'rate_bp', names: ['利率(基点)'], cell: integerCell },
-  { field: 'disbursed_on', names: ['放款日期'] },
-  { field: 'matures_on', names: ['到期日期'] },
+  { field: 'disbursed_on', names: ['放款日期', '发放日期'], cell: dayCell },
+  { field: 'matures_on', names: ['到期日期', '到期日'], cell: dayCell },
   { field: 'first_loan', names: ['首贷'], cell: booleanCell },
   { field: 'policy_number', names: ['保单号'] },
   { field: 'premium', names: ['保费(分)'] },
+  { field: 'premium', names: ['保费(元)', '保费'], cell: yuanCell },
 ];
-
-/** A month may be written 2026-04 or 2026-04-01. */
-const monthCell = (v: string): unknown => (/^\d{4}-\d{2}$/.test(v.trim()) ? `${v.trim()}-01` : v.trim());
 
 export const REPORT_TAPE_COLUMNS: CsvColumn[] = [
   { field: 'reference', names: ['贷款编号'] },
   { field: 'month', names: ['报告月份'], cell: monthCell },
   { field: 'outstanding', names: ['贷款余额(分)'] },
+  { field: 'outstanding', names: ['贷款余额(元)', '贷款余额'], cell: yuanCell },
   { field: 'overdue_principal', names: ['逾期本金(分)'] },
+  { field: 'overdue_principal', names: ['逾期本金(元)', '逾期本金'], cell: yuanCell },
   { field: 'overdue_interest', names: ['逾期利息(分)'] },
+  { field: 'overdue_interest', names: ['逾期利息(元)', '逾期利息'], cell: yuanCell },
   { field: 'days_past_due', names: ['逾期天数'], cell: integerCell },
   { field: 'classification', names: ['五级分类'], cell: codeCell(CLASSIFICATION_NAMES) },
 ];
