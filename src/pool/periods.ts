@@ -51,9 +51,39 @@ export function monthStanding(
   return reconcile(db, ledger, principal, poolId, lastDayOfMonth(month));
 }
 
-/** What a close asks: the treasury's reason to close a month that does not reconcile. */
+/**
+ * What a close asks: the treasury's reason to close a month that does not reconcile; and, when a second
+ * person confirms a proposed close, the standing it was proposed at (`closeTerms`), which the month must
+ * still have when its books close.
+ */
 export interface CloseRequest {
   reason?: string;
+  asProposed?: Record<string, string>;
+}
+
+/**
+ * A month's standing as a close is decided on: nothing when it reconciles, else its difference and the
+ * count of unmatched items. A confirmation closes the month only at the standing it was proposed at.
+ */
+export const closeTerms = (standing: Reconciliation): Record<string, string> =>
+  standing.reconciled
+    ? {}
+    : {
+        unreconciled_difference: standing.difference.toString(),
+        unmatched_lines: String(standing.unmatchedLines.length),
+        unmatched_postings: String(standing.unmatchedPostings.length),
+      };
+
+function refuseChanged(month: string, standing: Reconciliation, request: CloseRequest) {
+  if (request.asProposed === undefined) return;
+  const now = closeTerms(standing);
+  const sorted = (terms: Record<string, string>) => JSON.stringify(Object.entries(terms).sort());
+  if (sorted(now) === sorted(request.asProposed)) return;
+  throw new DomainError(
+    'conflict',
+    'conflict',
+    `${month}'s standing against the bank changed since its close was proposed (${JSON.stringify(request.asProposed)}, now ${JSON.stringify(now)}): withdraw the proposal and propose the close anew`,
+  );
 }
 
 function refuseUnreconciled(month: string, standing: Reconciliation, request: CloseRequest) {
@@ -108,12 +138,15 @@ export async function closeMonth(
   const stored = await closeable(db, ledger, principal, poolId, month, request);
   if (stored) return stored;
   const through = lastDayOfMonth(month);
+  if (request.asProposed !== undefined)
+    refuseChanged(month, await monthStanding(db, ledger, principal, poolId, month), request);
   // The close waits for postings in flight; then every posting of the month is committed and can be sealed,
   // and the month's standing against the bank is what it will stay. (A posting that landed since the check
-  // and unbalanced the month refuses the close now; the books stay closed through it, and closing again
-  // with a reason finishes the close.)
+  // and unbalanced the month refuses the close now; the books stay closed through it, no later month closes
+  // before it, and closing it again, with a reason, finishes the close.)
   await ledger.closeThrough(poolId, through);
   const standing = await monthStanding(db, ledger, principal, poolId, month);
+  refuseChanged(month, standing, request);
   refuseUnreconciled(month, standing, request);
   const kept = keptOf(standing, request);
   await ledger.seal(poolId);
@@ -174,9 +207,18 @@ export async function closeable(
   if (closed !== null && closed > through)
     throw new DomainError('conflict', 'conflict', `the books are closed through ${closed}, past ${month}`);
   // Months close in order, each with its record: after the first close, the next is the month that follows.
-  // Books closed through this very month without its record (the request that closed them failed before
-  // it committed) are finished by closing the month again.
-  const next = closed === null || closed === through ? through : lastDayOfMonth(addDays(closed, 1).slice(0, 7));
+  // Books closed through a month without its record (the request that closed them failed, or was refused,
+  // after the books closed) are finished by closing that month again, before any later one.
+  const recorded =
+    closed !== null &&
+    (await db
+      .selectFrom('period_closes')
+      .select('through')
+      .where('pool_id', '=', poolId)
+      .where('through', '=', closed)
+      .executeTakeFirst()) !== undefined;
+  // A month whose books closed without its record is finished before any later month closes.
+  const next = closed === null ? through : recorded ? lastDayOfMonth(addDays(closed, 1).slice(0, 7)) : closed;
   if (next !== through)
     throw new DomainError('conflict', 'conflict', `close ${next.slice(0, 7)} first: months close in order`);
   refuseUnreconciled(month, await monthStanding(db, ledger, principal, poolId, month), request);

@@ -2,12 +2,13 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, StatementLinesTable } from '../db/schema.js';
 import type { Ledger } from '../ledger/index.js';
 import { admit, type Principal } from './access.js';
+import { checkEventDay } from './business-dates.js';
 import { addDays, daysBetween } from './days.js';
 import { DomainError, invalidField, notFound } from './errors.js';
 import { appendEvent } from './events.js';
 import { sumOf } from './money.js';
 import { ensureAccounts, refKey } from './posting-rules.js';
-import { cashPostings, recordCashEvent } from './treasury.js';
+import { cashEventId, cashEventPosted, cashPostings, recordCashEvent } from './treasury.js';
 
 /**
  * The treasury's proof that the ledger and the pool's bank account (专户) agree. The bank's statement is
@@ -303,6 +304,7 @@ export async function matchable(
       'conflict',
       `the line is matched to transaction ${line.matched_tx}; unmatch it first`,
     );
+  await refuseOtherProposal(db, poolId, line.id, 'statement.book');
   let tx;
   try {
     tx = await ledger.getTransaction(poolId, txId);
@@ -361,6 +363,36 @@ export async function bookable(
   const on = spec.on ?? line.booked_on;
   if (on < line.booked_on)
     throw invalidField('on', `the bank booked the line on ${line.booked_on}: it is booked on that day or later`);
+  checkEventDay('on', on);
+  await refuseOtherProposal(db, poolId, line.id, 'statement.match');
+  // Interest (or a charge) the treasury recorded under its own reference is the ledger's already: booking
+  // its line again would count it twice. Its line is matched to it instead.
+  const event = spec.as === 'interest' ? 'interest_credited' : 'bank_charged';
+  const own = cashEventId(event, line.bank_ref);
+  const taken = new Set(
+    (
+      await db
+        .selectFrom('statement_lines')
+        .select('matched_tx')
+        .where('pool_id', '=', poolId)
+        .where('matched_tx', 'is not', null)
+        .execute()
+    ).map((r) => r.matched_tx!.toString()),
+  );
+  const recorded = (await cashPostings(ledger, poolId)).find(
+    (p) =>
+      p.amount === line.amount &&
+      p.externalId.startsWith(cashEventId(event)) &&
+      p.externalId !== own &&
+      !taken.has(p.transactionId.toString()),
+  );
+  if (recorded)
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `transaction ${recorded.transactionId} (${recorded.externalId}, ${recorded.effectiveDate}) records the same amount and is matched to no line: match the line to it rather than book it twice`,
+      { transaction_id: recorded.transactionId.toString() },
+    );
   const closed = await ledger.closedThrough(poolId);
   if (closed !== null && on <= closed)
     throw new DomainError(
@@ -376,8 +408,9 @@ export async function bookable(
  * from the pool account (手续费, a line out) or the interest it credited (结息, a line in), for the line's
  * amount under its bank reference. The posting is dated the line's day, or a later one (`on`) when that
  * month is closed. Where the pool keeps four-eyes the booking is a decision a second person confirms (an
- * outflow booked as a charge could explain away a withdrawal); a posting of it made before (interest
- * recorded under the same reference, or a booking whose match was lost) is the same posting.
+ * outflow booked as a charge could explain away a withdrawal). A posting of it made before under the line's
+ * reference (interest recorded under it, or a booking whose match was lost) is the booking; one of the same
+ * kind and amount under another reference, matched to no line, refuses it (match the line to that).
  */
 export async function bookLine(
   db: Kysely<Database>,
@@ -388,18 +421,22 @@ export async function bookLine(
   spec: { as: LineBooking; reason: string; on?: string },
 ): Promise<StatementLineOut & { matchedTx: bigint }> {
   const line = await bookable(db, ledger, principal, poolId, lineId, spec);
-  const tx = await recordCashEvent(
-    db,
-    ledger,
-    principal,
-    poolId,
-    spec.as === 'interest' ? 'interest_credited' : 'bank_charged',
-    {
+  const event = spec.as === 'interest' ? 'interest_credited' : 'bank_charged';
+  // A booking of the line posted before (its match lost with the request that made it) is the booking.
+  const tx =
+    (await cashEventPosted(ledger, poolId, event, line.bank_ref)) ??
+    (await recordCashEvent(db, ledger, principal, poolId, event, {
       reference: line.bank_ref,
       amount: line.amount < 0n ? -line.amount : line.amount,
       on: spec.on ?? line.booked_on,
-    },
-  );
+    }));
+  const cash = sumOf(tx.entries.filter((e) => e.account === 'pool_cash' && e.phase === 'posted').map((e) => e.amount));
+  if (cash !== line.amount)
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `transaction ${tx.id}, posted under the line's reference, moves ${cash} fen through pool cash; the line moves ${line.amount}`,
+    );
   const other = await db
     .selectFrom('statement_lines')
     .select('id')
@@ -417,6 +454,30 @@ export async function bookLine(
     `booked as ${spec.as.replace('_', ' ')}: ${spec.reason}`,
   );
   return { ...toLine(line), matchedTx: tx.id };
+}
+
+/** Refuses to decide on a line that another decision on it (a match, a booking) waits for a second person on. */
+async function refuseOtherProposal(
+  db: Kysely<Database>,
+  poolId: bigint,
+  lineId: bigint,
+  decision: 'statement.match' | 'statement.book',
+) {
+  const open = await db
+    .selectFrom('proposals')
+    .select('id')
+    .where('pool_id', '=', poolId)
+    .where('decision', '=', decision)
+    .where('subject', '=', `statement_line/${lineId}`)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (open)
+    throw new DomainError(
+      'conflict',
+      'conflict',
+      `proposal ${open.id} (${decision}) on this line waits for a second person: confirm or withdraw it first`,
+      { proposal_id: open.id.toString() },
+    );
 }
 
 /** Treasury undoes a match, saying why. */

@@ -144,6 +144,16 @@ const CASH_EVENT_PREFIX = {
   bank_charged: 'charge',
 } as const;
 
+type CashEvent = Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury' | 'bank_charged'>;
+
+/** The external id a cash event under its reference is posted with, and its start for every reference. */
+export const cashEventId = (event: CashEvent, reference?: string): string =>
+  reference === undefined ? `${CASH_EVENT_PREFIX[event]}:` : `${CASH_EVENT_PREFIX[event]}:${refKey(reference)}`;
+
+/** The cash event posted under the reference, if it was. */
+export const cashEventPosted = (ledger: Ledger, poolId: bigint, event: CashEvent, reference: string) =>
+  postedAs(ledger, poolId, cashEventId(event, reference));
+
 /**
  * Interest credited to the pool's account, money returned to the treasury, or the bank's charges taken
  * from it, under the bank's reference.
@@ -153,14 +163,14 @@ export async function recordCashEvent(
   ledger: Ledger,
   principal: Principal,
   poolId: bigint,
-  event: Extract<MoneyEvent, 'interest_credited' | 'returned_to_treasury' | 'bank_charged'>,
+  event: CashEvent,
   spec: { reference: string; amount: bigint; on: string },
 ): Promise<Transaction> {
   admit(principal, 'cash.record', poolId);
   checkEventDay('on', spec.on);
   await ensureAccounts(ledger, poolId, {}, event === 'bank_charged' ? ['bank_charges'] : []);
   const prefix = CASH_EVENT_PREFIX[event];
-  const externalId = `${prefix}:${refKey(spec.reference)}`;
+  const externalId = cashEventId(event, spec.reference);
   const before = await postedAs(ledger, poolId, externalId);
   const { transaction: tx } = await postMoney(
     ledger,

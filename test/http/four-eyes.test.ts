@@ -206,6 +206,55 @@ describe('the other money decisions under four-eyes', () => {
     expect((await post(t.treasury, path, { as: 'bank_charge', reason })).status).toBe(409);
   });
 
+  it('confirms a close or a line only as it stood when proposed, and never books what the ledger has', async () => {
+    const u = await api.tenant(undefined, { fourEyes: true });
+    const at = (key: string, path: string, body?: unknown) =>
+      api.call(body === undefined ? 'GET' : 'POST', `/v1/pools/${u.poolId}${path}`, { key, body });
+    const statement = (...lines: string[]) =>
+      api.call('POST', `/v1/pools/${u.poolId}/bank-statements`, {
+        key: u.treasury,
+        headers: { 'content-type': 'text/csv' },
+        body: ['交易日期,交易流水号,借贷标志,交易金额,对方户名,账户余额,摘要', ...lines].join('\n'),
+      });
+    // January reconciles when its close is proposed; a line the bank booked in it arrives before the
+    // confirmation, which is refused: the second person would close a difference nobody gave a reason for.
+    expect((await at(u.treasury, '/periods/2026-01/close', {})).status).toBe(202);
+    expectStatus(await statement('2026-01-15,BOC-A-1,贷,1.00,,101.00,x'), 200);
+    const late = await at(u.checker, '/periods/2026-01/close', {});
+    expect(late.status, late.text).toBe(409);
+    expect((await at(u.auditor, '/periods/2026-01')).status).toBe(404);
+
+    // Interest the treasury recorded under its own reference, and the bank's line of it: booking the line
+    // would count the interest twice, so it is refused, naming the posting to match it to.
+    const interest = expectStatus(
+      await at(u.treasury, '/interest', { reference: '结息-2026Q1', amount: '1234', on: '2026-03-21' }),
+      201,
+    );
+    expectStatus(await statement('2026-03-31,BOC-INT-1,贷,12.34,中国银行,113.34,季度利息'), 200);
+    const line = expectStatus(await at(u.auditor, '/bank-statements/lines?unmatched=true'), 200).data.find(
+      (l: { reference: string }) => l.reference === 'BOC-INT-1',
+    );
+    const twice = await at(u.treasury, `/bank-statements/lines/${line.id}/book`, { as: 'interest', reason: '结息' });
+    expect([twice.status, twice.body.details]).toEqual([409, { transaction_id: interest.transaction_id }]);
+    // A day past today is refused before anything is proposed.
+    const future = await at(u.treasury, `/bank-statements/lines/${line.id}/book`, {
+      as: 'interest',
+      reason: '结息',
+      on: '2099-01-01',
+    });
+    expect(future.status).toBe(422);
+    // Matched by hand instead, under four-eyes; while that waits, the line is not booked either.
+    const match = { transaction_id: twice.body.details.transaction_id, reason: '一季度结息，见银行回单' };
+    expect((await at(u.treasury, `/bank-statements/lines/${line.id}/match`, match)).status).toBe(202);
+    const meanwhile = await at(u.checker, `/bank-statements/lines/${line.id}/book`, { as: 'interest', reason: 'x' });
+    expect([meanwhile.status, meanwhile.body.detail]).toEqual([
+      409,
+      expect.stringContaining('waits for a second person'),
+    ]);
+    expect(expectStatus(await at(u.auditor, '/proposals?status=pending'), 200).data).toHaveLength(2);
+    expectStatus(await at(u.checker, `/bank-statements/lines/${line.id}/match`, { ...match, reason: '核对无误' }), 200);
+  });
+
   it('is off where the admin turns it off: one person then decides', async () => {
     const solo = await api.tenant(undefined, { fourEyes: true });
     const pool = expectStatus(

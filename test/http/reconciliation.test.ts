@@ -248,6 +248,9 @@ describe('bank statement and reconciliation', () => {
     const p = await api.tenant();
     // The books closed through February, and then the request failed before it recorded the close.
     await api.ledger.closeThrough(BigInt(p.poolId), '2026-02-28');
+    // No later month closes before it: February would stay closed without its record, standing or reason.
+    const later = await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-03/close`, { key: p.treasury, body: {} });
+    expect([later.status, later.body.detail]).toEqual([409, expect.stringContaining('close 2026-02 first')]);
     const close = expectStatus(
       await api.call('POST', `/v1/pools/${p.poolId}/periods/2026-02/close`, { key: p.treasury, body: {} }),
       200,

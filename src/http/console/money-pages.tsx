@@ -91,10 +91,15 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
               action={`/reconciliation/lines/${l.id}/${p.decision === 'statement.match' ? 'match' : 'book'}`}
             >
               <OnceField />
+              <input type="hidden" name="proposal" value={p.id} />
               {Object.entries(p.body as Record<string, string>).map(([k, v]) => (
                 <input type="hidden" name={k} value={v} />
               ))}
-              <input type="hidden" name="reason" value={p.reason} />
+              {p.decision === 'statement.match' ? (
+                <Field label={say(lang, 'reason')} name="reason" required />
+              ) : (
+                <input type="hidden" name="reason" value={p.reason} />
+              )}
               <button type="submit">{zh(lang, '复核确认', 'Confirm')}</button>
             </form>
           )}
@@ -113,6 +118,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       return (
         <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/book`}>
           <OnceField />
+          <input type="hidden" name="proposal" value="" />
           <input type="hidden" name="as" value={out ? 'bank_charge' : 'interest'} />
           <Field label={say(lang, 'reason')} name="reason" required />
           <Field
@@ -145,6 +151,7 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       ) : (
         <form class="inline" method="post" action={`/reconciliation/lines/${l.id}/match`}>
           <OnceField />
+          <input type="hidden" name="proposal" value="" />
           <label>
             {zh(lang, '凭证', 'Posting')}
             <select name="transaction_id" required>
@@ -263,10 +270,35 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
       );
     }),
   );
+  /**
+   * A button on a line means what its page showed: the line's open proposal then (its id in the form, or
+   * none). Where another person proposed, withdrew or confirmed since, the page is shown again instead, so
+   * no one confirms a proposal unseen, or proposes anew under another's reason.
+   */
+  const unseen = async (c: C, person: Person, lang: Lang, form: Record<string, unknown>) => {
+    if (form.proposal === undefined) return null;
+    const open = await call(
+      c,
+      'GET',
+      `${pool(person)}/proposals?subject=statement_line/${c.req.param('id')!}&status=pending&limit=10`,
+    );
+    const now = (open.body?.data ?? [])[0]?.id ?? '';
+    if (open.status === 200 && now === String(form.proposal)) return null;
+    return reconciliationPage(c, person, lang, {
+      kind: 'bad',
+      text: zh(
+        lang,
+        '该笔的提议已有变化（另一人已提议、撤回或确认）：请查看后再操作。',
+        "This line's proposal changed since the page was shown (proposed, withdrawn or confirmed by another person): look again first.",
+      ),
+    });
+  };
   app.post(
     '/reconciliation/lines/:id{[0-9]+}/:action{match|unmatch}',
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
+      const changed = await unseen(c, person, lang, form);
+      if (changed) return changed;
       const action = c.req.param('action')!;
       const r = await submit(c, `${pool(person)}/bank-statements/lines/${c.req.param('id')!}/${action}`, form, {
         json: {
@@ -281,6 +313,8 @@ export function moneyPages(app: Hono<AppEnv>, kit: ConsoleKit): void {
     '/reconciliation/lines/:id{[0-9]+}/book',
     page(async (c, person, lang) => {
       const form = await c.req.parseBody();
+      const changed = await unseen(c, person, lang, form);
+      if (changed) return changed;
       const on = String(form.on ?? '');
       const r = await submit(c, `${pool(person)}/bank-statements/lines/${c.req.param('id')!}/book`, form, {
         json: { as: String(form.as ?? ''), reason: String(form.reason ?? ''), ...(on ? { on } : {}) },

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { underFourEyes } from '../../pool/four-eyes.js';
-import { checkMonth, closeable, closeMonth, monthStanding, type PeriodClose } from '../../pool/periods.js';
+import { checkMonth, closeable, closeMonth, closeTerms, monthStanding, type PeriodClose } from '../../pool/periods.js';
 import { routeGroup } from '../route-group.js';
 import { CURRENCY } from '../../pool/money.js';
 import { cnyOf, Day, money, Money, PoolParam, text } from '../wire.js';
@@ -101,15 +101,27 @@ export function periodRoutes() {
         {
           decision: 'period.close',
           subject: `period/${month}`,
-          body: standing.reconciled ? {} : { unreconciled_difference: standing.difference.toString() },
+          body: closeTerms(standing),
           reason: reason ?? `close ${month}`,
         },
         {
           check: () => closeable(call.db, call.ledger, call.principal, call.poolId, month, { reason }),
+          // A confirmation closes at the standing proposed, with the proposer's reason only where the month
+          // was proposed unreconciled (a reconciled proposal's reason is no reason to close a difference).
           act: (confirming) =>
-            closeMonth(call.db, call.ledger, call.principal, call.poolId, month, {
-              reason: confirming ? confirming.reason : reason,
-            }),
+            closeMonth(
+              call.db,
+              call.ledger,
+              call.principal,
+              call.poolId,
+              month,
+              confirming
+                ? {
+                    reason: 'unreconciled_difference' in confirming.body ? confirming.reason : undefined,
+                    asProposed: confirming.body as Record<string, string>,
+                  }
+                : { reason },
+            ),
         },
       );
       return answerDecision(c, outcome, (close) => c.json(closeOut(close), 200));
